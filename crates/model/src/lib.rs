@@ -1,0 +1,12 @@
+//! The contract's vocabulary (CONTRACT.md sections 1 and 2) as Rust types, each parsed once at
+//! the boundary with an error a clerk can act on. No I/O happens here.
+
+pub mod codes;
+pub mod identity;
+pub mod time;
+
+pub use codes::{
+    CaseStatus, Direction, Level, PharmacyCategory, PlaceKind, Risk, SubjectType, Tier,
+};
+pub use identity::{IdNumber, Phone, Plate};
+pub use time::{Millis, TimeError, TimeReader, format_time};
