@@ -1,1 +1,63 @@
-fn main() {}
+//! `tracegrid`: the one binary. Each subcommand lives in its own module; this file only parses
+//! the command line and maps errors to exit codes (CONTRACT.md section 3): 0 finished, 1 could
+//! not run (with a one-line message), 3 `import --strict` rejected rows.
+
+mod bench;
+mod demo;
+mod import;
+mod stats;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Outbreak response from the data a city already holds.
+#[derive(Debug, Parser)]
+#[command(name = "tracegrid", version, about)]
+struct Cli {
+    /// The store: a SQLite file path or a postgres:// URL.
+    #[arg(
+        long,
+        global = true,
+        env = "TRACEGRID_DB",
+        default_value = "./tracegrid.db"
+    )]
+    db: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load a data drop (a directory of registry and event files) into the store.
+    Import(import::Args),
+    /// Count what the store holds.
+    Stats(stats::Args),
+    /// Import the sample drop shipped with tracegrid into a fresh store and show the result.
+    Demo(demo::Args),
+    /// Measure import throughput on a generated drop.
+    Bench(bench::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Import(args) => import::run(&cli.db, args),
+        Command::Stats(args) => stats::run(&cli.db, args),
+        Command::Demo(args) => demo::run(args),
+        Command::Bench(args) => bench::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // One line: the chain of causes joined.
+            let msg = e
+                .chain()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(": ");
+            eprintln!("tracegrid: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}

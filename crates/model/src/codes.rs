@@ -189,7 +189,10 @@ mod tests {
         assert_eq!(PlaceKind::Restaurant.tolerance_ms(), Some(900_000));
         assert_eq!(PlaceKind::Gate.tolerance_ms(), None);
         assert_eq!(PlaceKind::ALL.len(), 18);
-        let close = PlaceKind::ALL.iter().filter(|k| k.tier() == Tier::Close).count();
+        let close = PlaceKind::ALL
+            .iter()
+            .filter(|k| k.tier() == Tier::Close)
+            .count();
         assert_eq!(close, 3);
     }
 

@@ -97,8 +97,7 @@ impl Phone {
 pub struct Plate(String);
 
 /// The province characters a plate may start with (CONTRACT.md, vehicles).
-pub const PLATE_PROVINCES: &str =
-    "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
+pub const PLATE_PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼";
 
 impl Plate {
     pub fn parse(s: &str) -> Result<Plate, String> {
@@ -115,9 +114,7 @@ impl Plate {
             _ => return bad("the second character must be a letter A-Z"),
         };
         let rest: &str = chars.as_str();
-        let rest = rest
-            .strip_prefix(['·', '•', '-', ' '])
-            .unwrap_or(rest);
+        let rest = rest.strip_prefix(['·', '•', '-', ' ']).unwrap_or(rest);
         let n = rest.chars().count();
         if !(n == 5 || n == 6) || !rest.chars().all(|c| c.is_ascii_alphanumeric()) {
             return bad("after the province and letter, 5 or 6 letters or digits are needed");
@@ -142,11 +139,21 @@ mod tests {
     #[test]
     fn id_number_check_digit() {
         // 11010519491231002X is the textbook example of a valid ID with an X check character.
-        assert_eq!(IdNumber::parse("11010519491231002X").unwrap().as_str(), "11010519491231002X");
-        assert_eq!(IdNumber::parse("11010519491231002x").unwrap().as_str(), "11010519491231002X");
+        assert_eq!(
+            IdNumber::parse("11010519491231002X").unwrap().as_str(),
+            "11010519491231002X"
+        );
+        assert_eq!(
+            IdNumber::parse("11010519491231002x").unwrap().as_str(),
+            "11010519491231002X"
+        );
         let err = IdNumber::parse("110105194912310021").unwrap_err();
         assert_eq!(err, "id_number 110105194912310021: check digit should be X");
-        assert!(IdNumber::parse("11010519491231002").unwrap_err().contains("18 characters"));
+        assert!(
+            IdNumber::parse("11010519491231002")
+                .unwrap_err()
+                .contains("18 characters")
+        );
         assert!(IdNumber::parse("1101051949123100AX").is_err());
         assert!(IdNumber::parse("").is_err());
     }
@@ -177,8 +184,14 @@ mod tests {
     #[test]
     fn phones() {
         assert_eq!(Phone::parse("13800000000").unwrap().as_str(), "13800000000");
-        assert_eq!(Phone::parse("+8613800000000").unwrap().as_str(), "13800000000");
-        assert_eq!(Phone::parse("+86 13800000000").unwrap().as_str(), "13800000000");
+        assert_eq!(
+            Phone::parse("+8613800000000").unwrap().as_str(),
+            "13800000000"
+        );
+        assert_eq!(
+            Phone::parse("+86 13800000000").unwrap().as_str(),
+            "13800000000"
+        );
         assert!(Phone::parse("1380000000").is_err());
         assert!(Phone::parse("23800000000").is_err());
         assert!(Phone::parse("+8513800000000").is_err());
@@ -193,7 +206,11 @@ mod tests {
         assert_eq!(Plate::parse("浙H-D12345").unwrap().as_str(), "浙HD12345");
         assert_eq!(Plate::parse("浙H 12345").unwrap().as_str(), "浙H12345");
         assert!(Plate::parse("A12345").unwrap_err().contains("province"));
-        assert!(Plate::parse("浙112345").unwrap_err().contains("second character"));
+        assert!(
+            Plate::parse("浙112345")
+                .unwrap_err()
+                .contains("second character")
+        );
         assert!(Plate::parse("浙H1234").unwrap_err().contains("5 or 6"));
         assert!(Plate::parse("浙H1234567").is_err());
         assert!(Plate::parse("浙H12·345").is_err());

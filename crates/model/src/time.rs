@@ -17,7 +17,9 @@ const DAY_MS: i64 = 24 * HOUR_MS;
 /// Why a time could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
-    #[error("not a time; write YYYY-MM-DD HH:MM[:SS] (read in {zone}) or RFC 3339 such as 2020-01-23T14:05:00+08:00")]
+    #[error(
+        "not a time; write YYYY-MM-DD HH:MM[:SS] (read in {zone}) or RFC 3339 such as 2020-01-23T14:05:00+08:00"
+    )]
     Malformed { zone: String },
     #[error("a date alone is not enough here; add the time of day (YYYY-MM-DD HH:MM[:SS])")]
     DateOnly,
@@ -78,12 +80,21 @@ impl TimeReader {
     }
 
     fn malformed(&self) -> TimeError {
-        TimeError::Malformed { zone: self.zone.name().to_owned() }
+        TimeError::Malformed {
+            zone: self.zone.name().to_owned(),
+        }
     }
 
     fn offset_at_instant(&self, t: Millis) -> i64 {
-        let utc = chrono::DateTime::from_timestamp_millis(t).unwrap_or_default().naive_utc();
-        i64::from(self.zone.offset_from_utc_datetime(&utc).fix().local_minus_utc()) * 1000
+        let utc = chrono::DateTime::from_timestamp_millis(t)
+            .unwrap_or_default()
+            .naive_utc();
+        i64::from(
+            self.zone
+                .offset_from_utc_datetime(&utc)
+                .fix()
+                .local_minus_utc(),
+        ) * 1000
     }
 
     fn resolve(&mut self, civil: Civil) -> Result<Millis, TimeError> {
@@ -101,7 +112,9 @@ impl TimeReader {
             // In the repeated hour after clocks go back, the earlier reading is taken.
             LocalResult::Ambiguous(a, b) => a.max(b),
             LocalResult::None => {
-                return Err(TimeError::Skipped { zone: self.zone.name().to_owned() });
+                return Err(TimeError::Skipped {
+                    zone: self.zone.name().to_owned(),
+                });
             }
         };
         let hour_start = hour * HOUR_MS;
@@ -128,7 +141,9 @@ impl TimeReader {
 /// `2020-01-23T10:12:00+08:00`.
 pub fn format_time(t: Millis, zone: Tz) -> String {
     match chrono::DateTime::from_timestamp_millis(t) {
-        Some(d) => d.with_timezone(&zone).to_rfc3339_opts(SecondsFormat::AutoSi, false),
+        Some(d) => d
+            .with_timezone(&zone)
+            .to_rfc3339_opts(SecondsFormat::AutoSi, false),
         None => t.to_string(),
     }
 }
@@ -151,7 +166,11 @@ fn parse_civil(s: &str) -> Option<Civil> {
     NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32)?;
     let day_ms = days_from_civil(y, m, d) * DAY_MS;
     if b.len() == 10 {
-        return Some(Civil { local_ms: day_ms, offset_ms: None, date_only: true });
+        return Some(Civil {
+            local_ms: day_ms,
+            offset_ms: None,
+            date_only: true,
+        });
     }
     if !matches!(b[10], b'T' | b't' | b' ') || b.len() < 16 || b[13] != b':' {
         return None;
@@ -197,7 +216,11 @@ fn parse_civil(s: &str) -> Option<Civil> {
         }
         _ => return None,
     };
-    Some(Civil { local_ms, offset_ms, date_only: false })
+    Some(Civil {
+        local_ms,
+        offset_ms,
+        date_only: false,
+    })
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -234,7 +257,9 @@ mod tests {
     }
 
     fn rfc(s: &str) -> Millis {
-        chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis()
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .timestamp_millis()
     }
 
     #[test]
@@ -252,16 +277,35 @@ mod tests {
     #[test]
     fn other_zones_and_gaps() {
         let mut ny = TimeReader::new(chrono_tz::America::New_York);
-        assert_eq!(ny.timestamp("2020-01-23 01:05"), Ok(rfc("2020-01-23T01:05:00-05:00")));
-        assert_eq!(ny.timestamp("2020-07-23 01:05"), Ok(rfc("2020-07-23T01:05:00-04:00")));
-        assert!(matches!(ny.timestamp("2020-03-08 02:30"), Err(TimeError::Skipped { .. })));
+        assert_eq!(
+            ny.timestamp("2020-01-23 01:05"),
+            Ok(rfc("2020-01-23T01:05:00-05:00"))
+        );
+        assert_eq!(
+            ny.timestamp("2020-07-23 01:05"),
+            Ok(rfc("2020-07-23T01:05:00-04:00"))
+        );
+        assert!(matches!(
+            ny.timestamp("2020-03-08 02:30"),
+            Err(TimeError::Skipped { .. })
+        ));
     }
 
     #[test]
     fn malformed_times_are_refused() {
         let mut r = shanghai();
-        for bad in ["", "2020-13-01 10:00", "2020-02-30 10:00", "2020-01-23 24:00", "2020-01-23 10:60",
-            "2020/01/23 10:00", "2020-01-23 10", "2020-01-23 10:00+0800x", "yesterday", "2020-01-23 10:00:00."] {
+        for bad in [
+            "",
+            "2020-13-01 10:00",
+            "2020-02-30 10:00",
+            "2020-01-23 24:00",
+            "2020-01-23 10:60",
+            "2020/01/23 10:00",
+            "2020-01-23 10",
+            "2020-01-23 10:00+0800x",
+            "yesterday",
+            "2020-01-23 10:00:00.",
+        ] {
             assert!(r.timestamp(bad).is_err(), "{bad} should be refused");
         }
         assert_eq!(r.timestamp("2020-01-23"), Err(TimeError::DateOnly));
@@ -270,8 +314,14 @@ mod tests {
     #[test]
     fn dates_read_as_start_or_end_of_day() {
         let mut r = shanghai();
-        assert_eq!(r.time_or_date("2020-01-23", false), Ok(rfc("2020-01-23T00:00:00+08:00")));
-        assert_eq!(r.time_or_date("2020-01-23", true), Ok(rfc("2020-01-24T00:00:00+08:00") - 1));
+        assert_eq!(
+            r.time_or_date("2020-01-23", false),
+            Ok(rfc("2020-01-23T00:00:00+08:00"))
+        );
+        assert_eq!(
+            r.time_or_date("2020-01-23", true),
+            Ok(rfc("2020-01-24T00:00:00+08:00") - 1)
+        );
     }
 
     #[test]
@@ -279,7 +329,10 @@ mod tests {
         let mut r = shanghai();
         assert_eq!(r.local_date(rfc("2020-01-23T23:30:00+08:00")), "2020-01-23");
         assert_eq!(r.local_date(rfc("2020-01-23T16:30:00Z")), "2020-01-24");
-        assert_eq!(format_time(rfc("2020-01-23T10:12:00+08:00"), chrono_tz::Asia::Shanghai), "2020-01-23T10:12:00+08:00");
+        assert_eq!(
+            format_time(rfc("2020-01-23T10:12:00+08:00"), chrono_tz::Asia::Shanghai),
+            "2020-01-23T10:12:00+08:00"
+        );
     }
 
     proptest! {

@@ -1,1 +1,111 @@
-//! placeholder
+//! Where accepted rows live. One [`Store`] trait with two implementations: SQLite in one file,
+//! the embedded default, and PostgreSQL for production. Both keep the same tables (see
+//! `migrations/`) and pass the same test suite (`tests/store.rs`).
+//!
+//! The store does not validate: the importer hands it rows that already passed the contract's
+//! rules. What the store guarantees is atomicity (a batch is one transaction) and idempotence (an
+//! event row whose identity is already stored is not stored again).
+
+mod pg;
+mod rows;
+mod sqlite;
+
+pub use rows::*;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the store {spec}: {reason}")]
+    Unreachable { spec: String, reason: String },
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    #[error("another import is running on this store ({0})")]
+    Busy(String),
+    #[error("the store holds a value it cannot read: {0}")]
+    Corrupt(String),
+    #[error("I/O: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Which kind of store this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Rows counted per table, for summaries and tests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TableCounts {
+    pub regions: u64,
+    pub region_shapes: u64,
+    pub places: u64,
+    pub persons: u64,
+    pub vehicles: u64,
+    pub areas: u64,
+    pub cases: u64,
+    pub sightings: u64,
+    pub deliveries: u64,
+}
+
+/// What one [`Store::write_events`] call stored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Inserted {
+    pub sightings: u64,
+    pub deliveries: u64,
+}
+
+/// The operations tracegrid needs of a store. Every write method is one transaction.
+pub trait Store: Send {
+    fn backend(&self) -> Backend;
+
+    /// Takes the store's import lock for the life of this handle: two imports into one store
+    /// would otherwise hand out the same new place numbers.
+    fn lock_for_import(&mut self) -> Result<(), StoreError>;
+
+    /// Every registry row, to validate a drop against.
+    fn load_registry(&mut self) -> Result<Registry, StoreError>;
+
+    /// Inserts or replaces registry rows by key. Keys are unique within the batch.
+    fn write_registry(&mut self, batch: &RegistryBatch) -> Result<(), StoreError>;
+
+    /// Stores new places and sources, then every sighting and delivery whose identity is not
+    /// stored yet; returns how many were new. Identities are unique within the batch.
+    fn write_events(&mut self, batch: &EventBatch) -> Result<Inserted, StoreError>;
+
+    /// Calls `f` for every stored sighting, in no particular order.
+    fn for_each_sighting(&mut self, f: &mut dyn FnMut(&SightingRow)) -> Result<(), StoreError>;
+
+    /// Every stored delivery.
+    fn deliveries(&mut self) -> Result<Vec<DeliveryRow>, StoreError>;
+
+    fn counts(&mut self) -> Result<TableCounts, StoreError>;
+
+    /// Keeps a finished import's summary (JSON) for the record.
+    fn record_import(
+        &mut self,
+        started: i64,
+        finished: i64,
+        dir: &str,
+        summary: &str,
+    ) -> Result<(), StoreError>;
+}
+
+/// Opens a store: a `postgres://` or `postgresql://` URL, or else the path of a SQLite file,
+/// created if missing. Migrations run on open.
+pub fn open(spec: &str) -> Result<Box<dyn Store>, StoreError> {
+    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        Ok(Box::new(pg::PgStore::open(spec)?))
+    } else {
+        Ok(Box::new(sqlite::SqliteStore::open(std::path::Path::new(
+            spec,
+        ))?))
+    }
+}
+
+/// Whether `spec` names a PostgreSQL store.
+pub fn is_postgres(spec: &str) -> bool {
+    spec.starts_with("postgres://") || spec.starts_with("postgresql://")
+}

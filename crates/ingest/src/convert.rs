@@ -1,0 +1,899 @@
+//! Turns a row of a drop into store rows, applying every rule of CONTRACT.md section 1 against
+//! what is already known (the store's registries plus what this import accepted so far). A row
+//! either becomes rows, is a duplicate of what is known, or is rejected with every reason found,
+//! each naming the field and the rule so that a clerk can fix it.
+
+use std::collections::{HashMap, HashSet};
+
+use tracegrid_model::{
+    CaseStatus, Direction, IdNumber, Level, Millis, PharmacyCategory, Phone, PlaceKind, Plate,
+    Risk, SubjectType, TimeError, TimeReader,
+};
+use tracegrid_store::*;
+use xxhash_rust::xxh3::xxh3_128;
+
+use crate::drop::FileKind;
+use crate::read::Row;
+
+/// What became of a row.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// New or changed: it goes to the store.
+    Accepted,
+    /// Already in the store, or earlier in this import.
+    Duplicate,
+}
+
+/// A region as the importer needs it: its parent, and a hash of the whole row.
+#[derive(Clone, Debug)]
+struct RegionInfo {
+    parent: Option<String>,
+    hash: u64,
+}
+
+/// The registries as they stand: the store's, updated by every row accepted in this import.
+#[derive(Debug, Default)]
+pub struct Known {
+    regions: HashMap<String, RegionInfo>,
+    shapes: HashMap<String, u64>,
+    places: HashMap<String, (i64, u64)>,
+    next_pid: i64,
+    persons: HashMap<String, (String, u64)>,
+    /// id_number → person_id, to keep id_number unique across persons.
+    id_numbers: HashMap<String, String>,
+    vehicles: HashMap<String, u64>,
+    areas: HashMap<String, u64>,
+    cases: HashMap<String, u64>,
+    sources: HashMap<String, i64>,
+    next_source: i64,
+}
+
+impl Known {
+    pub fn new(reg: &Registry) -> Known {
+        let mut k = Known::default();
+        for r in &reg.regions {
+            k.regions.insert(
+                r.code.clone(),
+                RegionInfo {
+                    parent: r.parent_code.clone(),
+                    hash: r.content_hash(),
+                },
+            );
+        }
+        for r in &reg.region_shapes {
+            k.shapes.insert(r.code.clone(), r.content_hash());
+        }
+        for p in &reg.places {
+            k.places
+                .insert(p.place_id.clone(), (p.pid, p.content_hash()));
+            k.next_pid = k.next_pid.max(p.pid + 1);
+        }
+        for p in &reg.persons {
+            k.persons
+                .insert(p.person_id.clone(), (p.id_number.clone(), p.content_hash()));
+            k.id_numbers
+                .insert(p.id_number.clone(), p.person_id.clone());
+        }
+        for v in &reg.vehicles {
+            k.vehicles.insert(v.plate.clone(), v.content_hash());
+        }
+        for a in &reg.areas {
+            k.areas.insert(a.area_id.clone(), a.content_hash());
+        }
+        for c in &reg.cases {
+            k.cases.insert(c.subject.clone(), c.content_hash());
+        }
+        for s in &reg.sources {
+            k.sources.insert(s.name.clone(), s.id);
+            k.next_source = k.next_source.max(s.id + 1);
+        }
+        k.next_pid = k.next_pid.max(1);
+        k.next_source = k.next_source.max(1);
+        k
+    }
+
+    pub fn has_region(&self, code: &str) -> bool {
+        self.regions.contains_key(code)
+    }
+
+    fn source_id(&mut self, name: &str, batch: &mut EventBatch) -> i64 {
+        if let Some(id) = self.sources.get(name) {
+            return *id;
+        }
+        let id = self.next_source;
+        self.next_source += 1;
+        self.sources.insert(name.to_owned(), id);
+        batch.sources.push(SourceRow {
+            id,
+            name: name.to_owned(),
+        });
+        id
+    }
+}
+
+/// Reads a row's fields by name and gathers what is wrong with them.
+struct Check<'r> {
+    row: &'r Row,
+    names: &'static [&'static str],
+    errs: Vec<String>,
+}
+
+impl<'r> Check<'r> {
+    fn new(row: &'r Row, kind: FileKind) -> Check<'r> {
+        Check {
+            row,
+            names: kind.fields(),
+            errs: Vec::new(),
+        }
+    }
+
+    fn raw(&self, name: &str) -> Option<&'r str> {
+        let slot = self
+            .names
+            .iter()
+            .position(|n| *n == name)
+            .expect("field of this kind");
+        self.row.get(slot)
+    }
+
+    /// An optional field: `None` when absent or empty.
+    fn opt(&self, name: &str) -> Option<&'r str> {
+        self.raw(name).filter(|v| !v.is_empty())
+    }
+
+    fn req(&mut self, name: &str) -> Option<&'r str> {
+        match self.raw(name) {
+            None => {
+                self.errs.push(format!("required field {name} is missing"));
+                None
+            }
+            Some("") => {
+                self.errs.push(format!("required field {name} is empty"));
+                None
+            }
+            Some(v) => Some(v),
+        }
+    }
+
+    fn fail(&mut self, reason: String) {
+        self.errs.push(reason);
+    }
+
+    fn check<T>(&mut self, r: Result<T, String>) -> Option<T> {
+        r.map_err(|e| self.errs.push(e)).ok()
+    }
+
+    fn id_number(&mut self, name: &str, required: bool) -> Option<String> {
+        let v = if required {
+            self.req(name)?
+        } else {
+            self.opt(name)?
+        };
+        let r = IdNumber::parse(v).map_err(|e| rename(e, "id_number", name));
+        self.check(r).map(|i| i.as_str().to_owned())
+    }
+
+    fn phone(&mut self, name: &str, required: bool) -> Option<String> {
+        let v = if required {
+            self.req(name)?
+        } else {
+            self.opt(name)?
+        };
+        let r = Phone::parse(v).map_err(|e| rename(e, "phone", name));
+        self.check(r).map(|p| p.as_str().to_owned())
+    }
+
+    fn plate(&mut self, name: &str) -> Option<String> {
+        let v = self.req(name)?;
+        let r = Plate::parse(v).map_err(|e| rename(e, "plate", name));
+        self.check(r).map(|p| p.as_str().to_owned())
+    }
+
+    fn time(&mut self, name: &str, required: bool, tr: &mut TimeReader) -> Option<Millis> {
+        let v = if required {
+            self.req(name)?
+        } else {
+            self.opt(name)?
+        };
+        let r = tr.timestamp(v).map_err(|e| time_reason(name, v, e));
+        self.check(r)
+    }
+
+    fn time_or_date(
+        &mut self,
+        name: &str,
+        required: bool,
+        end_of_day: bool,
+        tr: &mut TimeReader,
+    ) -> Option<Millis> {
+        let v = if required {
+            self.req(name)?
+        } else {
+            self.opt(name)?
+        };
+        let r = tr
+            .time_or_date(v, end_of_day)
+            .map_err(|e| time_reason(name, v, e));
+        self.check(r)
+    }
+
+    /// `end` must not be before `start`.
+    fn order(&mut self, start: (&str, Option<Millis>), end: (&str, Option<Millis>)) {
+        if let ((s_name, Some(s)), (e_name, Some(e))) = (start, end) {
+            if e < s {
+                let (sv, ev) = (
+                    self.opt(s_name).unwrap_or(""),
+                    self.opt(e_name).unwrap_or(""),
+                );
+                self.fail(format!("{e_name} {ev} is before {s_name} {sv}"));
+            }
+        }
+    }
+
+    fn region(&mut self, name: &str, required: bool, known: &Known) -> Option<String> {
+        let v = if required {
+            self.req(name)?
+        } else {
+            self.opt(name)?
+        };
+        if known.has_region(v) {
+            Some(v.to_owned())
+        } else {
+            self.fail(format!("{name} {v} is not a known region"));
+            None
+        }
+    }
+
+    fn place(&mut self, name: &str, known: &Known) -> Option<i64> {
+        let v = self.req(name)?;
+        match known.places.get(v) {
+            Some((pid, _)) => Some(*pid),
+            None => {
+                self.fail(format!("{name} {v} is not a known place"));
+                None
+            }
+        }
+    }
+
+    fn coordinate(&mut self, name: &str, limit: f64) -> Option<f64> {
+        let v = self.opt(name)?;
+        match v.parse::<f64>() {
+            Ok(x) if x.is_finite() && (-limit..=limit).contains(&x) => Some(x),
+            Ok(_) => {
+                self.fail(format!("{name} {v} is out of range [-{limit}, {limit}]"));
+                None
+            }
+            Err(_) => {
+                self.fail(format!("{name} {v} is not a number"));
+                None
+            }
+        }
+    }
+
+    fn done(&self) -> Result<(), String> {
+        if self.errs.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errs.join("; "))
+        }
+    }
+}
+
+/// The model's reasons name the value by its kind ("phone …"); a field may be called otherwise
+/// ("recipient_phone …").
+fn rename(reason: String, kind: &str, field: &str) -> String {
+    match reason.strip_prefix(kind) {
+        Some(rest) if kind != field => format!("{field}{rest}"),
+        _ => reason,
+    }
+}
+
+fn time_reason(field: &str, value: &str, e: TimeError) -> String {
+    format!("{field} {value}: {e}")
+}
+
+fn owned(v: Option<&str>) -> Option<String> {
+    v.map(str::to_owned)
+}
+
+// ---------------------------------------------------------------- registries
+
+/// Regions are checked together, after every regions file is read, because a parent may come
+/// later in the drop than its children.
+#[derive(Debug)]
+pub struct PendingRegion {
+    pub file: usize,
+    pub line: u64,
+    pub record: String,
+    pub row: RegionRow,
+}
+
+/// Parses a regions row without looking at its parent.
+pub fn region_row(row: &Row) -> Result<RegionRow, String> {
+    let mut c = Check::new(row, FileKind::Regions);
+    let code = c.req("code");
+    let name = c.req("name");
+    let parent = c.opt("parent_code");
+    let level = c.req("level").and_then(|v| {
+        let r = Level::parse("level", v);
+        c.check(r)
+    });
+    c.done()?;
+    if parent == code {
+        return Err(format!(
+            "parent_code {} is the region itself",
+            parent.unwrap_or("")
+        ));
+    }
+    Ok(RegionRow {
+        code: code.unwrap().to_owned(),
+        name: name.unwrap().to_owned(),
+        parent_code: owned(parent),
+        level: level.unwrap(),
+    })
+}
+
+/// Accepts pending regions whose parent exists and would not make a cycle, repeating until no
+/// more can be accepted, in file order. Returns, for each pending region, its outcome.
+pub fn settle_regions(
+    known: &mut Known,
+    pending: &[PendingRegion],
+) -> Vec<Result<Outcome, String>> {
+    let mut result: Vec<Option<Result<Outcome, String>>> =
+        (0..pending.len()).map(|_| None).collect();
+    loop {
+        let mut progress = false;
+        for (i, p) in pending.iter().enumerate() {
+            if result[i].is_some() {
+                continue;
+            }
+            let r = &p.row;
+            if let Some(parent) = &r.parent_code {
+                if !known.regions.contains_key(parent) || makes_cycle(known, &r.code, parent) {
+                    continue;
+                }
+            }
+            let hash = r.content_hash();
+            let outcome = match known.regions.get(&r.code) {
+                Some(info) if info.hash == hash => Outcome::Duplicate,
+                _ => Outcome::Accepted,
+            };
+            known.regions.insert(
+                r.code.clone(),
+                RegionInfo {
+                    parent: r.parent_code.clone(),
+                    hash,
+                },
+            );
+            result[i] = Some(Ok(outcome));
+            progress = true;
+        }
+        if !progress {
+            break;
+        }
+    }
+    result
+        .into_iter()
+        .zip(pending)
+        .map(|(r, p)| {
+            r.unwrap_or_else(|| {
+                let parent = p.row.parent_code.as_deref().unwrap_or("");
+                Err(if known.regions.contains_key(parent) {
+                    format!(
+                        "parent_code {parent} would make region {} its own ancestor",
+                        p.row.code
+                    )
+                } else {
+                    format!("parent_code {parent} is not a known region")
+                })
+            })
+        })
+        .collect()
+}
+
+fn makes_cycle(known: &Known, code: &str, parent: &str) -> bool {
+    let mut at = Some(parent);
+    let mut steps = 0;
+    while let Some(c) = at {
+        if c == code || steps > known.regions.len() {
+            return true;
+        }
+        at = known.regions.get(c).and_then(|i| i.parent.as_deref());
+        steps += 1;
+    }
+    false
+}
+
+/// Where the accepted rows of registry files are gathered until they are written.
+#[derive(Debug, Default)]
+pub struct RegistryOut {
+    pub batch: RegistryBatch,
+}
+
+fn settle(map: &mut HashMap<String, u64>, key: &str, hash: u64) -> Outcome {
+    match map.insert(key.to_owned(), hash) {
+        Some(h) if h == hash => Outcome::Duplicate,
+        _ => Outcome::Accepted,
+    }
+}
+
+/// Checks and applies one registry row (other than a region).
+pub fn registry_row(
+    kind: FileKind,
+    row: &Row,
+    geometry: Option<String>,
+    known: &mut Known,
+    tr: &mut TimeReader,
+    out: &mut RegistryBatch,
+) -> Result<Outcome, String> {
+    let mut c = Check::new(row, kind);
+    match kind {
+        FileKind::Grids => {
+            let code = c.region("code", true, known);
+            c.done()?;
+            let r = RegionShapeRow {
+                code: code.unwrap(),
+                geometry: geometry.unwrap_or_default(),
+            };
+            let o = settle(&mut known.shapes, &r.code, r.content_hash());
+            if o == Outcome::Accepted {
+                out.region_shapes.push(r);
+            }
+            Ok(o)
+        }
+        FileKind::Places => {
+            let place_id = c.req("place_id");
+            let kind = c.req("kind").and_then(|v| {
+                let r = PlaceKind::parse("kind", v);
+                c.check(r)
+            });
+            let lat = c.coordinate("lat", 90.0);
+            let lon = c.coordinate("lon", 180.0);
+            if c.opt("lat").is_some() != c.opt("lon").is_some() {
+                c.fail("lat and lon must be given together".into());
+            }
+            let region_code = c.region("region_code", true, known);
+            let grid_code = c.region("grid_code", false, known);
+            c.done()?;
+            let place_id = place_id.unwrap().to_owned();
+            let mut p = PlaceRow {
+                pid: 0,
+                kind: kind.unwrap(),
+                name: owned(c.opt("name")),
+                lat,
+                lon,
+                region_code,
+                grid_code,
+                place_id,
+            };
+            let hash = p.content_hash();
+            match known.places.get(&p.place_id) {
+                Some((_, h)) if *h == hash => Ok(Outcome::Duplicate),
+                Some((pid, _)) => {
+                    p.pid = *pid;
+                    known.places.insert(p.place_id.clone(), (p.pid, hash));
+                    out.places.push(p);
+                    Ok(Outcome::Accepted)
+                }
+                None => {
+                    p.pid = known.next_pid;
+                    known.next_pid += 1;
+                    known.places.insert(p.place_id.clone(), (p.pid, hash));
+                    out.places.push(p);
+                    Ok(Outcome::Accepted)
+                }
+            }
+        }
+        FileKind::Persons => {
+            let person_id = c.req("person_id");
+            let id_number = c.id_number("id_number", true);
+            let phone = c.phone("phone", false);
+            let grid_code = c.region("grid_code", false, known);
+            if let (Some(pid), Some(id)) = (person_id, &id_number) {
+                if let Some(owner) = known.id_numbers.get(id).filter(|o| o.as_str() != pid) {
+                    c.fail(format!("id_number {id} already belongs to person {owner}"));
+                }
+            }
+            c.done()?;
+            let p = PersonRow {
+                person_id: person_id.unwrap().to_owned(),
+                id_number: id_number.unwrap(),
+                name: owned(c.opt("name")),
+                phone,
+                household_id: owned(c.opt("household_id")),
+                address: owned(c.opt("address")),
+                grid_code,
+            };
+            let hash = p.content_hash();
+            if let Some((old_id, h)) = known.persons.get(&p.person_id) {
+                if *h == hash {
+                    return Ok(Outcome::Duplicate);
+                }
+                if *old_id != p.id_number {
+                    known.id_numbers.remove(old_id);
+                }
+            }
+            known
+                .persons
+                .insert(p.person_id.clone(), (p.id_number.clone(), hash));
+            known
+                .id_numbers
+                .insert(p.id_number.clone(), p.person_id.clone());
+            out.persons.push(p);
+            Ok(Outcome::Accepted)
+        }
+        FileKind::Vehicles => {
+            let plate = c.plate("plate");
+            let owner = c.id_number("owner_id_number", true);
+            c.done()?;
+            let v = VehicleRow {
+                plate: plate.unwrap(),
+                owner_id_number: owner.unwrap(),
+            };
+            let o = settle(&mut known.vehicles, &v.plate, v.content_hash());
+            if o == Outcome::Accepted {
+                out.vehicles.push(v);
+            }
+            Ok(o)
+        }
+        FileKind::Areas | FileKind::AreasGeo => {
+            let area_id = c.req("area_id");
+            let region_code = if kind == FileKind::Areas {
+                c.region("region_code", true, known)
+            } else {
+                None
+            };
+            let from = c.time_or_date("from", true, false, tr);
+            let to = c.time_or_date("to", false, true, tr);
+            c.order(("from", from), ("to", to));
+            let risk = match c.opt("risk") {
+                Some(v) => {
+                    let r = Risk::parse("risk", v);
+                    c.check(r)
+                }
+                None => Some(Risk::High),
+            };
+            c.done()?;
+            let a = AreaRow {
+                area_id: area_id.unwrap().to_owned(),
+                name: owned(c.opt("name")),
+                region_code,
+                geometry,
+                from: from.unwrap(),
+                to,
+                risk: risk.unwrap(),
+            };
+            let o = settle(&mut known.areas, &a.area_id, a.content_hash());
+            if o == Outcome::Accepted {
+                out.areas.push(a);
+            }
+            Ok(o)
+        }
+        FileKind::Cases => {
+            let subject = c.id_number("subject", true);
+            let status = c.req("status").and_then(|v| {
+                let r = CaseStatus::parse("status", v);
+                c.check(r)
+            });
+            let onset = c.time_or_date("onset", false, false, tr);
+            let confirmed = c.time_or_date("confirmed", true, false, tr);
+            let isolated = c.time_or_date("isolated", false, true, tr);
+            c.done()?;
+            let k = CaseRow {
+                subject: subject.unwrap(),
+                status: status.unwrap(),
+                onset,
+                confirmed: confirmed.unwrap(),
+                isolated,
+            };
+            let o = settle(&mut known.cases, &k.subject, k.content_hash());
+            if o == Outcome::Accepted {
+                out.cases.push(k);
+            }
+            Ok(o)
+        }
+        _ => unreachable!("{kind:?} is not a registry handled here"),
+    }
+}
+
+// ---------------------------------------------------------------- events
+
+/// Gathers one file's event rows into batches, refusing a row whose identity is already in the
+/// batch (the store refuses those already stored).
+#[derive(Debug, Default)]
+pub struct EventOut {
+    pub batch: EventBatch,
+    keys: HashSet<u128>,
+    key_buf: Vec<u8>,
+}
+
+impl EventOut {
+    pub fn clear(&mut self) {
+        self.batch.clear();
+        self.keys.clear();
+    }
+
+    /// The row's identity: `(source, record_id)` when the row has a record_id, else its content.
+    fn identity(
+        &mut self,
+        kind: FileKind,
+        source: &str,
+        record_id: Option<&str>,
+        content: &[&str],
+    ) -> u128 {
+        let b = &mut self.key_buf;
+        b.clear();
+        let mut push = |s: &str| {
+            b.extend_from_slice(s.as_bytes());
+            b.push(0x1f);
+        };
+        match record_id {
+            Some(rid) => {
+                push("record");
+                push(source);
+                push(rid);
+            }
+            None => {
+                push("content");
+                push(kind.label());
+                content.iter().for_each(|c| push(c));
+            }
+        }
+        xxh3_128(b)
+    }
+
+    /// Claims an identity in this batch; false if it was claimed already.
+    fn claim(&mut self, id: u128) -> bool {
+        self.keys.insert(id)
+    }
+}
+
+fn part_key(id: u128, part: u8) -> RowKey {
+    if part == 0 {
+        return RowKey::from_u128(id);
+    }
+    let mut b = [0u8; 17];
+    b[..16].copy_from_slice(&id.to_le_bytes());
+    b[16] = part;
+    RowKey::from_u128(xxh3_128(&b))
+}
+
+/// How many sightings a row of this kind becomes (deliveries become no sighting, one delivery).
+pub fn rows_per_record(kind: FileKind) -> u64 {
+    if kind == FileKind::RailTickets { 3 } else { 1 }
+}
+
+fn source_of(kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::RailTickets => "rail",
+        FileKind::HotelStays => "hotel",
+        FileKind::NetcafeSessions => "netcafe",
+        FileKind::CheckpointPasses => "checkpoint",
+        FileKind::Parking => "parking",
+        FileKind::GateAccess => "gate",
+        FileKind::PharmacySales => "pharmacy",
+        FileKind::Deliveries => "delivery",
+        _ => "",
+    }
+}
+
+/// A subject checked by its type's rule; person_ids must be known persons.
+fn subject(c: &mut Check<'_>, known: &Known) -> Option<(SubjectType, String)> {
+    let st = c.req("subject_type").and_then(|v| {
+        let r = SubjectType::parse("subject_type", v);
+        c.check(r)
+    });
+    let value = c.req("subject")?;
+    let st = st?;
+    let r = match st {
+        SubjectType::IdNumber => IdNumber::parse(value).map(|v| v.as_str().to_owned()),
+        SubjectType::Phone => Phone::parse(value).map(|v| v.as_str().to_owned()),
+        SubjectType::Plate => Plate::parse(value).map(|v| v.as_str().to_owned()),
+        SubjectType::PersonId => {
+            if known.persons.contains_key(value) {
+                Ok(value.to_owned())
+            } else {
+                Err(format!("person_id {value} is not a known person"))
+            }
+        }
+    };
+    let r = r.map_err(|e| format!("subject {e}"));
+    c.check(r).map(|v| (st, v))
+}
+
+/// Checks one event row and adds what it becomes to `out`.
+pub fn event_row(
+    kind: FileKind,
+    row: &Row,
+    known: &mut Known,
+    tr: &mut TimeReader,
+    out: &mut EventOut,
+) -> Result<Outcome, String> {
+    let mut c = Check::new(row, kind);
+    let record_id = c.opt("record_id");
+    if kind == FileKind::Deliveries {
+        let phone = c.phone("recipient_phone", true);
+        let origin = c.region("origin_region_code", true, known);
+        let shipped = c.time("shipped", true, tr);
+        let delivered = c.time("delivered", false, tr);
+        c.order(("shipped", shipped), ("delivered", delivered));
+        c.done()?;
+        let (phone, origin, shipped) = (phone.unwrap(), origin.unwrap(), shipped.unwrap());
+        let id = out.identity(
+            kind,
+            "delivery",
+            record_id,
+            &[
+                &phone,
+                &origin,
+                &shipped.to_string(),
+                &delivered.map_or(String::new(), |d| d.to_string()),
+            ],
+        );
+        if !out.claim(id) {
+            return Ok(Outcome::Duplicate);
+        }
+        out.batch.deliveries.push(DeliveryRow {
+            key: RowKey::from_u128(id),
+            recipient_phone: phone,
+            origin_region_code: origin,
+            shipped,
+            delivered,
+            record_id: owned(record_id),
+        });
+        return Ok(Outcome::Accepted);
+    }
+
+    if kind == FileKind::RailTickets {
+        let id_number = c.id_number("id_number", true);
+        let train = c.req("train");
+        let car = c.req("car");
+        let from = c.place("from_station", known);
+        let to = c.place("to_station", known);
+        let depart = c.time("depart", true, tr);
+        let arrive = c.time("arrive", true, tr);
+        c.order(("depart", depart), ("arrive", arrive));
+        c.done()?;
+        let (id_number, train, car) = (id_number.unwrap(), train.unwrap(), car.unwrap());
+        let (depart, arrive) = (depart.unwrap(), arrive.unwrap());
+        let content = [
+            id_number.as_str(),
+            train,
+            car,
+            c.opt("seat").unwrap_or(""),
+            c.opt("from_station").unwrap_or(""),
+            c.opt("to_station").unwrap_or(""),
+            &depart.to_string(),
+            &arrive.to_string(),
+        ];
+        let id = out.identity(kind, "rail", record_id, &content);
+        if !out.claim(id) {
+            return Ok(Outcome::Duplicate);
+        }
+        let car_place = format!("{train}@{}#{car}", tr.local_date(depart));
+        let car_pid = match known.places.get(&car_place) {
+            Some((pid, _)) => *pid,
+            None => {
+                let p = PlaceRow {
+                    pid: known.next_pid,
+                    place_id: car_place.clone(),
+                    kind: PlaceKind::TrainCar,
+                    name: None,
+                    lat: None,
+                    lon: None,
+                    region_code: None,
+                    grid_code: None,
+                };
+                known.next_pid += 1;
+                known.places.insert(car_place, (p.pid, p.content_hash()));
+                let pid = p.pid;
+                out.batch.places.push(p);
+                pid
+            }
+        };
+        let source_id = known.source_id("rail", &mut out.batch);
+        let legs = [
+            (from.unwrap(), depart, depart),
+            (car_pid, depart, arrive),
+            (to.unwrap(), arrive, arrive),
+        ];
+        for (part, (pid, start, end)) in legs.into_iter().enumerate() {
+            out.batch.sightings.push(SightingRow {
+                key: part_key(id, part as u8),
+                source_id,
+                subject_type: SubjectType::IdNumber,
+                subject: id_number.clone(),
+                pid,
+                start,
+                end,
+                tag: 0,
+                record_id: owned(record_id),
+            });
+        }
+        return Ok(Outcome::Accepted);
+    }
+
+    // Every other event kind is one sighting: who, where, from when to when, and a tag.
+    let (source, subject) = match kind {
+        FileKind::Sightings => (c.req("source"), subject(&mut c, known)),
+        FileKind::GateAccess => (Some("gate"), subject(&mut c, known)),
+        FileKind::CheckpointPasses | FileKind::Parking => (
+            Some(source_of(kind)),
+            c.plate("plate").map(|p| (SubjectType::Plate, p)),
+        ),
+        _ => (
+            Some(source_of(kind)),
+            c.id_number("id_number", true)
+                .map(|i| (SubjectType::IdNumber, i)),
+        ),
+    };
+    let pid = c.place("place_id", known);
+    let (start_name, end_name) = match kind {
+        FileKind::Sightings | FileKind::NetcafeSessions => ("start", Some("end")),
+        FileKind::HotelStays => ("checkin", Some("checkout")),
+        FileKind::Parking => ("enter", Some("exit")),
+        _ => ("time", None),
+    };
+    let start = c.time(start_name, true, tr);
+    let end = end_name.and_then(|n| c.time(n, kind == FileKind::NetcafeSessions, tr));
+    if let Some(n) = end_name {
+        c.order((start_name, start), (n, end));
+    }
+    let tag = match kind {
+        FileKind::CheckpointPasses | FileKind::GateAccess => match c.opt("direction") {
+            Some(v) => {
+                let r =
+                    Direction::parse("direction", v).map_err(|e| format!("{e}, or leave it empty"));
+                c.check(r).map_or(0, Direction::code)
+            }
+            None => 0,
+        },
+        FileKind::PharmacySales => c
+            .req("category")
+            .and_then(|v| {
+                let r = PharmacyCategory::parse("category", v);
+                c.check(r)
+            })
+            .map_or(0, PharmacyCategory::code),
+        _ => 0,
+    };
+    c.done()?;
+    let (source, (subject_type, subject), pid, start) = (
+        source.unwrap(),
+        subject.unwrap(),
+        pid.unwrap(),
+        start.unwrap(),
+    );
+    let end = end.unwrap_or(start);
+    let place = c.opt("place_id").unwrap_or("");
+    let id = out.identity(
+        kind,
+        source,
+        record_id,
+        &[
+            source,
+            subject_type.as_str(),
+            &subject,
+            place,
+            &start.to_string(),
+            &end.to_string(),
+            &tag.to_string(),
+        ],
+    );
+    if !out.claim(id) {
+        return Ok(Outcome::Duplicate);
+    }
+    let source_id = known.source_id(source, &mut out.batch);
+    out.batch.sightings.push(SightingRow {
+        key: RowKey::from_u128(id),
+        source_id,
+        subject_type,
+        subject,
+        pid,
+        start,
+        end,
+        tag,
+        record_id: owned(record_id),
+    });
+    Ok(Outcome::Accepted)
+}

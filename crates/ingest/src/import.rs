@@ -1,0 +1,504 @@
+//! The import of one drop, start to finish.
+//!
+//! Registries load first, each file in transactions of at most `batch_rows` rows. Events are
+//! read on the calling thread and written by a second thread, so that parsing and the store's
+//! work overlap on two cores; each batch is one transaction. A crash loses at most the batches in
+//! flight, and running the import again stores exactly what is missing: rows already stored are
+//! counted as duplicates.
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Instant;
+
+use chrono_tz::Tz;
+use serde::Serialize;
+use tracegrid_model::TimeReader;
+use tracegrid_store::{EventBatch, RegistryBatch, Store, StoreError};
+
+use crate::convert::{self, EventOut, Known, Outcome, PendingRegion};
+use crate::drop::{self, DropFile, FileKind, Format, Skipped};
+use crate::read::{self, Encoding, Next, RecordReader, Row};
+use crate::rejects::{Rejects, RejectsTarget};
+
+/// How to read a drop.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The zone of times written without an offset (`--tz`).
+    pub tz: Tz,
+    pub encoding: Encoding,
+    pub rejects: RejectsTarget,
+    /// Rows a transaction; larger batches mean fewer commits.
+    pub batch_rows: usize,
+}
+
+/// Told of progress, for a progress bar.
+pub trait Observer {
+    fn file_started(&mut self, _file: &DropFile) {}
+    /// Rows read so far in the current file.
+    fn rows(&mut self, _rows: u64) {}
+    fn file_finished(&mut self, _summary: &FileSummary) {}
+}
+
+/// No progress reporting.
+impl Observer for () {}
+
+/// One file's counts (CONTRACT.md section 3, `import --json`).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FileSummary {
+    pub file: String,
+    pub kind: &'static str,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub duplicates: u64,
+    /// Why the file could not be read at all, or not to its end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The whole import's summary.
+#[derive(Clone, Debug, Serialize)]
+pub struct ImportSummary {
+    pub files: Vec<FileSummary>,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub duplicates: u64,
+    pub rejects_file: Option<String>,
+    pub skipped: Vec<Skipped>,
+    pub elapsed_ms: u64,
+    pub rows_per_second: u64,
+}
+
+/// Why an import could not run, or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0} is not a directory")]
+    NotADirectory(String),
+    #[error("cannot list {0}: {1}")]
+    Unlistable(String, std::io::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Rejects(std::io::Error),
+}
+
+/// How often the observer hears of rows.
+const REPORT_EVERY: u64 = 8192;
+
+/// Imports the drop in `dir`. Returns the store back with the summary.
+pub fn import(
+    dir: &Path,
+    mut store: Box<dyn Store>,
+    opts: &Options,
+    obs: &mut dyn Observer,
+) -> Result<(ImportSummary, Box<dyn Store>), ImportError> {
+    let started = Instant::now();
+    let started_ms = chrono::Utc::now().timestamp_millis();
+    if !dir.is_dir() {
+        return Err(ImportError::NotADirectory(dir.display().to_string()));
+    }
+    let (files, skipped) =
+        drop::scan(dir).map_err(|e| ImportError::Unlistable(dir.display().to_string(), e))?;
+    store.lock_for_import()?;
+    let mut known = Known::new(&store.load_registry()?);
+    let mut job = Job {
+        opts,
+        tr: TimeReader::new(opts.tz),
+        rejects: Rejects::new(opts.rejects.clone()).map_err(ImportError::Rejects)?,
+        summaries: files
+            .iter()
+            .map(|f| FileSummary {
+                file: f.name.clone(),
+                kind: f.kind.label(),
+                accepted: 0,
+                rejected: 0,
+                duplicates: 0,
+                error: None,
+            })
+            .collect(),
+    };
+
+    let regions: Vec<usize> = (0..files.len())
+        .filter(|&i| files[i].kind == FileKind::Regions)
+        .collect();
+    job.regions(&files, &regions, &mut known, store.as_mut(), obs)?;
+    for (i, f) in files.iter().enumerate() {
+        if f.kind.is_registry() && f.kind != FileKind::Regions {
+            job.registry_file(i, f, &mut known, store.as_mut(), obs)?;
+        }
+    }
+    let events: Vec<usize> = (0..files.len())
+        .filter(|&i| !files[i].kind.is_registry())
+        .collect();
+    let mut store = job.events(&files, &events, &mut known, store, obs)?;
+
+    let Job {
+        summaries, rejects, ..
+    } = job;
+    let rejects_file = rejects.finish().map_err(ImportError::Rejects)?;
+    let elapsed = started.elapsed();
+    let (accepted, rejected, duplicates) = summaries.iter().fold((0, 0, 0), |(a, r, d), s| {
+        (a + s.accepted, r + s.rejected, d + s.duplicates)
+    });
+    let rows = accepted + rejected + duplicates;
+    let summary = ImportSummary {
+        files: summaries,
+        accepted,
+        rejected,
+        duplicates,
+        rejects_file: rejects_file.map(|p| p.display().to_string()),
+        skipped,
+        elapsed_ms: elapsed.as_millis() as u64,
+        rows_per_second: (rows as f64 / elapsed.as_secs_f64().max(1e-9)) as u64,
+    };
+    let json = serde_json::to_string(&summary).unwrap_or_default();
+    store.record_import(
+        started_ms,
+        chrono::Utc::now().timestamp_millis(),
+        &dir.display().to_string(),
+        &json,
+    )?;
+    Ok((summary, store))
+}
+
+/// The state of one import while it runs.
+struct Job<'o> {
+    opts: &'o Options,
+    tr: TimeReader,
+    rejects: Rejects,
+    summaries: Vec<FileSummary>,
+}
+
+/// A batch of one file's events on its way to the writer thread.
+struct Batch {
+    file: usize,
+    kind: FileKind,
+    batch: EventBatch,
+}
+
+impl Job<'_> {
+    fn reject(
+        &mut self,
+        file: usize,
+        line: u64,
+        reason: &str,
+        record: &str,
+    ) -> Result<(), ImportError> {
+        self.summaries[file].rejected += 1;
+        let name = self.summaries[file].file.clone();
+        self.rejects
+            .write(&name, line, reason, record)
+            .map_err(ImportError::Rejects)
+    }
+
+    fn open(&self, f: &DropFile) -> Result<RecordReader, String> {
+        let mut input = read::open(&f.path, f.gzip).map_err(|e| format!("cannot open: {e}"))?;
+        let format = match f.format {
+            Some(fmt) => fmt,
+            None => read::sniff(input.as_mut()).map_err(|e| format!("cannot read: {e}"))?,
+        };
+        RecordReader::new(input, format, self.opts.encoding, f.kind.fields())
+    }
+
+    /// Reads every row of a CSV or NDJSON file, rejecting unreadable ones, and hands the others
+    /// to `each`. A read error (a broken gzip stream, say) ends the file and is reported.
+    fn rows(
+        &mut self,
+        i: usize,
+        f: &DropFile,
+        obs: &mut dyn Observer,
+        each: &mut dyn FnMut(&mut Self, &Row) -> Result<(), ImportError>,
+    ) -> Result<(), ImportError> {
+        let mut reader = match self.open(f) {
+            Ok(r) => r,
+            Err(e) => {
+                self.summaries[i].error = Some(e);
+                return Ok(());
+            }
+        };
+        let mut row = Row::default();
+        let mut n = 0u64;
+        loop {
+            match reader.next(&mut row) {
+                Ok(Next::End) => break,
+                Ok(Next::Bad(b)) => self.reject(i, b.line, &b.reason, &b.record)?,
+                Ok(Next::Row) => each(self, &row)?,
+                Err(e) => {
+                    self.summaries[i].error = Some(format!(
+                        "reading stopped after line {}: {e}",
+                        reader.lines()
+                    ));
+                    break;
+                }
+            }
+            n += 1;
+            if n % REPORT_EVERY == 0 {
+                obs.rows(n);
+            }
+        }
+        obs.rows(n);
+        Ok(())
+    }
+
+    fn count(
+        &mut self,
+        i: usize,
+        r: Result<Outcome, String>,
+        row: &Row,
+    ) -> Result<(), ImportError> {
+        match r {
+            Ok(Outcome::Accepted) => self.summaries[i].accepted += 1,
+            Ok(Outcome::Duplicate) => self.summaries[i].duplicates += 1,
+            Err(reason) => self.reject(i, row.line, &reason, row.raw())?,
+        }
+        Ok(())
+    }
+
+    /// All regions files at once: a parent may be defined after its children.
+    fn regions(
+        &mut self,
+        files: &[DropFile],
+        which: &[usize],
+        known: &mut Known,
+        store: &mut dyn Store,
+        obs: &mut dyn Observer,
+    ) -> Result<(), ImportError> {
+        let mut pending = Vec::new();
+        let mut bad: Vec<(usize, u64, String, String)> = Vec::new();
+        for &i in which {
+            obs.file_started(&files[i]);
+            self.rows(i, &files[i], obs, &mut |_, row| {
+                match convert::region_row(row) {
+                    Ok(r) => pending.push(PendingRegion {
+                        file: i,
+                        line: row.line,
+                        record: row.raw().to_owned(),
+                        row: r,
+                    }),
+                    Err(reason) => bad.push((i, row.line, reason, row.raw().to_owned())),
+                }
+                Ok(())
+            })?;
+        }
+        let outcomes = convert::settle_regions(known, &pending);
+        let mut batch = RegistryBatch::default();
+        for (p, o) in pending.iter().zip(outcomes) {
+            match o {
+                Ok(Outcome::Accepted) => {
+                    self.summaries[p.file].accepted += 1;
+                    batch.regions.push(p.row.clone());
+                }
+                Ok(Outcome::Duplicate) => self.summaries[p.file].duplicates += 1,
+                Err(reason) => bad.push((p.file, p.line, reason, p.record.clone())),
+            }
+        }
+        // Rejects in file and line order, as a clerk reads them.
+        bad.sort_by_key(|b| (b.0, b.1));
+        for (i, line, reason, record) in bad {
+            self.reject(i, line, &reason, &record)?;
+        }
+        keep_last(&mut batch.regions, |r| r.code.clone());
+        if !batch.is_empty() {
+            store.write_registry(&batch)?;
+        }
+        for &i in which {
+            obs.file_finished(&self.summaries[i]);
+        }
+        Ok(())
+    }
+
+    fn registry_file(
+        &mut self,
+        i: usize,
+        f: &DropFile,
+        known: &mut Known,
+        store: &mut dyn Store,
+        obs: &mut dyn Observer,
+    ) -> Result<(), ImportError> {
+        obs.file_started(f);
+        let mut batch = RegistryBatch::default();
+        let limit = self.opts.batch_rows;
+        let mut pending = 0usize;
+        let flush = |batch: &mut RegistryBatch, store: &mut dyn Store| -> Result<(), ImportError> {
+            keep_last(&mut batch.region_shapes, |r| r.code.clone());
+            keep_last(&mut batch.places, |r| r.place_id.clone());
+            keep_last(&mut batch.persons, |r| r.person_id.clone());
+            keep_last(&mut batch.vehicles, |r| r.plate.clone());
+            keep_last(&mut batch.areas, |r| r.area_id.clone());
+            keep_last(&mut batch.cases, |r| r.subject.clone());
+            if !batch.is_empty() {
+                store.write_registry(batch)?;
+            }
+            *batch = RegistryBatch::default();
+            Ok(())
+        };
+        if f.format == Some(Format::GeoJson) {
+            self.geojson_file(i, f, known, &mut batch)?;
+        } else {
+            self.rows(i, f, obs, &mut |job, row| {
+                let r = convert::registry_row(f.kind, row, None, known, &mut job.tr, &mut batch);
+                job.count(i, r, row)?;
+                pending += 1;
+                if pending >= limit {
+                    flush(&mut batch, store)?;
+                    pending = 0;
+                }
+                Ok(())
+            })?;
+        }
+        flush(&mut batch, store)?;
+        obs.file_finished(&self.summaries[i]);
+        Ok(())
+    }
+
+    fn geojson_file(
+        &mut self,
+        i: usize,
+        f: &DropFile,
+        known: &mut Known,
+        batch: &mut RegistryBatch,
+    ) -> Result<(), ImportError> {
+        let features = read::read_text(&f.path, f.gzip, self.opts.encoding)
+            .map_err(|e| format!("cannot read: {e}"))
+            .and_then(|text| crate::geojson::features(&text));
+        let features = match features {
+            Ok(fs) => fs,
+            Err(e) => {
+                self.summaries[i].error = Some(e);
+                return Ok(());
+            }
+        };
+        for feat in features {
+            let value = match feat.value {
+                Ok(v) => v,
+                Err(e) => {
+                    self.reject(i, feat.line, &e, &feat.raw)?;
+                    continue;
+                }
+            };
+            let empty = serde_json::Map::new();
+            let props = value
+                .get("properties")
+                .and_then(|p| p.as_object())
+                .unwrap_or(&empty);
+            let checked =
+                crate::geojson::check_geometry(value.get("geometry")).and_then(|geometry| {
+                    Row::from_object(feat.line, &feat.raw, f.kind.fields(), props)
+                        .map(|row| (geometry, row))
+                });
+            let (geometry, row) = match checked {
+                Ok(x) => x,
+                Err(e) => {
+                    self.reject(i, feat.line, &e, &feat.raw)?;
+                    continue;
+                }
+            };
+            let r = convert::registry_row(f.kind, &row, Some(geometry), known, &mut self.tr, batch);
+            self.count(i, r, &row)?;
+        }
+        Ok(())
+    }
+
+    /// Reads event files here and writes their batches on a second thread.
+    fn events(
+        &mut self,
+        files: &[DropFile],
+        which: &[usize],
+        known: &mut Known,
+        mut store: Box<dyn Store>,
+        obs: &mut dyn Observer,
+    ) -> Result<Box<dyn Store>, ImportError> {
+        if which.is_empty() {
+            return Ok(store);
+        }
+        let (to_writer, from_reader) = mpsc::sync_channel::<Batch>(1);
+        let (recycle, recycled) = mpsc::channel::<EventBatch>();
+        let writer = std::thread::spawn(
+            move || -> Result<(Box<dyn Store>, Vec<(usize, u64)>), StoreError> {
+                let mut stored = Vec::new();
+                for mut b in from_reader {
+                    let ins = store.write_events(&b.batch)?;
+                    let rows = if b.kind == FileKind::Deliveries {
+                        ins.deliveries
+                    } else {
+                        ins.sightings / convert::rows_per_record(b.kind)
+                    };
+                    stored.push((b.file, rows));
+                    b.batch.clear();
+                    let _ = recycle.send(b.batch);
+                }
+                Ok((store, stored))
+            },
+        );
+
+        // Rows sent to the writer per file; the writer says how many of them were new.
+        let mut sent = vec![0u64; self.summaries.len()];
+        let mut writer_gone = false;
+        let mut out = EventOut::default();
+        for &i in which {
+            let f = &files[i];
+            obs.file_started(f);
+            let limit = self.opts.batch_rows;
+            let mut in_batch = 0u64;
+            let send = |out: &mut EventOut, in_batch: &mut u64, sent: &mut Vec<u64>| -> bool {
+                if *in_batch == 0 && out.batch.is_empty() {
+                    return true;
+                }
+                let next = recycled.try_recv().unwrap_or_default();
+                let batch = std::mem::replace(&mut out.batch, next);
+                out.clear();
+                sent[i] += std::mem::take(in_batch);
+                to_writer
+                    .send(Batch {
+                        file: i,
+                        kind: f.kind,
+                        batch,
+                    })
+                    .is_ok()
+            };
+            self.rows(i, f, obs, &mut |job, row| {
+                if writer_gone {
+                    return Ok(());
+                }
+                match convert::event_row(f.kind, row, known, &mut job.tr, &mut out) {
+                    Ok(Outcome::Accepted) => in_batch += 1,
+                    Ok(Outcome::Duplicate) => job.summaries[i].duplicates += 1,
+                    Err(reason) => job.reject(i, row.line, &reason, row.raw())?,
+                }
+                if out.batch.len() >= limit && !send(&mut out, &mut in_batch, &mut sent) {
+                    writer_gone = true;
+                }
+                Ok(())
+            })?;
+            if !writer_gone && !send(&mut out, &mut in_batch, &mut sent) {
+                writer_gone = true;
+            }
+            if writer_gone {
+                break;
+            }
+        }
+        drop(to_writer);
+        let (store, stored) = writer.join().expect("the store writer thread panicked")?;
+        for (file, rows) in stored {
+            self.summaries[file].accepted += rows;
+        }
+        for &i in which {
+            let s = &mut self.summaries[i];
+            s.duplicates += sent[i] - s.accepted;
+            obs.file_finished(s);
+        }
+        Ok(store)
+    }
+}
+
+/// Keeps the last row of each key, in order: a batch's upserts must name each key once.
+fn keep_last<T>(rows: &mut Vec<T>, key: impl Fn(&T) -> String) {
+    let mut seen = std::collections::HashSet::new();
+    let mut kept: Vec<T> = Vec::with_capacity(rows.len());
+    for r in rows.drain(..).rev() {
+        if seen.insert(key(&r)) {
+            kept.push(r);
+        }
+    }
+    kept.reverse();
+    *rows = kept;
+}

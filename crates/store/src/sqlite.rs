@@ -1,0 +1,508 @@
+//! The embedded store: one SQLite file in WAL mode, written with `synchronous = FULL` so that an
+//! import is durable when the command returns, and a crash loses at most the batch in flight.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, Transaction, params};
+use tracegrid_model::{CaseStatus, Level, PlaceKind, Risk, SubjectType};
+
+use crate::*;
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/0001_init.sql")];
+
+/// Memory SQLite may keep as page cache. Random-key inserts touch pages all over the sightings
+/// table; a large cache keeps them in memory between commits.
+const CACHE_KIB: i64 = 1024 * 1024;
+
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+    /// Held (flock) while this handle imports.
+    import_lock: Option<File>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let unreachable = |reason: String| StoreError::Unreachable {
+            spec: path.display().to_string(),
+            reason,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                return Err(unreachable(format!(
+                    "the directory {} does not exist",
+                    dir.display()
+                )));
+            }
+        }
+        let conn = Connection::open(path).map_err(|e| unreachable(e.to_string()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| unreachable(format!("not a SQLite database, or unwritable: {e}")))?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        let mut store = SqliteStore {
+            conn,
+            path: path.to_owned(),
+            import_lock: None,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn corrupt(what: &str, v: impl std::fmt::Display) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("{what} {v} is not known to this version").into(),
+    )
+}
+
+/// Inserts a keyed row unless its identity is stored, probing past a rowid that another
+/// identity holds. Returns whether it was new.
+fn insert_keyed(
+    tx: &Transaction<'_>,
+    key: RowKey,
+    insert: &mut rusqlite::CachedStatement<'_>,
+    lookup_sql: &str,
+    bind: &dyn Fn(&mut rusqlite::CachedStatement<'_>, i64) -> rusqlite::Result<usize>,
+) -> Result<bool, StoreError> {
+    let mut k1 = key.k1;
+    loop {
+        if bind(insert, k1)? == 1 {
+            return Ok(true);
+        }
+        let k2: i64 = tx
+            .prepare_cached(lookup_sql)?
+            .query_row([k1], |r| r.get(0))?;
+        if k2 == key.k2 {
+            return Ok(false);
+        }
+        k1 = k1.wrapping_add(1);
+    }
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    fn lock_for_import(&mut self) -> Result<(), StoreError> {
+        let mut lock_path = self.path.clone().into_os_string();
+        lock_path.push(".import-lock");
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)?;
+        match file.try_lock() {
+            Ok(()) => {
+                self.import_lock = Some(file);
+                Ok(())
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                Err(StoreError::Busy(self.path.display().to_string()))
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
+        }
+    }
+
+    fn load_registry(&mut self) -> Result<Registry, StoreError> {
+        let c = &self.conn;
+        let mut reg = Registry::default();
+        let mut s = c.prepare("SELECT code, name, parent_code, level FROM regions")?;
+        reg.regions = s
+            .query_map([], |r| {
+                let level: String = r.get(3)?;
+                Ok(RegionRow {
+                    code: r.get(0)?,
+                    name: r.get(1)?,
+                    parent_code: r.get(2)?,
+                    level: Level::parse("level", &level).map_err(|_| corrupt("level", &level))?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut s = c.prepare("SELECT code, geometry FROM region_shapes")?;
+        reg.region_shapes = s
+            .query_map([], |r| {
+                Ok(RegionShapeRow {
+                    code: r.get(0)?,
+                    geometry: r.get(1)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut s = c.prepare(
+            "SELECT pid, place_id, kind, name, lat, lon, region_code, grid_code FROM places",
+        )?;
+        reg.places = s
+            .query_map([], |r| {
+                let kind: String = r.get(2)?;
+                Ok(PlaceRow {
+                    pid: r.get(0)?,
+                    place_id: r.get(1)?,
+                    kind: PlaceKind::parse("kind", &kind).map_err(|_| corrupt("kind", &kind))?,
+                    name: r.get(3)?,
+                    lat: r.get(4)?,
+                    lon: r.get(5)?,
+                    region_code: r.get(6)?,
+                    grid_code: r.get(7)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut s = c.prepare(
+            "SELECT person_id, id_number, name, phone, household_id, address, grid_code FROM persons",
+        )?;
+        reg.persons = s
+            .query_map([], |r| {
+                Ok(PersonRow {
+                    person_id: r.get(0)?,
+                    id_number: r.get(1)?,
+                    name: r.get(2)?,
+                    phone: r.get(3)?,
+                    household_id: r.get(4)?,
+                    address: r.get(5)?,
+                    grid_code: r.get(6)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut s = c.prepare("SELECT plate, owner_id_number FROM vehicles")?;
+        reg.vehicles = s
+            .query_map([], |r| {
+                Ok(VehicleRow {
+                    plate: r.get(0)?,
+                    owner_id_number: r.get(1)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut s = c.prepare(
+            "SELECT area_id, name, region_code, geometry, from_ms, to_ms, risk FROM areas",
+        )?;
+        reg.areas = s
+            .query_map([], |r| {
+                let risk: String = r.get(6)?;
+                Ok(AreaRow {
+                    area_id: r.get(0)?,
+                    name: r.get(1)?,
+                    region_code: r.get(2)?,
+                    geometry: r.get(3)?,
+                    from: r.get(4)?,
+                    to: r.get(5)?,
+                    risk: Risk::parse("risk", &risk).map_err(|_| corrupt("risk", &risk))?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut s =
+            c.prepare("SELECT subject, status, onset_ms, confirmed_ms, isolated_ms FROM cases")?;
+        reg.cases = s
+            .query_map([], |r| {
+                let status: String = r.get(1)?;
+                Ok(CaseRow {
+                    subject: r.get(0)?,
+                    status: CaseStatus::parse("status", &status)
+                        .map_err(|_| corrupt("status", &status))?,
+                    onset: r.get(2)?,
+                    confirmed: r.get(3)?,
+                    isolated: r.get(4)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut s = c.prepare("SELECT id, name FROM sources")?;
+        reg.sources = s
+            .query_map([], |r| {
+                Ok(SourceRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(reg)
+    }
+
+    fn write_registry(&mut self, b: &RegistryBatch) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        {
+            let mut s = tx.prepare_cached(
+                "INSERT INTO regions (code, name, parent_code, level) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name,
+                   parent_code = excluded.parent_code, level = excluded.level",
+            )?;
+            for r in &b.regions {
+                s.execute(params![r.code, r.name, r.parent_code, r.level.as_str()])?;
+            }
+            let mut s = tx.prepare_cached(
+                "INSERT INTO region_shapes (code, geometry) VALUES (?1, ?2)
+                 ON CONFLICT (code) DO UPDATE SET geometry = excluded.geometry",
+            )?;
+            for r in &b.region_shapes {
+                s.execute(params![r.code, r.geometry])?;
+            }
+            upsert_places(&tx, &b.places)?;
+            let mut s = tx.prepare_cached(
+                "INSERT INTO persons (person_id, id_number, name, phone, household_id, address, grid_code)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (person_id) DO UPDATE SET id_number = excluded.id_number,
+                   name = excluded.name, phone = excluded.phone, household_id = excluded.household_id,
+                   address = excluded.address, grid_code = excluded.grid_code",
+            )?;
+            for p in &b.persons {
+                s.execute(params![
+                    p.person_id,
+                    p.id_number,
+                    p.name,
+                    p.phone,
+                    p.household_id,
+                    p.address,
+                    p.grid_code
+                ])?;
+            }
+            let mut s = tx.prepare_cached(
+                "INSERT INTO vehicles (plate, owner_id_number) VALUES (?1, ?2)
+                 ON CONFLICT (plate) DO UPDATE SET owner_id_number = excluded.owner_id_number",
+            )?;
+            for v in &b.vehicles {
+                s.execute(params![v.plate, v.owner_id_number])?;
+            }
+            let mut s = tx.prepare_cached(
+                "INSERT INTO areas (area_id, name, region_code, geometry, from_ms, to_ms, risk)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (area_id) DO UPDATE SET name = excluded.name,
+                   region_code = excluded.region_code, geometry = excluded.geometry,
+                   from_ms = excluded.from_ms, to_ms = excluded.to_ms, risk = excluded.risk",
+            )?;
+            for a in &b.areas {
+                s.execute(params![
+                    a.area_id,
+                    a.name,
+                    a.region_code,
+                    a.geometry,
+                    a.from,
+                    a.to,
+                    a.risk.as_str()
+                ])?;
+            }
+            let mut s = tx.prepare_cached(
+                "INSERT INTO cases (subject, status, onset_ms, confirmed_ms, isolated_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (subject) DO UPDATE SET status = excluded.status,
+                   onset_ms = excluded.onset_ms, confirmed_ms = excluded.confirmed_ms,
+                   isolated_ms = excluded.isolated_ms",
+            )?;
+            for c in &b.cases {
+                s.execute(params![
+                    c.subject,
+                    c.status.as_str(),
+                    c.onset,
+                    c.confirmed,
+                    c.isolated
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn write_events(&mut self, b: &EventBatch) -> Result<Inserted, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut inserted = Inserted::default();
+        upsert_places(&tx, &b.places)?;
+        {
+            let mut s =
+                tx.prepare_cached("INSERT OR IGNORE INTO sources (id, name) VALUES (?1, ?2)")?;
+            for src in &b.sources {
+                s.execute(params![src.id, src.name])?;
+            }
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO sightings (k1, k2, source_id, subject_type, subject, pid, start_ms, end_ms, tag, record_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (k1) DO NOTHING",
+            )?;
+            for r in &b.sightings {
+                let bind = |s: &mut rusqlite::CachedStatement<'_>, k1: i64| {
+                    s.execute(params![
+                        k1,
+                        r.key.k2,
+                        r.source_id,
+                        r.subject_type.code(),
+                        r.subject,
+                        r.pid,
+                        r.start,
+                        r.end,
+                        r.tag,
+                        r.record_id
+                    ])
+                };
+                if insert_keyed(
+                    &tx,
+                    r.key,
+                    &mut ins,
+                    "SELECT k2 FROM sightings WHERE k1 = ?1",
+                    &bind,
+                )? {
+                    inserted.sightings += 1;
+                }
+            }
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO deliveries (k1, k2, recipient_phone, origin_region_code, shipped_ms, delivered_ms, record_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (k1) DO NOTHING",
+            )?;
+            for d in &b.deliveries {
+                let bind = |s: &mut rusqlite::CachedStatement<'_>, k1: i64| {
+                    s.execute(params![
+                        k1,
+                        d.key.k2,
+                        d.recipient_phone,
+                        d.origin_region_code,
+                        d.shipped,
+                        d.delivered,
+                        d.record_id
+                    ])
+                };
+                if insert_keyed(
+                    &tx,
+                    d.key,
+                    &mut ins,
+                    "SELECT k2 FROM deliveries WHERE k1 = ?1",
+                    &bind,
+                )? {
+                    inserted.deliveries += 1;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(inserted)
+    }
+
+    fn for_each_sighting(&mut self, f: &mut dyn FnMut(&SightingRow)) -> Result<(), StoreError> {
+        let mut s = self.conn.prepare(
+            "SELECT k1, k2, source_id, subject_type, subject, pid, start_ms, end_ms, tag, record_id FROM sightings",
+        )?;
+        let mut rows = s.query([])?;
+        while let Some(r) = rows.next()? {
+            let st: i64 = r.get(3)?;
+            let row = SightingRow {
+                key: RowKey {
+                    k1: r.get(0)?,
+                    k2: r.get(1)?,
+                },
+                source_id: r.get(2)?,
+                subject_type: SubjectType::from_code(st)
+                    .ok_or_else(|| StoreError::Corrupt(format!("subject_type {st}")))?,
+                subject: r.get(4)?,
+                pid: r.get(5)?,
+                start: r.get(6)?,
+                end: r.get(7)?,
+                tag: r.get(8)?,
+                record_id: r.get(9)?,
+            };
+            f(&row);
+        }
+        Ok(())
+    }
+
+    fn deliveries(&mut self) -> Result<Vec<DeliveryRow>, StoreError> {
+        let mut s = self.conn.prepare(
+            "SELECT k1, k2, recipient_phone, origin_region_code, shipped_ms, delivered_ms, record_id FROM deliveries",
+        )?;
+        let rows = s
+            .query_map([], |r| {
+                Ok(DeliveryRow {
+                    key: RowKey {
+                        k1: r.get(0)?,
+                        k2: r.get(1)?,
+                    },
+                    recipient_phone: r.get(2)?,
+                    origin_region_code: r.get(3)?,
+                    shipped: r.get(4)?,
+                    delivered: r.get(5)?,
+                    record_id: r.get(6)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    fn counts(&mut self) -> Result<TableCounts, StoreError> {
+        let n = |t: &str| -> Result<u64, StoreError> {
+            Ok(self
+                .conn
+                .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| {
+                    r.get::<_, i64>(0)
+                })? as u64)
+        };
+        Ok(TableCounts {
+            regions: n("regions")?,
+            region_shapes: n("region_shapes")?,
+            places: n("places")?,
+            persons: n("persons")?,
+            vehicles: n("vehicles")?,
+            areas: n("areas")?,
+            cases: n("cases")?,
+            sightings: n("sightings")?,
+            deliveries: n("deliveries")?,
+        })
+    }
+
+    fn record_import(
+        &mut self,
+        started: i64,
+        finished: i64,
+        dir: &str,
+        summary: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO imports (started_ms, finished_ms, dir, summary) VALUES (?1, ?2, ?3, ?4)",
+            params![started, finished, dir, summary],
+        )?;
+        Ok(())
+    }
+}
+
+fn upsert_places(tx: &Transaction<'_>, places: &[PlaceRow]) -> Result<(), StoreError> {
+    let mut s = tx.prepare_cached(
+        "INSERT INTO places (pid, place_id, kind, name, lat, lon, region_code, grid_code)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (place_id) DO UPDATE SET kind = excluded.kind, name = excluded.name,
+           lat = excluded.lat, lon = excluded.lon, region_code = excluded.region_code,
+           grid_code = excluded.grid_code",
+    )?;
+    for p in places {
+        s.execute(params![
+            p.pid,
+            p.place_id,
+            p.kind.as_str(),
+            p.name,
+            p.lat,
+            p.lon,
+            p.region_code,
+            p.grid_code
+        ])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,304 @@
+//! `tracegrid bench import`: generates a drop of many event rows and imports it, measuring rows
+//! per second and peak memory. The import runs as a child process (`tracegrid import --json`)
+//! exactly as a user runs it, so the figures include opening the store and committing.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use tracegrid_model::IdNumber;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub what: What,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum What {
+    /// Import throughput into SQLite and PostgreSQL.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Event rows in the generated drop.
+    #[arg(long, default_value_t = 5_000_000)]
+    pub rows: u64,
+    /// Persons in the generated registry.
+    #[arg(long, default_value_t = 200_000)]
+    pub persons: u64,
+    /// PostgreSQL server to measure too (a fresh schema is made and dropped); "none" to skip.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    pub postgres: String,
+    /// Working directory for the drop and the SQLite store (default: a temporary one).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    match args.what {
+        What::Import(a) => import(a),
+    }
+}
+
+/// A resident ID for person number `n`.
+fn id_number(n: u64) -> String {
+    let body = format!(
+        "33080219{:02}{:02}{:02}{:03}",
+        60 + n % 40,
+        1 + n % 12,
+        1 + n % 28,
+        n % 1000
+    );
+    let body = &body[..17];
+    format!("{body}{}", IdNumber::check_char(body.as_bytes()) as char)
+}
+
+/// Writes a drop: regions, places and persons, then `rows` events spread over sightings,
+/// hotel stays and internet-café sessions in files of a million rows.
+pub fn generate(dir: &Path, rows: u64, persons: u64) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let file = |name: &str| -> Result<BufWriter<std::fs::File>> {
+        Ok(BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(dir.join(name))?,
+        ))
+    };
+    let mut w = file("regions.csv")?;
+    writeln!(
+        w,
+        "code,name,parent_code,level\n330800,衢州市,,city\n330802,柯城区,330800,county"
+    )?;
+    const PLACES: u64 = 20_000;
+    let mut w = file("places.csv")?;
+    writeln!(w, "place_id,kind,name,lat,lon,region_code,grid_code")?;
+    let kinds = [
+        "shop",
+        "restaurant",
+        "workplace",
+        "internet_cafe",
+        "hotel",
+        "bus",
+        "market",
+        "gate",
+    ];
+    for p in 0..PLACES {
+        writeln!(
+            w,
+            "PL{p:06},{},场所{p},28.9{},118.8{},330802,",
+            kinds[(p % 8) as usize],
+            p % 10,
+            p % 7
+        )?;
+    }
+    w.flush()?;
+    let mut w = file("persons.csv")?;
+    writeln!(
+        w,
+        "person_id,id_number,name,phone,household_id,address,grid_code"
+    )?;
+    for n in 0..persons {
+        writeln!(
+            w,
+            "P{n:07},{},居民{n},1{:010},H{:06},,",
+            id_number(n),
+            3_800_000_000 + n,
+            n / 3
+        )?;
+    }
+    w.flush()?;
+    // A cheap deterministic mix so that subjects, places and times spread like a city's.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let per_file = 1_000_000u64;
+    let day0 = 1_579_190_400_000i64; // 2020-01-17T00:00:00+08:00
+    let mut written = 0u64;
+    let mut part = 0;
+    while written < rows {
+        let n = per_file.min(rows - written);
+        let (name, header) = match part % 4 {
+            0 | 1 => (
+                format!("sightings-{part:03}.csv"),
+                "source,subject_type,subject,place_id,start,end,record_id",
+            ),
+            2 => (
+                format!("hotel_stays-{part:03}.csv"),
+                "id_number,place_id,checkin,checkout,record_id",
+            ),
+            _ => (
+                format!("netcafe_sessions-{part:03}.csv"),
+                "id_number,place_id,start,end,record_id",
+            ),
+        };
+        let mut w = file(&name)?;
+        writeln!(w, "{header}")?;
+        for i in 0..n {
+            let r = next();
+            let person = r % persons;
+            let place = (r >> 20) % PLACES;
+            let start = day0 + ((r >> 36) % (14 * 86_400)) as i64 * 1000;
+            let dur = 300_000 + ((r >> 8) % 7200) as i64 * 1000;
+            let fmt = |t: i64| {
+                chrono::DateTime::from_timestamp_millis(t + 8 * 3_600_000)
+                    .expect("in range")
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            };
+            let rid = written + i;
+            match part % 4 {
+                // Half the sightings carry a record_id, half are keyed by content.
+                0 | 1 if i % 2 == 0 => writeln!(
+                    w,
+                    "wifi,person_id,P{person:07},PL{place:06},{},{},W{rid}",
+                    fmt(start),
+                    fmt(start + dur)
+                )?,
+                0 | 1 => writeln!(
+                    w,
+                    "bus_card,id_number,{},PL{place:06},{},{},",
+                    id_number(person),
+                    fmt(start),
+                    fmt(start + dur)
+                )?,
+                _ => writeln!(
+                    w,
+                    "{},PL{place:06},{},{},R{rid}",
+                    id_number(person),
+                    fmt(start),
+                    fmt(start + dur)
+                )?,
+            }
+        }
+        w.flush()?;
+        written += n;
+        part += 1;
+    }
+    Ok(())
+}
+
+struct Run {
+    seconds: f64,
+    rows: u64,
+    accepted: u64,
+    duplicates: u64,
+    peak_rss_mb: f64,
+}
+
+fn run_import(db: &str, drop: &Path) -> Result<Run> {
+    let exe = std::env::current_exe()?;
+    let t = Instant::now();
+    let out = Command::new(exe)
+        .args(["--db", db, "import", "--json"])
+        .arg(drop)
+        .output()
+        .context("running tracegrid import")?;
+    let seconds = t.elapsed().as_secs_f64();
+    if !out.status.success() {
+        bail!("import failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let n = |k: &str| v[k].as_u64().unwrap_or(0);
+    Ok(Run {
+        seconds,
+        rows: n("accepted") + n("rejected") + n("duplicates"),
+        accepted: n("accepted"),
+        duplicates: n("duplicates"),
+        peak_rss_mb: v["peak_rss_mb"].as_f64().unwrap_or(0.0),
+    })
+}
+
+fn report(store: &str, what: &str, r: &Run, events: u64, size_mb: Option<f64>) {
+    let rate = events as f64 / r.seconds;
+    println!(
+        "{store:<11} {what:<9} {:>10} rows  {:>7.2} s  {:>10} event rows/s  accepted {:>10}  duplicates {:>10}  peak RSS {:>7.1} MiB{}",
+        crate::import::group(r.rows),
+        r.seconds,
+        crate::import::group(rate as u64),
+        crate::import::group(r.accepted),
+        crate::import::group(r.duplicates),
+        r.peak_rss_mb,
+        size_mb.map_or(String::new(), |s| format!("  store {s:.0} MiB")),
+    );
+}
+
+fn import(a: ImportArgs) -> Result<ExitCode> {
+    let dir = a.dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("tracegrid-bench-{}", std::process::id()))
+    });
+    let drop = dir.join("drop");
+    let t = Instant::now();
+    generate(&drop, a.rows, a.persons)?;
+    println!(
+        "Generated a drop of {} event rows and {} persons in {:.1} s ({})",
+        crate::import::group(a.rows),
+        crate::import::group(a.persons),
+        t.elapsed().as_secs_f64(),
+        drop.display()
+    );
+    println!("Event rows/s counts event rows only; the registries are loaded in the same run.\n");
+
+    let db = dir.join("bench.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let db_s = db.to_string_lossy().into_owned();
+    let first = run_import(&db_s, &drop)?;
+    let size = |p: &Path| {
+        std::fs::metadata(p)
+            .map(|m| m.len() as f64 / 1048576.0)
+            .unwrap_or(0.0)
+    };
+    report(
+        "SQLite",
+        "first",
+        &first,
+        a.rows,
+        Some(size(&db) + size(Path::new(&format!("{db_s}-wal")))),
+    );
+    let again = run_import(&db_s, &drop)?;
+    report("SQLite", "re-import", &again, a.rows, None);
+
+    if a.postgres != "none" {
+        let schema = format!("tracegrid_bench_{}", std::process::id());
+        let mut admin = postgres_client(&a.postgres)?;
+        admin.batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))?;
+        let sep = if a.postgres.contains('?') { '&' } else { '?' };
+        let url = format!("{}{sep}options=-csearch_path%3D{schema}", a.postgres);
+        let result = (|| -> Result<()> {
+            let first = run_import(&url, &drop)?;
+            let bytes: i64 = admin
+                .query_one(&format!("SELECT sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '{schema}'"), &[])?
+                .get(0);
+            report(
+                "PostgreSQL",
+                "first",
+                &first,
+                a.rows,
+                Some(bytes as f64 / 1048576.0),
+            );
+            let again = run_import(&url, &drop)?;
+            report("PostgreSQL", "re-import", &again, a.rows, None);
+            Ok(())
+        })();
+        admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))?;
+        result?;
+    }
+    if a.dir.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn postgres_client(url: &str) -> Result<postgres::Client> {
+    postgres::Client::connect(url, postgres::NoTls).with_context(|| format!("connecting to {url}"))
+}
