@@ -30,7 +30,7 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     /// Rows per transaction.
-    #[arg(long, default_value_t = 200_000, hide = true)]
+    #[arg(long, default_value_t = 1_000_000, hide = true)]
     pub batch_rows: usize,
 }
 

@@ -1,8 +1,11 @@
-//! `tracegrid stats`: what the store holds, table by table.
+//! `tracegrid stats`: what the store holds, table by table, and how many of the sightings'
+//! subjects the registries resolve to persons now.
 
+use std::collections::{HashMap, HashSet};
 use std::process::ExitCode;
 
 use anyhow::Result;
+use tracegrid_model::{Resolver, Subject, SubjectType};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -13,6 +16,41 @@ pub struct Args {
 pub fn run(db: &str, args: Args) -> Result<ExitCode> {
     let mut store = tracegrid_store::open(db)?;
     let c = store.counts()?;
+    let reg = store.load_registry()?;
+    let resolver = Resolver::new(
+        reg.persons.iter().map(|p| {
+            (
+                p.person_id.as_str(),
+                p.id_number.as_str(),
+                p.phone.as_deref(),
+            )
+        }),
+        reg.vehicles
+            .iter()
+            .map(|v| (v.plate.as_str(), v.owner_id_number.as_str())),
+    );
+    drop(reg);
+    // Distinct subjects as written, then what they resolve to.
+    let mut written: HashMap<SubjectType, HashSet<String>> = HashMap::new();
+    store.for_each_sighting(&mut |s| {
+        let seen = written.entry(s.subject_type).or_default();
+        if !seen.contains(s.subject.as_str()) {
+            seen.insert(s.subject.clone());
+        }
+    })?;
+    let mut persons = HashSet::new();
+    let mut unresolved = 0u64;
+    for (ty, value) in written
+        .iter()
+        .flat_map(|(ty, vs)| vs.iter().map(move |v| (*ty, v)))
+    {
+        match resolver.resolve(ty, value) {
+            Subject::Person(p) => {
+                persons.insert(p);
+            }
+            Subject::Unresolved(_) => unresolved += 1,
+        }
+    }
     let rows = [
         ("regions", c.regions),
         ("region_shapes", c.region_shapes),
@@ -23,6 +61,8 @@ pub fn run(db: &str, args: Args) -> Result<ExitCode> {
         ("cases", c.cases),
         ("sightings", c.sightings),
         ("deliveries", c.deliveries),
+        ("sighted_persons", persons.len() as u64),
+        ("unresolved_subjects", unresolved),
     ];
     if args.json {
         let obj: serde_json::Map<String, serde_json::Value> = rows
@@ -32,7 +72,7 @@ pub fn run(db: &str, args: Args) -> Result<ExitCode> {
         println!("{}", serde_json::Value::Object(obj));
     } else {
         for (k, v) in rows {
-            println!("{k:<14} {:>12}", crate::import::group(v));
+            println!("{k:<20} {:>12}", crate::import::group(v));
         }
     }
     Ok(ExitCode::SUCCESS)

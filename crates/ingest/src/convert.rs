@@ -3,7 +3,30 @@
 //! either becomes rows, is a duplicate of what is known, or is rejected with every reason found,
 //! each naming the field and the rule so that a clerk can fix it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Registry lookups happen several times a row; FxHash hashes short keys far faster than
+/// SipHash, and the keys are the drop's own values, not an attacker's choice of collisions.
+type HashMap<K, V> = rustc_hash::FxHashMap<K, V>;
+
+/// Row identities are already uniform 128-bit hashes: their low half is the bucket hash.
+#[derive(Default)]
+struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = v as u64;
+    }
+}
 
 use tracegrid_model::{
     CaseStatus, Direction, IdNumber, Level, Millis, PharmacyCategory, Phone, PlaceKind, Plate,
@@ -603,7 +626,7 @@ pub fn registry_row(
 #[derive(Debug, Default)]
 pub struct EventOut {
     pub batch: EventBatch,
-    keys: HashSet<u128>,
+    keys: HashSet<u128, BuildHasherDefault<IdentityHasher>>,
     key_buf: Vec<u8>,
 }
 
@@ -619,23 +642,23 @@ impl EventOut {
         kind: FileKind,
         source: &str,
         record_id: Option<&str>,
-        content: &[&str],
+        content: &[&[u8]],
     ) -> u128 {
         let b = &mut self.key_buf;
         b.clear();
-        let mut push = |s: &str| {
-            b.extend_from_slice(s.as_bytes());
+        let mut push = |s: &[u8]| {
+            b.extend_from_slice(s);
             b.push(0x1f);
         };
         match record_id {
             Some(rid) => {
-                push("record");
-                push(source);
-                push(rid);
+                push(b"record");
+                push(source.as_bytes());
+                push(rid.as_bytes());
             }
             None => {
-                push("content");
-                push(kind.label());
+                push(b"content");
+                push(kind.label().as_bytes());
                 content.iter().for_each(|c| push(c));
             }
         }
@@ -724,10 +747,10 @@ pub fn event_row(
             "delivery",
             record_id,
             &[
-                &phone,
-                &origin,
-                &shipped.to_string(),
-                &delivered.map_or(String::new(), |d| d.to_string()),
+                phone.as_bytes(),
+                origin.as_bytes(),
+                &shipped.to_le_bytes(),
+                &delivered.map_or([0xff; 8], i64::to_le_bytes),
             ],
         );
         if !out.claim(id) {
@@ -756,15 +779,15 @@ pub fn event_row(
         c.done()?;
         let (id_number, train, car) = (id_number.unwrap(), train.unwrap(), car.unwrap());
         let (depart, arrive) = (depart.unwrap(), arrive.unwrap());
-        let content = [
-            id_number.as_str(),
-            train,
-            car,
-            c.opt("seat").unwrap_or(""),
-            c.opt("from_station").unwrap_or(""),
-            c.opt("to_station").unwrap_or(""),
-            &depart.to_string(),
-            &arrive.to_string(),
+        let content: [&[u8]; 8] = [
+            id_number.as_bytes(),
+            train.as_bytes(),
+            car.as_bytes(),
+            c.opt("seat").unwrap_or("").as_bytes(),
+            c.opt("from_station").unwrap_or("").as_bytes(),
+            c.opt("to_station").unwrap_or("").as_bytes(),
+            &depart.to_le_bytes(),
+            &arrive.to_le_bytes(),
         ];
         let id = out.identity(kind, "rail", record_id, &content);
         if !out.claim(id) {
@@ -871,13 +894,13 @@ pub fn event_row(
         source,
         record_id,
         &[
-            source,
-            subject_type.as_str(),
-            &subject,
-            place,
-            &start.to_string(),
-            &end.to_string(),
-            &tag.to_string(),
+            source.as_bytes(),
+            &[subject_type.code() as u8],
+            subject.as_bytes(),
+            place.as_bytes(),
+            &start.to_le_bytes(),
+            &end.to_le_bytes(),
+            &[tag as u8],
         ],
     );
     if !out.claim(id) {

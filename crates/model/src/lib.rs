@@ -3,10 +3,12 @@
 
 pub mod codes;
 pub mod identity;
+pub mod subject;
 pub mod time;
 
 pub use codes::{
     CaseStatus, Direction, Level, PharmacyCategory, PlaceKind, Risk, SubjectType, Tier,
 };
 pub use identity::{IdNumber, Phone, Plate};
+pub use subject::{Resolver, Subject};
 pub use time::{Millis, TimeError, TimeReader, format_time};

@@ -33,6 +33,8 @@ pub struct TimeReader {
     zone: Tz,
     /// (local hour index, offset in ms) for an hour in which the offset does not change.
     cached: Option<(i64, i64)>,
+    /// The same for a whole local day: most days have no transition.
+    cached_day: Option<(i64, i64)>,
 }
 
 /// A parsed calendar time before the zone is applied.
@@ -45,7 +47,11 @@ struct Civil {
 
 impl TimeReader {
     pub fn new(zone: Tz) -> TimeReader {
-        TimeReader { zone, cached: None }
+        TimeReader {
+            zone,
+            cached: None,
+            cached_day: None,
+        }
     }
 
     pub fn zone(&self) -> Tz {
@@ -105,6 +111,23 @@ impl TimeReader {
         if let Some((h, offset)) = self.cached {
             if h == hour {
                 return Ok(civil.local_ms - offset);
+            }
+        }
+        let day = civil.local_ms.div_euclid(DAY_MS);
+        match self.cached_day {
+            Some((d, offset)) if d == day => return Ok(civil.local_ms - offset),
+            _ => {
+                let (first, last) = (day * DAY_MS, day * DAY_MS + DAY_MS - 1);
+                if let (LocalResult::Single(a), LocalResult::Single(b)) =
+                    (self.offset_at_local(first), self.offset_at_local(last))
+                {
+                    // Equal offsets at both ends can still hide a transition there and back
+                    // within the day; no zone does that, so the day is taken as steady.
+                    if a == b {
+                        self.cached_day = Some((day, a));
+                        return Ok(civil.local_ms - a);
+                    }
+                }
             }
         }
         let offset = match self.offset_at_local(civil.local_ms) {

@@ -75,6 +75,11 @@ pub trait Store: Send {
     /// stored yet; returns how many were new. Identities are unique within the batch.
     fn write_events(&mut self, batch: &EventBatch) -> Result<Inserted, StoreError>;
 
+    /// Called once an import has written everything: leaves the store compact and durable.
+    fn finish_import(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Calls `f` for every stored sighting, in no particular order.
     fn for_each_sighting(&mut self, f: &mut dyn FnMut(&SightingRow)) -> Result<(), StoreError>;
 

@@ -15,6 +15,13 @@ const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/0001_init.sql")
 /// table; a large cache keeps them in memory between commits.
 const CACHE_KIB: i64 = 1024 * 1024;
 
+const PAGE_SIZE: i64 = 16384;
+
+/// The WAL is copied into the database once it grows past this, not after every commit: with
+/// random keys a batch dirties pages all over the table, and checkpointing each commit would
+/// write the whole table again and again.
+const WAL_CHECKPOINT_BYTES: u64 = 768 << 20;
+
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
@@ -46,11 +53,15 @@ impl SqliteStore {
         }
         let conn = Connection::open(path).map_err(|e| unreachable(e.to_string()))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Takes effect only on a new, empty file; larger pages mean fewer WAL frames and a
+        // shallower key B-tree.
+        conn.pragma_update(None, "page_size", PAGE_SIZE)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| unreachable(format!("not a SQLite database, or unwritable: {e}")))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         let mut store = SqliteStore {
             conn,
             path: path.to_owned(),
@@ -58,6 +69,19 @@ impl SqliteStore {
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    fn wal_path(&self) -> PathBuf {
+        let mut p = self.path.clone().into_os_string();
+        p.push("-wal");
+        p.into()
+    }
+
+    /// Copies the WAL into the database file and empties it.
+    fn checkpoint(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
@@ -82,27 +106,73 @@ fn corrupt(what: &str, v: impl std::fmt::Display) -> rusqlite::Error {
     )
 }
 
-/// Inserts a keyed row unless its identity is stored, probing past a rowid that another
-/// identity holds. Returns whether it was new.
-fn insert_keyed(
-    tx: &Transaction<'_>,
+/// Rows bound into one multi-row statement: per-statement overhead is paid once per chunk.
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// `INSERT INTO {target} VALUES (?,…),(?,…)… {tail}` for `rows` rows of `columns` values.
+fn multi_row_insert(target: &str, columns: usize, rows: usize, tail: &str) -> String {
+    let one = format!("({})", vec!["?"; columns].join(","));
+    format!(
+        "INSERT INTO {target} VALUES {} {tail}",
+        vec![one; rows].join(",")
+    )
+}
+
+/// Claims each key in a key table (`slot INTEGER PRIMARY KEY, k2`) unless that identity is
+/// there already; returns, for each key, whether it was new. Keys are claimed a chunk at a time;
+/// a slot that was taken is then looked at alone, probing past slots another identity holds.
+fn claim_keys(tx: &Transaction<'_>, table: &str, keys: &[RowKey]) -> Result<Vec<bool>, StoreError> {
+    let mut new = Vec::with_capacity(keys.len());
+    let mut claimed = std::collections::HashSet::new();
+    let mut insert = tx.prepare_cached(&format!(
+        "INSERT INTO {table} (slot, k2) VALUES (?1, ?2) ON CONFLICT (slot) DO NOTHING"
+    ))?;
+    let mut lookup = tx.prepare_cached(&format!("SELECT k2 FROM {table} WHERE slot = ?1"))?;
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let mut st = tx.prepare_cached(&multi_row_insert(
+            &format!("{table} (slot, k2)"),
+            2,
+            chunk.len(),
+            "ON CONFLICT (slot) DO NOTHING RETURNING slot",
+        ))?;
+        for (i, k) in chunk.iter().enumerate() {
+            st.raw_bind_parameter(2 * i + 1, k.k1)?;
+            st.raw_bind_parameter(2 * i + 2, k.k2)?;
+        }
+        claimed.clear();
+        let mut rows = st.raw_query();
+        while let Some(r) = rows.next()? {
+            claimed.insert(r.get::<_, i64>(0)?);
+        }
+        for k in chunk {
+            // A slot returned was inserted by this key unless an earlier key of the chunk had
+            // the same slot (a 64-bit collision): `remove` gives each returned slot out once.
+            if claimed.remove(&k.k1) {
+                new.push(true);
+            } else {
+                new.push(claim_key(*k, &mut insert, &mut lookup)?);
+            }
+        }
+    }
+    Ok(new)
+}
+
+/// Claims one key, probing past slots that another identity holds. Returns whether it was new.
+fn claim_key(
     key: RowKey,
     insert: &mut rusqlite::CachedStatement<'_>,
-    lookup_sql: &str,
-    bind: &dyn Fn(&mut rusqlite::CachedStatement<'_>, i64) -> rusqlite::Result<usize>,
+    lookup: &mut rusqlite::CachedStatement<'_>,
 ) -> Result<bool, StoreError> {
-    let mut k1 = key.k1;
+    let mut slot = key.k1;
     loop {
-        if bind(insert, k1)? == 1 {
+        if insert.execute(params![slot, key.k2])? == 1 {
             return Ok(true);
         }
-        let k2: i64 = tx
-            .prepare_cached(lookup_sql)?
-            .query_row([k1], |r| r.get(0))?;
+        let k2: i64 = lookup.query_row([slot], |r| r.get(0))?;
         if k2 == key.k2 {
             return Ok(false);
         }
-        k1 = k1.wrapping_add(1);
+        slot = slot.wrapping_add(1);
     }
 }
 
@@ -339,64 +409,78 @@ impl Store for SqliteStore {
             for src in &b.sources {
                 s.execute(params![src.id, src.name])?;
             }
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO sightings (k1, k2, source_id, subject_type, subject, pid, start_ms, end_ms, tag, record_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (k1) DO NOTHING",
-            )?;
-            for r in &b.sightings {
-                let bind = |s: &mut rusqlite::CachedStatement<'_>, k1: i64| {
-                    s.execute(params![
-                        k1,
-                        r.key.k2,
-                        r.source_id,
-                        r.subject_type.code(),
-                        r.subject,
-                        r.pid,
-                        r.start,
-                        r.end,
-                        r.tag,
-                        r.record_id
-                    ])
-                };
-                if insert_keyed(
-                    &tx,
-                    r.key,
-                    &mut ins,
-                    "SELECT k2 FROM sightings WHERE k1 = ?1",
-                    &bind,
-                )? {
-                    inserted.sightings += 1;
+            // In key order, each key lands next to the previous one: the key table is walked
+            // forward once a batch instead of at random.
+            let mut order: Vec<&SightingRow> = b.sightings.iter().collect();
+            order.sort_unstable_by_key(|r| r.key.k1);
+            let keys: Vec<RowKey> = order.iter().map(|r| r.key).collect();
+            let new = claim_keys(&tx, "sighting_keys", &keys)?;
+            let fresh: Vec<&SightingRow> = order
+                .into_iter()
+                .zip(new)
+                .filter_map(|(r, n)| n.then_some(r))
+                .collect();
+            inserted.sightings = fresh.len() as u64;
+            for chunk in fresh.chunks(ROWS_PER_STATEMENT) {
+                let mut st = tx.prepare_cached(&multi_row_insert(
+                    "sightings (k1, k2, source_id, subject_type, subject, pid, start_ms, end_ms, tag, record_id)",
+                    10,
+                    chunk.len(),
+                    "",
+                ))?;
+                let mut i = 1;
+                for r in chunk {
+                    st.raw_bind_parameter(i, r.key.k1)?;
+                    st.raw_bind_parameter(i + 1, r.key.k2)?;
+                    st.raw_bind_parameter(i + 2, r.source_id)?;
+                    st.raw_bind_parameter(i + 3, r.subject_type.code())?;
+                    st.raw_bind_parameter(i + 4, r.subject.as_str())?;
+                    st.raw_bind_parameter(i + 5, r.pid)?;
+                    st.raw_bind_parameter(i + 6, r.start)?;
+                    st.raw_bind_parameter(i + 7, r.end)?;
+                    st.raw_bind_parameter(i + 8, r.tag)?;
+                    st.raw_bind_parameter(i + 9, r.record_id.as_deref())?;
+                    i += 10;
                 }
+                st.raw_execute()?;
             }
+            let keys: Vec<RowKey> = b.deliveries.iter().map(|d| d.key).collect();
+            let new = claim_keys(&tx, "delivery_keys", &keys)?;
             let mut ins = tx.prepare_cached(
                 "INSERT INTO deliveries (k1, k2, recipient_phone, origin_region_code, shipped_ms, delivered_ms, record_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (k1) DO NOTHING",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
-            for d in &b.deliveries {
-                let bind = |s: &mut rusqlite::CachedStatement<'_>, k1: i64| {
-                    s.execute(params![
-                        k1,
-                        d.key.k2,
-                        d.recipient_phone,
-                        d.origin_region_code,
-                        d.shipped,
-                        d.delivered,
-                        d.record_id
-                    ])
-                };
-                if insert_keyed(
-                    &tx,
-                    d.key,
-                    &mut ins,
-                    "SELECT k2 FROM deliveries WHERE k1 = ?1",
-                    &bind,
-                )? {
-                    inserted.deliveries += 1;
-                }
+            for d in b
+                .deliveries
+                .iter()
+                .zip(new)
+                .filter_map(|(d, n)| n.then_some(d))
+            {
+                ins.execute(params![
+                    d.key.k1,
+                    d.key.k2,
+                    d.recipient_phone,
+                    d.origin_region_code,
+                    d.shipped,
+                    d.delivered,
+                    d.record_id
+                ])?;
+                inserted.deliveries += 1;
             }
         }
         tx.commit()?;
+        let wal = std::fs::metadata(self.wal_path()).map_or(0, |m| m.len());
+        if wal > WAL_CHECKPOINT_BYTES {
+            // RESTART, not TRUNCATE: the WAL file is reused from its start, so its pages need
+            // not be allocated and zeroed again.
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))?;
+        }
         Ok(inserted)
+    }
+
+    fn finish_import(&mut self) -> Result<(), StoreError> {
+        self.checkpoint()
     }
 
     fn for_each_sighting(&mut self, f: &mut dyn FnMut(&SightingRow)) -> Result<(), StoreError> {

@@ -67,11 +67,19 @@ CREATE TABLE sources (
     name TEXT NOT NULL UNIQUE
 );
 
--- One row a sighting. The row's identity is a 128-bit hash of (source, record_id) or of its
--- content; its low half is the rowid, so the table is its own de-duplication index. A rowid taken
--- by a different identity (same low half, other high half) moves the row to the next free rowid.
+-- A row's identity is a 128-bit hash of (source, record_id) or of its content. The identities
+-- of stored sightings live in their own small table keyed by the low half, so that checking
+-- for a duplicate touches 20 bytes a row, not the whole sighting, and the sightings themselves
+-- are only ever appended. A key slot taken by another identity (same low half, other high half)
+-- moves the row to the next free slot; `slot` in sightings records where its identity went.
+CREATE TABLE sighting_keys (
+    slot INTEGER PRIMARY KEY,
+    k2   INTEGER NOT NULL
+);
+
 CREATE TABLE sightings (
-    k1           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY,
+    k1           INTEGER NOT NULL,
     k2           INTEGER NOT NULL,
     source_id    INTEGER NOT NULL,
     subject_type INTEGER NOT NULL,
@@ -83,8 +91,14 @@ CREATE TABLE sightings (
     record_id    TEXT
 );
 
+CREATE TABLE delivery_keys (
+    slot INTEGER PRIMARY KEY,
+    k2   INTEGER NOT NULL
+);
+
 CREATE TABLE deliveries (
-    k1                 INTEGER PRIMARY KEY,
+    id                 INTEGER PRIMARY KEY,
+    k1                 INTEGER NOT NULL,
     k2                 INTEGER NOT NULL,
     recipient_phone    TEXT NOT NULL,
     origin_region_code TEXT NOT NULL,
