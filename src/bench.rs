@@ -20,6 +20,19 @@ pub struct Args {
 pub enum What {
     /// Import throughput into SQLite and PostgreSQL.
     Import(ImportArgs),
+    /// Only write the generated drop (for tests and for measuring by hand).
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    #[arg(long)]
+    pub rows: u64,
+    #[arg(long, default_value_t = 1000)]
+    pub persons: u64,
+    #[arg(long)]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -41,6 +54,10 @@ pub struct ImportArgs {
 pub fn run(args: Args) -> Result<ExitCode> {
     match args.what {
         What::Import(a) => import(a),
+        What::Generate(a) => {
+            generate(&a.dir, a.rows, a.persons)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -35,7 +35,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         rejects: Some(dir.join("demo-rejects.csv")),
         strict: false,
         json: false,
-        batch_rows: 1_000_000,
+        batch_rows: None,
     };
     println!(
         "tracegrid demo: importing the sample drop {}\n",

@@ -29,9 +29,9 @@ pub struct Args {
     /// Print the summary as one JSON object.
     #[arg(long)]
     pub json: bool,
-    /// Rows per transaction.
-    #[arg(long, default_value_t = 1_000_000, hide = true)]
-    pub batch_rows: usize,
+    /// Rows per transaction (default: what the store prefers).
+    #[arg(long, hide = true)]
+    pub batch_rows: Option<usize>,
 }
 
 pub fn options(args: &Args, db: &str) -> Result<Options> {
@@ -51,7 +51,7 @@ pub fn options(args: &Args, db: &str) -> Result<Options> {
         tz,
         encoding,
         rejects,
-        batch_rows: args.batch_rows.max(1),
+        batch_rows: args.batch_rows,
     })
 }
 

@@ -27,8 +27,8 @@ pub struct Options {
     pub tz: Tz,
     pub encoding: Encoding,
     pub rejects: RejectsTarget,
-    /// Rows a transaction; larger batches mean fewer commits.
-    pub batch_rows: usize,
+    /// Rows a transaction; `None`: what the store prefers.
+    pub batch_rows: Option<usize>,
 }
 
 /// Told of progress, for a progress bar.
@@ -99,9 +99,14 @@ pub fn import(
     let (files, skipped) =
         drop::scan(dir).map_err(|e| ImportError::Unlistable(dir.display().to_string(), e))?;
     store.lock_for_import()?;
+    let batch_rows = opts
+        .batch_rows
+        .unwrap_or_else(|| store.preferred_batch_rows())
+        .max(1);
     let mut known = Known::new(&store.load_registry()?);
     let mut job = Job {
         opts,
+        batch_rows,
         tr: TimeReader::new(opts.tz),
         rejects: Rejects::new(opts.rejects.clone()).map_err(ImportError::Rejects)?,
         summaries: files
@@ -163,6 +168,7 @@ pub fn import(
 /// The state of one import while it runs.
 struct Job<'o> {
     opts: &'o Options,
+    batch_rows: usize,
     tr: TimeReader,
     rejects: Rejects,
     summaries: Vec<FileSummary>,
@@ -316,7 +322,7 @@ impl Job<'_> {
     ) -> Result<(), ImportError> {
         obs.file_started(f);
         let mut batch = RegistryBatch::default();
-        let limit = self.opts.batch_rows;
+        let limit = self.batch_rows;
         let mut pending = 0usize;
         let flush = |batch: &mut RegistryBatch, store: &mut dyn Store| -> Result<(), ImportError> {
             keep_last(&mut batch.region_shapes, |r| r.code.clone());
@@ -437,7 +443,7 @@ impl Job<'_> {
         for &i in which {
             let f = &files[i];
             obs.file_started(f);
-            let limit = self.opts.batch_rows;
+            let limit = self.batch_rows;
             let mut in_batch = 0u64;
             let send = |out: &mut EventOut, in_batch: &mut u64, sent: &mut Vec<u64>| -> bool {
                 if *in_batch == 0 && out.batch.is_empty() {

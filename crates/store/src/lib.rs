@@ -9,6 +9,7 @@
 mod pg;
 mod rows;
 mod sqlite;
+pub mod testing;
 
 pub use rows::*;
 
@@ -74,6 +75,9 @@ pub trait Store: Send {
     /// Stores new places and sources, then every sighting and delivery whose identity is not
     /// stored yet; returns how many were new. Identities are unique within the batch.
     fn write_events(&mut self, batch: &EventBatch) -> Result<Inserted, StoreError>;
+
+    /// Rows per [`Store::write_events`] call that suit this store.
+    fn preferred_batch_rows(&self) -> usize;
 
     /// Called once an import has written everything: leaves the store compact and durable.
     fn finish_import(&mut self) -> Result<(), StoreError> {

@@ -84,6 +84,13 @@ struct CopyText {
 impl CopyText {
     fn text(&mut self, v: &str) -> &mut Self {
         self.sep();
+        if !v
+            .bytes()
+            .any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r'))
+        {
+            self.buf.push_str(v);
+            return self;
+        }
         for ch in v.chars() {
             match ch {
                 '\\' => self.buf.push_str("\\\\"),
@@ -213,6 +220,10 @@ fn corrupt(what: &str, v: &str) -> StoreError {
 impl Store for PgStore {
     fn backend(&self) -> Backend {
         Backend::Postgres
+    }
+
+    fn preferred_batch_rows(&self) -> usize {
+        200_000
     }
 
     fn lock_for_import(&mut self) -> Result<(), StoreError> {

@@ -181,6 +181,11 @@ impl Store for SqliteStore {
         Backend::Sqlite
     }
 
+    /// Every commit rewrites the key table's dirty pages: few, large transactions are cheaper.
+    fn preferred_batch_rows(&self) -> usize {
+        1_000_000
+    }
+
     fn lock_for_import(&mut self) -> Result<(), StoreError> {
         let mut lock_path = self.path.clone().into_os_string();
         lock_path.push(".import-lock");

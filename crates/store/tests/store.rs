@@ -1,0 +1,236 @@
+//! One store test suite, run against SQLite and PostgreSQL alike: both must keep the same rows
+//! and refuse the same duplicates.
+
+use tracegrid_model::{CaseStatus, Level, PlaceKind, Risk, SubjectType};
+use tracegrid_store::testing::TestDb;
+use tracegrid_store::*;
+
+fn registry() -> RegistryBatch {
+    RegistryBatch {
+        regions: vec![
+            RegionRow {
+                code: "330800".into(),
+                name: "衢州市".into(),
+                parent_code: None,
+                level: Level::City,
+            },
+            RegionRow {
+                code: "330802".into(),
+                name: "柯城区".into(),
+                parent_code: Some("330800".into()),
+                level: Level::County,
+            },
+        ],
+        region_shapes: vec![RegionShapeRow {
+            code: "330802".into(),
+            geometry: "{\"type\":\"Polygon\"}".into(),
+        }],
+        places: vec![PlaceRow {
+            pid: 1,
+            place_id: "SHOP-1".into(),
+            kind: PlaceKind::Shop,
+            name: Some("店\t\"1\"\\".into()),
+            lat: Some(28.9),
+            lon: Some(118.8),
+            region_code: Some("330802".into()),
+            grid_code: None,
+        }],
+        persons: vec![PersonRow {
+            person_id: "P1".into(),
+            id_number: "11010519491231002X".into(),
+            name: Some("张伟".into()),
+            phone: Some("13800000000".into()),
+            household_id: Some("H1".into()),
+            address: None,
+            grid_code: Some("330802".into()),
+        }],
+        vehicles: vec![VehicleRow {
+            plate: "浙H12345".into(),
+            owner_id_number: "11010519491231002X".into(),
+        }],
+        areas: vec![AreaRow {
+            area_id: "A1".into(),
+            name: None,
+            region_code: Some("330802".into()),
+            geometry: None,
+            from: 1_579_000_000_000,
+            to: None,
+            risk: Risk::High,
+        }],
+        cases: vec![CaseRow {
+            subject: "11010519491231002X".into(),
+            status: CaseStatus::Confirmed,
+            onset: None,
+            confirmed: 1_579_500_000_000,
+            isolated: Some(1_579_600_000_000),
+        }],
+    }
+}
+
+fn sighting(k1: i64, k2: i64, start: i64) -> SightingRow {
+    SightingRow {
+        key: RowKey { k1, k2 },
+        source_id: 1,
+        subject_type: SubjectType::PersonId,
+        subject: "P1".into(),
+        pid: 1,
+        start,
+        end: start + 60_000,
+        tag: 0,
+        record_id: Some("R\n1".into()),
+    }
+}
+
+fn events(rows: Vec<SightingRow>) -> EventBatch {
+    EventBatch {
+        places: vec![],
+        sources: vec![SourceRow {
+            id: 1,
+            name: "wifi".into(),
+        }],
+        sightings: rows,
+        deliveries: vec![DeliveryRow {
+            key: RowKey { k1: 7, k2: 8 },
+            recipient_phone: "13800000000".into(),
+            origin_region_code: "330802".into(),
+            shipped: 1,
+            delivered: None,
+            record_id: None,
+        }],
+    }
+}
+
+fn registry_round_trips(db: &TestDb) {
+    let mut s = open(&db.spec).unwrap();
+    let b = registry();
+    s.write_registry(&b).unwrap();
+    let r = s.load_registry().unwrap();
+    assert_eq!(r.regions.len(), 2);
+    assert!(r.regions.contains(&b.regions[1]));
+    assert_eq!(r.places, b.places);
+    assert_eq!(r.persons, b.persons);
+    assert_eq!(r.vehicles, b.vehicles);
+    assert_eq!(r.areas, b.areas);
+    assert_eq!(r.cases, b.cases);
+    assert_eq!(r.region_shapes, b.region_shapes);
+
+    // An upsert replaces by key and keeps the place's number.
+    let mut changed = b.clone();
+    changed.places[0].name = Some("新名".into());
+    changed.persons[0].phone = None;
+    s.write_registry(&changed).unwrap();
+    let r = s.load_registry().unwrap();
+    assert_eq!(r.places, changed.places);
+    assert_eq!(r.persons, changed.persons);
+    assert_eq!(s.counts().unwrap().places, 1);
+}
+
+fn events_are_stored_once(db: &TestDb) {
+    let mut s = open(&db.spec).unwrap();
+    s.write_registry(&registry()).unwrap();
+    let batch = events(vec![
+        sighting(1, 1, 1000),
+        sighting(2, 2, 2000),
+        sighting(3, 3, 3000),
+    ]);
+    assert_eq!(
+        s.write_events(&batch).unwrap(),
+        Inserted {
+            sightings: 3,
+            deliveries: 1
+        }
+    );
+    assert_eq!(
+        s.write_events(&batch).unwrap(),
+        Inserted {
+            sightings: 0,
+            deliveries: 0
+        }
+    );
+    let partly = events(vec![sighting(3, 3, 3000), sighting(4, 4, 4000)]);
+    assert_eq!(s.write_events(&partly).unwrap().sightings, 1);
+    assert_eq!(s.counts().unwrap().sightings, 4);
+    assert_eq!(s.deliveries().unwrap().len(), 1);
+    let mut seen = Vec::new();
+    s.for_each_sighting(&mut |r| seen.push(r.clone())).unwrap();
+    seen.sort_by_key(|r| r.key.k1);
+    assert_eq!(seen[0], sighting(1, 1, 1000));
+    assert_eq!(seen.len(), 4);
+}
+
+/// Guards the probing path: identities that share their low 64 bits are different rows.
+fn identities_sharing_a_low_half_are_distinct(db: &TestDb) {
+    let mut s = open(&db.spec).unwrap();
+    s.write_registry(&registry()).unwrap();
+    let first = events(vec![sighting(10, 1, 1000), sighting(11, 5, 1000)]);
+    assert_eq!(s.write_events(&first).unwrap().sightings, 2);
+    // Same low half as both stored rows, other high halves; one batch, two collisions.
+    let clash = events(vec![
+        sighting(10, 2, 2000),
+        sighting(10, 3, 3000),
+        sighting(11, 5, 1000),
+    ]);
+    assert_eq!(s.write_events(&clash).unwrap().sightings, 2);
+    assert_eq!(s.write_events(&clash).unwrap().sightings, 0);
+    assert_eq!(s.counts().unwrap().sightings, 4);
+}
+
+fn reopening_keeps_everything(db: &TestDb) {
+    {
+        let mut s = open(&db.spec).unwrap();
+        s.write_registry(&registry()).unwrap();
+        s.write_events(&events(vec![sighting(1, 1, 1)])).unwrap();
+        s.finish_import().unwrap();
+    }
+    let mut s = open(&db.spec).unwrap();
+    let c = s.counts().unwrap();
+    assert_eq!((c.regions, c.sightings, c.deliveries), (2, 1, 1));
+}
+
+fn one_import_at_a_time(db: &TestDb) {
+    let mut a = open(&db.spec).unwrap();
+    let mut b = open(&db.spec).unwrap();
+    a.lock_for_import().unwrap();
+    assert!(matches!(b.lock_for_import(), Err(StoreError::Busy(_))));
+    drop(a);
+    b.lock_for_import().unwrap();
+}
+
+macro_rules! suite {
+    ($backend:ident) => {
+        mod $backend {
+            use super::*;
+            #[test]
+            fn registry_round_trips() {
+                super::registry_round_trips(&TestDb::$backend());
+            }
+            #[test]
+            fn events_are_stored_once() {
+                super::events_are_stored_once(&TestDb::$backend());
+            }
+            #[test]
+            fn identities_sharing_a_low_half_are_distinct() {
+                super::identities_sharing_a_low_half_are_distinct(&TestDb::$backend());
+            }
+            #[test]
+            fn reopening_keeps_everything() {
+                super::reopening_keeps_everything(&TestDb::$backend());
+            }
+            #[test]
+            fn one_import_at_a_time() {
+                super::one_import_at_a_time(&TestDb::$backend());
+            }
+        }
+    };
+}
+
+suite!(sqlite);
+suite!(postgres);
+
+#[test]
+fn unreachable_stores_say_so() {
+    let err = open("postgres://postgres@127.0.0.1:1/none").unwrap_err();
+    assert!(matches!(err, StoreError::Unreachable { .. }), "{err}");
+    let err = open("/no/such/dir/store.db").unwrap_err();
+    assert!(err.to_string().contains("does not exist"), "{err}");
+}
