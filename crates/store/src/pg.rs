@@ -488,8 +488,14 @@ impl Store for PgStore {
             "sightings",
             cols,
             &c,
+            // The importer holds the store's import lock and sends no identity twice in a
+            // batch, so a plain insert of what the table lacks is safe, and cheaper than
+            // ON CONFLICT's speculative insertion row by row. In key order the primary-key
+            // index is walked forward, not at random.
             &format!(
-                "INSERT INTO sightings ({cols}) SELECT {cols} FROM stage ON CONFLICT DO NOTHING"
+                "INSERT INTO sightings ({cols}) SELECT {cols} FROM stage s
+                 WHERE NOT EXISTS (SELECT 1 FROM sightings t WHERE t.k1 = s.k1 AND t.k2 = s.k2)
+                 ORDER BY k1, k2"
             ),
         )?;
         let mut c = CopyText::default();
@@ -511,7 +517,8 @@ impl Store for PgStore {
             cols,
             &c,
             &format!(
-                "INSERT INTO deliveries ({cols}) SELECT {cols} FROM stage ON CONFLICT DO NOTHING"
+                "INSERT INTO deliveries ({cols}) SELECT {cols} FROM stage s
+                 WHERE NOT EXISTS (SELECT 1 FROM deliveries t WHERE t.k1 = s.k1 AND t.k2 = s.k2)"
             ),
         )?;
         tx.commit()?;
