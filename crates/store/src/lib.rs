@@ -59,7 +59,7 @@ pub struct Inserted {
 }
 
 /// The operations tracegrid needs of a store. Every write method is one transaction.
-pub trait Store: Send {
+pub trait Store: Send + std::fmt::Debug {
     fn backend(&self) -> Backend;
 
     /// Takes the store's import lock for the life of this handle: two imports into one store
