@@ -51,19 +51,9 @@ pub fn run(db: &str, args: Args) -> Result<ExitCode> {
             Subject::Unresolved(_) => unresolved += 1,
         }
     }
-    let rows = [
-        ("regions", c.regions),
-        ("region_shapes", c.region_shapes),
-        ("places", c.places),
-        ("persons", c.persons),
-        ("vehicles", c.vehicles),
-        ("areas", c.areas),
-        ("cases", c.cases),
-        ("sightings", c.sightings),
-        ("deliveries", c.deliveries),
-        ("sighted_persons", persons.len() as u64),
-        ("unresolved_subjects", unresolved),
-    ];
+    let mut rows = c.by_table();
+    rows.push(("sighted_persons", persons.len() as u64));
+    rows.push(("unresolved_subjects", unresolved));
     if args.json {
         let obj: serde_json::Map<String, serde_json::Value> = rows
             .iter()

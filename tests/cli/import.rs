@@ -205,7 +205,10 @@ fn rail_tickets_become_three_sightings_in_a_car_named_by_local_date() {
         let db = TestDb::sqlite();
         let v = import_json(&db.spec, &d.0, &["--tz", tz]);
         assert_eq!(v["files"][2]["kind"], "rail_tickets");
-        assert_eq!((v["files"][2]["accepted"].as_u64(), v["rejected"].as_u64()), (Some(1), Some(0)));
+        assert_eq!(
+            (v["files"][2]["accepted"].as_u64(), v["rejected"].as_u64()),
+            (Some(1), Some(0))
+        );
         let mut store = tracegrid_store::open(&db.spec).unwrap();
         let reg = store.load_registry().unwrap();
         let car = reg

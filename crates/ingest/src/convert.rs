@@ -427,12 +427,6 @@ fn makes_cycle(known: &Known, code: &str, parent: &str) -> bool {
     false
 }
 
-/// Where the accepted rows of registry files are gathered until they are written.
-#[derive(Debug, Default)]
-pub struct RegistryOut {
-    pub batch: RegistryBatch,
-}
-
 fn settle(map: &mut HashMap<String, u64>, key: &str, hash: u64) -> Outcome {
     match map.insert(key.to_owned(), hash) {
         Some(h) if h == hash => Outcome::Duplicate,

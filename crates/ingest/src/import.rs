@@ -136,6 +136,7 @@ pub fn import(
         .collect();
     let mut store = job.events(&files, &events, &mut known, store, obs)?;
 
+    store.finish_import()?;
     let Job {
         summaries, rejects, ..
     } = job;

@@ -196,7 +196,10 @@ impl RecordReader {
     }
 
     fn read_header(&mut self) -> Result<(), String> {
-        let Some(line) = self.read_record().map_err(|e| format!("cannot be read: {e}"))? else {
+        let Some(line) = self
+            .read_record()
+            .map_err(|e| format!("cannot be read: {e}"))?
+        else {
             return Ok(()); // an empty file: no rows
         };
         let text = self

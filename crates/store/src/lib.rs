@@ -51,6 +51,44 @@ pub struct TableCounts {
     pub deliveries: u64,
 }
 
+impl TableCounts {
+    /// The tables counted, in the order of the fields.
+    pub const TABLES: [&'static str; 9] = [
+        "regions",
+        "region_shapes",
+        "places",
+        "persons",
+        "vehicles",
+        "areas",
+        "cases",
+        "sightings",
+        "deliveries",
+    ];
+
+    fn fields_mut(&mut self) -> [&mut u64; 9] {
+        [
+            &mut self.regions,
+            &mut self.region_shapes,
+            &mut self.places,
+            &mut self.persons,
+            &mut self.vehicles,
+            &mut self.areas,
+            &mut self.cases,
+            &mut self.sightings,
+            &mut self.deliveries,
+        ]
+    }
+
+    /// (table, rows) pairs, for printing.
+    pub fn by_table(&self) -> Vec<(&'static str, u64)> {
+        let mut c = self.clone();
+        Self::TABLES
+            .into_iter()
+            .zip(c.fields_mut().map(|n| *n))
+            .collect()
+    }
+}
+
 /// What one [`Store::write_events`] call stored.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Inserted {
@@ -90,7 +128,16 @@ pub trait Store: Send + std::fmt::Debug {
     /// Every stored delivery.
     fn deliveries(&mut self) -> Result<Vec<DeliveryRow>, StoreError>;
 
-    fn counts(&mut self) -> Result<TableCounts, StoreError>;
+    /// Rows in one of the store's tables (a name from [`TableCounts::TABLES`]).
+    fn count_rows(&mut self, table: &'static str) -> Result<u64, StoreError>;
+
+    fn counts(&mut self) -> Result<TableCounts, StoreError> {
+        let mut c = TableCounts::default();
+        for (table, n) in TableCounts::TABLES.iter().zip(c.fields_mut()) {
+            *n = self.count_rows(table)?;
+        }
+        Ok(c)
+    }
 
     /// Keeps a finished import's summary (JSON) for the record.
     fn record_import(

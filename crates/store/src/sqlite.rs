@@ -537,25 +537,11 @@ impl Store for SqliteStore {
         Ok(rows)
     }
 
-    fn counts(&mut self) -> Result<TableCounts, StoreError> {
-        let n = |t: &str| -> Result<u64, StoreError> {
-            Ok(self
-                .conn
-                .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| {
-                    r.get::<_, i64>(0)
-                })? as u64)
-        };
-        Ok(TableCounts {
-            regions: n("regions")?,
-            region_shapes: n("region_shapes")?,
-            places: n("places")?,
-            persons: n("persons")?,
-            vehicles: n("vehicles")?,
-            areas: n("areas")?,
-            cases: n("cases")?,
-            sightings: n("sightings")?,
-            deliveries: n("deliveries")?,
-        })
+    fn count_rows(&mut self, table: &'static str) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+        Ok(n as u64)
     }
 
     fn record_import(
