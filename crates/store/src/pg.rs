@@ -29,6 +29,11 @@ impl PgStore {
             reason: e.to_string(),
         })?;
         let mut store = PgStore { client };
+        // Have the server check, during long statements, that this client is still there, so
+        // that a killed import releases its locks at once (PostgreSQL 14 and later).
+        let _ = store
+            .client
+            .batch_execute("SET client_connection_check_interval = '1s'");
         store.migrate()?;
         Ok(store)
     }
@@ -227,17 +232,30 @@ impl Store for PgStore {
     }
 
     fn lock_for_import(&mut self) -> Result<(), StoreError> {
-        let got: bool = self
+        // An import killed a moment ago may still hold the lock: its server process notices the
+        // dead client only when its statement ends (or, with the check interval set in `open`,
+        // within a second). Wait a while before calling the store busy.
+        // A lock_timeout given in the URL's options is kept.
+        let configured: String = self
             .client
-            .query_one(
-                "SELECT pg_try_advisory_lock(hashtext(current_schema() || '.import'))",
-                &[],
-            )?
+            .query_one("SELECT current_setting('lock_timeout')", &[])?
             .get(0);
-        if got {
-            Ok(())
-        } else {
-            Err(StoreError::Busy("PostgreSQL store".into()))
+        if configured == "0" {
+            self.client.batch_execute("SET lock_timeout = '30s'")?;
+        }
+        let got = self.client.query_one(
+            "SELECT pg_advisory_lock(hashtext(current_schema() || '.import'))",
+            &[],
+        );
+        if configured == "0" {
+            self.client.batch_execute("RESET lock_timeout")?;
+        }
+        match got {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some(&::postgres::error::SqlState::LOCK_NOT_AVAILABLE) => {
+                Err(StoreError::Busy("PostgreSQL store".into()))
+            }
+            Err(e) => Err(e.into()),
         }
     }
 

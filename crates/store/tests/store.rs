@@ -188,8 +188,14 @@ fn reopening_keeps_everything(db: &TestDb) {
 }
 
 fn one_import_at_a_time(db: &TestDb) {
-    let mut a = open(&db.spec).unwrap();
-    let mut b = open(&db.spec).unwrap();
+    // PostgreSQL waits for the lock up to lock_timeout (30 s unless the URL says otherwise).
+    let spec = if is_postgres(&db.spec) {
+        format!("{}%20-clock_timeout%3D1s", db.spec)
+    } else {
+        db.spec.clone()
+    };
+    let mut a = open(&spec).unwrap();
+    let mut b = open(&spec).unwrap();
     a.lock_for_import().unwrap();
     assert!(matches!(b.lock_for_import(), Err(StoreError::Busy(_))));
     drop(a);
