@@ -859,8 +859,9 @@ pub fn event_row(
     let tag = match kind {
         FileKind::CheckpointPasses | FileKind::GateAccess => match c.opt("direction") {
             Some(v) => {
-                let r =
-                    Direction::parse("direction", v).map_err(|e| format!("{e}, or leave it empty"));
+                let r = Direction::parse("direction", v).map_err(|_| {
+                    format!("direction {v:?} is not a direction (use in, out, or leave it empty)")
+                });
                 c.check(r).map_or(0, Direction::code)
             }
             None => 0,
@@ -913,4 +914,291 @@ pub fn event_row(
         record_id: owned(record_id),
     });
     Ok(Outcome::Accepted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drop::Format;
+    use crate::read::{Encoding, Next, RecordReader};
+
+    /// Reads one CSV line as a row of `kind` (header: the kind's fields in order).
+    fn row(kind: FileKind, line: &str) -> Row {
+        let text = format!("{}\n{line}\n", kind.fields().join(","));
+        let input = Box::new(std::io::Cursor::new(text.into_bytes()));
+        let mut r = RecordReader::new(input, Format::Csv, Encoding::Utf8, kind.fields()).unwrap();
+        let mut row = Row::default();
+        assert!(matches!(r.next(&mut row).unwrap(), Next::Row));
+        row
+    }
+
+    fn known() -> Known {
+        Known::new(&Registry {
+            regions: vec![RegionRow {
+                code: "R".into(),
+                name: "X".into(),
+                parent_code: None,
+                level: Level::City,
+            }],
+            places: vec![PlaceRow {
+                pid: 1,
+                place_id: "S".into(),
+                kind: PlaceKind::Bus,
+                name: None,
+                lat: None,
+                lon: None,
+                region_code: Some("R".into()),
+                grid_code: None,
+            }],
+            persons: vec![PersonRow {
+                person_id: "P1".into(),
+                id_number: "11010519491231002X".into(),
+                name: None,
+                phone: None,
+                household_id: None,
+                address: None,
+                grid_code: None,
+            }],
+            ..Registry::default()
+        })
+    }
+
+    fn event(
+        k: &mut Known,
+        out: &mut EventOut,
+        kind: FileKind,
+        line: &str,
+    ) -> Result<Outcome, String> {
+        let mut tr = TimeReader::new(chrono_tz::Asia::Shanghai);
+        event_row(kind, &row(kind, line), k, &mut tr, out)
+    }
+
+    #[test]
+    fn content_identity_is_of_normalised_values() {
+        let (mut k, mut out) = (known(), EventOut::default());
+        let kind = FileKind::Sightings;
+        assert_eq!(
+            event(
+                &mut k,
+                &mut out,
+                kind,
+                "cam,plate,浙H·12345,S,2020-01-23 14:05,,"
+            ),
+            Ok(Outcome::Accepted)
+        );
+        assert_eq!(
+            event(
+                &mut k,
+                &mut out,
+                kind,
+                "cam,plate,浙h12345,S,2020-01-23T06:05:00Z,2020-01-23 14:05,"
+            ),
+            Ok(Outcome::Duplicate)
+        );
+        assert_eq!(
+            event(
+                &mut k,
+                &mut out,
+                kind,
+                "cam,plate,浙H12345,S,2020-01-23 14:06,,"
+            ),
+            Ok(Outcome::Accepted)
+        );
+        assert_eq!(out.batch.sightings[0].subject, "浙H12345");
+        assert_eq!(out.batch.sightings.len(), 2);
+    }
+
+    #[test]
+    fn record_ids_are_per_source() {
+        let (mut k, mut out) = (known(), EventOut::default());
+        let kind = FileKind::Sightings;
+        assert_eq!(
+            event(
+                &mut k,
+                &mut out,
+                kind,
+                "a,person_id,P1,S,2020-01-23 14:05,,7"
+            ),
+            Ok(Outcome::Accepted)
+        );
+        assert_eq!(
+            event(
+                &mut k,
+                &mut out,
+                kind,
+                "a,person_id,P1,S,2020-01-24 14:05,,7"
+            ),
+            Ok(Outcome::Duplicate)
+        );
+        assert_eq!(
+            event(
+                &mut k,
+                &mut out,
+                kind,
+                "b,person_id,P1,S,2020-01-23 14:05,,7"
+            ),
+            Ok(Outcome::Accepted)
+        );
+        // A hotel stay's source is `hotel`, whatever the file.
+        let hotel = FileKind::HotelStays;
+        assert_eq!(
+            event(
+                &mut k,
+                &mut out,
+                hotel,
+                "11010519491231002X,S,2020-01-23 14:05,,7"
+            ),
+            Ok(Outcome::Accepted)
+        );
+        assert_eq!(
+            event(
+                &mut k,
+                &mut out,
+                FileKind::Sightings,
+                "hotel,id_number,11010519491231002X,S,2020-01-25 14:05,,7"
+            ),
+            Ok(Outcome::Duplicate)
+        );
+    }
+
+    #[test]
+    fn subjects_follow_their_type_rule() {
+        let (mut k, mut out) = (known(), EventOut::default());
+        let kind = FileKind::GateAccess;
+        assert_eq!(
+            event(
+                &mut k,
+                &mut out,
+                kind,
+                "phone,+86 13800000000,S,2020-01-23 14:05,,"
+            ),
+            Ok(Outcome::Accepted)
+        );
+        assert_eq!(out.batch.sightings[0].subject, "13800000000");
+        let err = event(
+            &mut k,
+            &mut out,
+            kind,
+            "id_number,110105194912310021,S,2020-01-23 14:05,in,",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "subject id_number 110105194912310021: check digit should be X"
+        );
+        let err = event(
+            &mut k,
+            &mut out,
+            kind,
+            "plate,浙H1234,S,2020-01-23 14:05,out,",
+        )
+        .unwrap_err();
+        assert!(err.starts_with("subject plate 浙H1234:"), "{err}");
+        // Every problem of a row is named at once.
+        let err = event(&mut k, &mut out, kind, "person_id,P9,NOWHERE,later,up,").unwrap_err();
+        assert_eq!(err.split("; ").count(), 4, "{err}");
+    }
+
+    #[test]
+    fn deliveries_need_order_and_a_known_origin() {
+        let (mut k, mut out) = (known(), EventOut::default());
+        let kind = FileKind::Deliveries;
+        assert_eq!(
+            event(
+                &mut k,
+                &mut out,
+                kind,
+                "13800000000,R,2020-01-20 10:00,2020-01-21 10:00,"
+            ),
+            Ok(Outcome::Accepted)
+        );
+        let err = event(
+            &mut k,
+            &mut out,
+            kind,
+            "13800000000,R,2020-01-20 10:00,2020-01-19 10:00,",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "delivered 2020-01-19 10:00 is before shipped 2020-01-20 10:00"
+        );
+        let err = event(&mut k, &mut out, kind, "1380000000,Q,2020-01-20 10:00,,").unwrap_err();
+        assert!(
+            err.contains("recipient_phone 1380000000: must be 11 digits")
+                && err.contains("origin_region_code Q is not a known region"),
+            "{err}"
+        );
+        assert_eq!(out.batch.deliveries.len(), 1);
+    }
+
+    #[test]
+    fn an_id_number_can_move_between_persons_in_file_order() {
+        let mut k = known();
+        let mut tr = TimeReader::new(chrono_tz::Asia::Shanghai);
+        let mut out = RegistryBatch::default();
+        let mut person = |line: &str, k: &mut Known| {
+            registry_row(
+                FileKind::Persons,
+                &row(FileKind::Persons, line),
+                None,
+                k,
+                &mut tr,
+                &mut out,
+            )
+        };
+        // P2 cannot take P1's number while P1 holds it …
+        let err = person("P2,11010519491231002X,,,,,", &mut k).unwrap_err();
+        assert_eq!(
+            err,
+            "id_number 11010519491231002X already belongs to person P1"
+        );
+        // … but can once P1 has another.
+        assert_eq!(
+            person("P1,330802198001100003,,,,,", &mut k),
+            Ok(Outcome::Accepted)
+        );
+        assert_eq!(
+            person("P2,11010519491231002X,,,,,", &mut k),
+            Ok(Outcome::Accepted)
+        );
+        assert_eq!(
+            person("P2,11010519491231002X,,,,,", &mut k),
+            Ok(Outcome::Duplicate)
+        );
+    }
+
+    #[test]
+    fn netcafe_sessions_need_an_end_and_pharmacy_sales_a_category() {
+        let (mut k, mut out) = (known(), EventOut::default());
+        let err = event(
+            &mut k,
+            &mut out,
+            FileKind::NetcafeSessions,
+            "11010519491231002X,S,2020-01-23 14:05,,",
+        )
+        .unwrap_err();
+        assert_eq!(err, "required field end is empty");
+        let err = event(
+            &mut k,
+            &mut out,
+            FileKind::PharmacySales,
+            "11010519491231002X,S,2020-01-23 14:05,,",
+        )
+        .unwrap_err();
+        assert_eq!(err, "required field category is empty");
+        assert_eq!(
+            event(
+                &mut k,
+                &mut out,
+                FileKind::PharmacySales,
+                "11010519491231002X,S,2020-01-23 14:05,Antipyretic,"
+            ),
+            Ok(Outcome::Accepted)
+        );
+        assert_eq!(
+            out.batch.sightings[0].tag,
+            PharmacyCategory::Antipyretic.code()
+        );
+    }
 }

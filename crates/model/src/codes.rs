@@ -32,7 +32,7 @@ macro_rules! vocabulary {
             pub fn parse(field: &str, s: &str) -> Result<$name, String> {
                 $(if s.eq_ignore_ascii_case($text) { return Ok($name::$variant); })+
                 Err(format!(
-                    "{field} {s:?} is not {}; use one of {}",
+                    "{field} {s:?} is not {} (use one of {})",
                     $what,
                     [$($text),+].join(", ")
                 ))
@@ -200,7 +200,7 @@ mod tests {
     fn parse_ignores_case_and_names_the_choices() {
         assert_eq!(Level::parse("level", "Grid"), Ok(Level::Grid));
         let err = PlaceKind::parse("kind", "spaceship").unwrap_err();
-        assert!(err.starts_with("kind \"spaceship\" is not a place kind; use one of train_car"));
+        assert!(err.starts_with("kind \"spaceship\" is not a place kind (use one of train_car"));
     }
 
     #[test]

@@ -18,10 +18,10 @@ const DAY_MS: i64 = 24 * HOUR_MS;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
     #[error(
-        "not a time; write YYYY-MM-DD HH:MM[:SS] (read in {zone}) or RFC 3339 such as 2020-01-23T14:05:00+08:00"
+        "not a time (write YYYY-MM-DD HH:MM[:SS], read in {zone}, or RFC 3339 such as 2020-01-23T14:05:00+08:00)"
     )]
     Malformed { zone: String },
-    #[error("a date alone is not enough here; add the time of day (YYYY-MM-DD HH:MM[:SS])")]
+    #[error("a date alone is not enough here (add the time of day: YYYY-MM-DD HH:MM[:SS])")]
     DateOnly,
     #[error("does not exist in {zone}: the clocks skipped it")]
     Skipped { zone: String },
