@@ -27,6 +27,46 @@ pub struct SqliteStore {
     path: PathBuf,
     /// Held (flock) while this handle imports.
     import_lock: Option<File>,
+    /// Runs while events are written.
+    checkpointer: Option<Checkpointer>,
+}
+
+/// Copies committed WAL frames into the database on a connection and thread of its own while an
+/// import writes, so that the copy runs beside the writing (on the core the parser leaves idle)
+/// instead of after it.
+struct Checkpointer {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Result<Checkpointer, StoreError> {
+        use std::sync::atomic::Ordering;
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                // PASSIVE never blocks the writer; a failed round is simply tried again.
+                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            }
+        });
+        Ok(Checkpointer {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -66,6 +106,7 @@ impl SqliteStore {
             conn,
             path: path.to_owned(),
             import_lock: None,
+            checkpointer: None,
         };
         store.migrate()?;
         Ok(store)
@@ -415,6 +456,9 @@ impl Store for SqliteStore {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut inserted = Inserted::default();
+        if self.checkpointer.is_none() {
+            self.checkpointer = Some(Checkpointer::start(&self.path)?);
+        }
         upsert_places(&tx, &b.places)?;
         {
             let mut s =
@@ -493,6 +537,7 @@ impl Store for SqliteStore {
     }
 
     fn finish_import(&mut self) -> Result<(), StoreError> {
+        self.checkpointer = None;
         self.checkpoint()
     }
 
