@@ -427,10 +427,20 @@ fn makes_cycle(known: &Known, code: &str, parent: &str) -> bool {
     false
 }
 
-fn settle(map: &mut HashMap<String, u64>, key: &str, hash: u64) -> Outcome {
+/// Records a keyed registry row as known; if it is new or changed, queues it for the store.
+fn settle<T>(
+    map: &mut HashMap<String, u64>,
+    key: &str,
+    hash: u64,
+    row: T,
+    out: &mut Vec<T>,
+) -> Outcome {
     match map.insert(key.to_owned(), hash) {
         Some(h) if h == hash => Outcome::Duplicate,
-        _ => Outcome::Accepted,
+        _ => {
+            out.push(row);
+            Outcome::Accepted
+        }
     }
 }
 
@@ -452,11 +462,14 @@ pub fn registry_row(
                 code: code.unwrap(),
                 geometry: geometry.unwrap_or_default(),
             };
-            let o = settle(&mut known.shapes, &r.code, r.content_hash());
-            if o == Outcome::Accepted {
-                out.region_shapes.push(r);
-            }
-            Ok(o)
+            let (key, hash) = (r.code.clone(), r.content_hash());
+            Ok(settle(
+                &mut known.shapes,
+                &key,
+                hash,
+                r,
+                &mut out.region_shapes,
+            ))
         }
         FileKind::Places => {
             let place_id = c.req("place_id");
@@ -547,11 +560,14 @@ pub fn registry_row(
                 plate: plate.unwrap(),
                 owner_id_number: owner.unwrap(),
             };
-            let o = settle(&mut known.vehicles, &v.plate, v.content_hash());
-            if o == Outcome::Accepted {
-                out.vehicles.push(v);
-            }
-            Ok(o)
+            let (key, hash) = (v.plate.clone(), v.content_hash());
+            Ok(settle(
+                &mut known.vehicles,
+                &key,
+                hash,
+                v,
+                &mut out.vehicles,
+            ))
         }
         FileKind::Areas | FileKind::AreasGeo => {
             let area_id = c.req("area_id");
@@ -580,11 +596,8 @@ pub fn registry_row(
                 to,
                 risk: risk.unwrap(),
             };
-            let o = settle(&mut known.areas, &a.area_id, a.content_hash());
-            if o == Outcome::Accepted {
-                out.areas.push(a);
-            }
-            Ok(o)
+            let (key, hash) = (a.area_id.clone(), a.content_hash());
+            Ok(settle(&mut known.areas, &key, hash, a, &mut out.areas))
         }
         FileKind::Cases => {
             let subject = c.id_number("subject", true);
@@ -603,11 +616,8 @@ pub fn registry_row(
                 confirmed: confirmed.unwrap(),
                 isolated,
             };
-            let o = settle(&mut known.cases, &k.subject, k.content_hash());
-            if o == Outcome::Accepted {
-                out.cases.push(k);
-            }
-            Ok(o)
+            let (key, hash) = (k.subject.clone(), k.content_hash());
+            Ok(settle(&mut known.cases, &key, hash, k, &mut out.cases))
         }
         _ => unreachable!("{kind:?} is not a registry handled here"),
     }
