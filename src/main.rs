@@ -5,6 +5,7 @@
 mod bench;
 mod demo;
 mod import;
+mod screen;
 mod stats;
 
 use std::process::ExitCode;
@@ -31,6 +32,10 @@ struct Cli {
 enum Command {
     /// Load a data drop (a directory of registry and event files) into the store.
     Import(import::Args),
+    /// Who must be checked, and why (CONTRACT.md section 2).
+    Screen(screen::ScreenArgs),
+    /// One subject's trajectory and contacts.
+    Trace(screen::TraceArgs),
     /// Count what the store holds.
     Stats(stats::Args),
     /// Import the sample drop shipped with tracegrid into a fresh store and show the result.
@@ -44,6 +49,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Import(args) => import::run(&cli.db, args),
         Command::Stats(args) => stats::run(&cli.db, args),
+        Command::Screen(args) => screen::screen(&cli.db, args),
+        Command::Trace(args) => screen::trace(&cli.db, args),
         Command::Demo(args) => demo::run(args),
         Command::Bench(args) => bench::run(args),
     };

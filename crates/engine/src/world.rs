@@ -1,0 +1,488 @@
+//! The in-memory index: everything screening and tracing read, laid out for lookups.
+
+use rustc_hash::FxHashMap as HashMap;
+use tracegrid_model::{CaseStatus, PlaceKind, Resolver, Risk, Subject, SubjectType};
+use tracegrid_store::{DeliveryRow, Registry, SightingRow};
+
+use crate::Millis;
+use crate::geo::MultiPolygon;
+
+/// A subject's number in the world: a person or an unresolved `TYPE:VALUE`.
+pub type SubjectId = u32;
+pub(crate) type PlaceIx = u32;
+pub(crate) type RegionIx = u32;
+
+/// One sighting in the index: 32 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Sighting {
+    pub start: Millis,
+    pub end: Millis,
+    pub subject: SubjectId,
+    pub place: PlaceIx,
+    pub source: u16,
+    /// Direction or pharmacy category code, as stored.
+    pub tag: u8,
+}
+
+#[derive(Debug)]
+pub(crate) struct Place {
+    pub id: String,
+    pub kind: PlaceKind,
+    pub region: Option<RegionIx>,
+    pub lonlat: Option<(f64, f64)>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Region {
+    pub code: String,
+    /// Euler-tour numbers: `r` is inside `a` when `a.enter <= r.enter && r.exit <= a.exit`.
+    pub enter: u32,
+    pub exit: u32,
+}
+
+#[derive(Debug)]
+pub(crate) struct SubjectInfo {
+    /// The contract's name: a person_id or `TYPE:VALUE`.
+    pub name: String,
+    pub person: Option<u32>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Person {
+    pub id_number: String,
+    pub name: Option<String>,
+    pub grid_code: Option<String>,
+    /// Index into `World::households`.
+    pub household: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Case {
+    pub subject: SubjectId,
+    pub status: CaseStatus,
+    pub onset: Option<Millis>,
+    pub confirmed: Millis,
+    pub isolated: Option<Millis>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Area {
+    pub id: String,
+    pub region: Option<RegionIx>,
+    /// For a polygon area: which places (by index) lie inside it.
+    pub places_inside: Option<Vec<bool>>,
+    /// A region area whose region is not known covers nothing.
+    pub from: Millis,
+    pub to: Option<Millis>,
+    pub risk: Risk,
+}
+
+#[derive(Debug)]
+pub(crate) struct Delivery {
+    pub recipient: SubjectId,
+    pub origin: Option<RegionIx>,
+    pub shipped: Millis,
+    pub delivered: Option<Millis>,
+}
+
+/// Everything the rules look at, indexed.
+#[derive(Debug, Default)]
+pub struct World {
+    pub(crate) places: Vec<Place>,
+    pub(crate) regions: Vec<Region>,
+    pub(crate) region_ix: HashMap<String, RegionIx>,
+    pub(crate) subjects: Vec<SubjectInfo>,
+    pub(crate) subject_ix: HashMap<String, SubjectId>,
+    pub(crate) persons: Vec<Person>,
+    pub(crate) households: Vec<Vec<SubjectId>>,
+    /// Ordered by (place, start): a place's sightings are a contiguous, time-ordered run.
+    pub(crate) sightings: Vec<Sighting>,
+    /// `sightings[place_start[p]..place_start[p + 1]]` are place p's.
+    pub(crate) place_start: Vec<u32>,
+    /// The longest sighting at each place, which bounds how far back a search must look.
+    pub(crate) place_longest: Vec<Millis>,
+    /// Sighting indices grouped by subject, each group in time order.
+    pub(crate) by_subject: Vec<u32>,
+    pub(crate) subject_start: Vec<u32>,
+    pub(crate) sources: Vec<String>,
+    pub(crate) cases: Vec<Case>,
+    /// Active cases (suspected, confirmed, asymptomatic) by subject.
+    pub(crate) active_case: HashMap<SubjectId, u32>,
+    pub(crate) areas: Vec<Area>,
+    pub(crate) deliveries: Vec<Delivery>,
+    resolver: Resolver,
+}
+
+impl World {
+    /// Builds the world from the store's rows.
+    pub fn build(reg: &Registry, sightings: Vec<SightingRow>, deliveries: &[DeliveryRow]) -> World {
+        let mut w = World {
+            resolver: Resolver::new(
+                reg.persons.iter().map(|p| {
+                    (
+                        p.person_id.as_str(),
+                        p.id_number.as_str(),
+                        p.phone.as_deref(),
+                    )
+                }),
+                reg.vehicles
+                    .iter()
+                    .map(|v| (v.plate.as_str(), v.owner_id_number.as_str())),
+            ),
+            ..World::default()
+        };
+        w.build_regions(reg);
+        let mut pid_ix: HashMap<i64, PlaceIx> = HashMap::default();
+        for p in &reg.places {
+            pid_ix.insert(p.pid, w.places.len() as PlaceIx);
+            w.places.push(Place {
+                id: p.place_id.clone(),
+                kind: p.kind,
+                region: p
+                    .region_code
+                    .as_ref()
+                    .and_then(|c| w.region_ix.get(c).copied()),
+                lonlat: p.lon.zip(p.lat),
+            });
+        }
+        let mut household_ix: HashMap<&str, u32> = HashMap::default();
+        let mut person_ix: HashMap<&str, u32> = HashMap::default();
+        for p in &reg.persons {
+            let household = p.household_id.as_deref().map(|h| {
+                *household_ix.entry(h).or_insert_with(|| {
+                    w.households.push(Vec::new());
+                    (w.households.len() - 1) as u32
+                })
+            });
+            person_ix.insert(&p.person_id, w.persons.len() as u32);
+            w.persons.push(Person {
+                id_number: p.id_number.clone(),
+                name: p.name.clone(),
+                grid_code: p.grid_code.clone(),
+                household,
+            });
+        }
+        for (i, p) in reg.persons.iter().enumerate() {
+            let s = w.intern(&Subject::Person(p.person_id.clone()), Some(i as u32));
+            if let Some(h) = w.persons[i].household {
+                w.households[h as usize].push(s);
+            }
+        }
+        let mut source_ix: HashMap<i64, u16> = HashMap::default();
+        for s in &reg.sources {
+            source_ix.insert(s.id, w.sources.len() as u16);
+            w.sources.push(s.name.clone());
+        }
+
+        w.sightings.reserve(sightings.len());
+        for s in sightings {
+            let (Some(&place), Some(&source)) = (pid_ix.get(&s.pid), source_ix.get(&s.source_id))
+            else {
+                continue;
+            };
+            let subject = w.resolve(s.subject_type, &s.subject, &person_ix);
+            w.sightings.push(Sighting {
+                start: s.start,
+                end: s.end,
+                subject,
+                place,
+                source,
+                tag: s.tag as u8,
+            });
+        }
+        w.sightings
+            .sort_unstable_by_key(|s| (s.place, s.start, s.end, s.subject));
+        w.place_start = vec![0; w.places.len() + 1];
+        w.place_longest = vec![0; w.places.len()];
+        for s in &w.sightings {
+            w.place_start[s.place as usize + 1] += 1;
+            let longest = &mut w.place_longest[s.place as usize];
+            *longest = (*longest).max(s.end - s.start);
+        }
+        for p in 0..w.places.len() {
+            w.place_start[p + 1] += w.place_start[p];
+        }
+        w.index_subjects();
+
+        for c in &reg.cases {
+            let subject = w.resolve(SubjectType::IdNumber, &c.subject, &person_ix);
+            let case = Case {
+                subject,
+                status: c.status,
+                onset: c.onset,
+                confirmed: c.confirmed,
+                isolated: c.isolated,
+            };
+            if c.status.is_active() {
+                w.active_case.insert(subject, w.cases.len() as u32);
+            }
+            w.cases.push(case);
+        }
+        for a in &reg.areas {
+            let places_inside = a.geometry.as_deref().map(|g| {
+                let poly = MultiPolygon::from_geojson(g);
+                w.places
+                    .iter()
+                    .map(|p| p.lonlat.is_some_and(|(lon, lat)| poly.contains(lon, lat)))
+                    .collect()
+            });
+            w.areas.push(Area {
+                id: a.area_id.clone(),
+                region: a
+                    .region_code
+                    .as_ref()
+                    .and_then(|c| w.region_ix.get(c).copied()),
+                places_inside,
+                from: a.from,
+                to: a.to,
+                risk: a.risk,
+            });
+        }
+        for d in deliveries {
+            let recipient = w.resolve(SubjectType::Phone, &d.recipient_phone, &person_ix);
+            w.deliveries.push(Delivery {
+                recipient,
+                origin: w.region_ix.get(&d.origin_region_code).copied(),
+                shipped: d.shipped,
+                delivered: d.delivered,
+            });
+        }
+        w
+    }
+
+    fn build_regions(&mut self, reg: &Registry) {
+        for r in &reg.regions {
+            self.region_ix
+                .insert(r.code.clone(), self.regions.len() as RegionIx);
+            self.regions.push(Region {
+                code: r.code.clone(),
+                enter: 0,
+                exit: 0,
+            });
+        }
+        let mut children: Vec<Vec<RegionIx>> = vec![Vec::new(); self.regions.len()];
+        let mut roots = Vec::new();
+        for (i, r) in reg.regions.iter().enumerate() {
+            match r.parent_code.as_ref().and_then(|p| self.region_ix.get(p)) {
+                Some(&p) => children[p as usize].push(i as RegionIx),
+                None => roots.push(i as RegionIx),
+            }
+        }
+        // Iterative depth-first walk numbering entry and exit; the importer refuses cycles, so
+        // every region is reached from a root.
+        let mut clock = 0u32;
+        let mut stack: Vec<(RegionIx, bool)> =
+            roots.into_iter().rev().map(|r| (r, false)).collect();
+        while let Some((r, done)) = stack.pop() {
+            if done {
+                self.regions[r as usize].exit = clock;
+                continue;
+            }
+            clock += 1;
+            self.regions[r as usize].enter = clock;
+            stack.push((r, true));
+            for &c in children[r as usize].iter().rev() {
+                stack.push((c, false));
+            }
+        }
+    }
+
+    fn index_subjects(&mut self) {
+        let n = self.subjects.len();
+        self.subject_start = vec![0; n + 1];
+        for s in &self.sightings {
+            self.subject_start[s.subject as usize + 1] += 1;
+        }
+        for i in 0..n {
+            self.subject_start[i + 1] += self.subject_start[i];
+        }
+        let mut fill = self.subject_start.clone();
+        self.by_subject = vec![0; self.sightings.len()];
+        for (i, s) in self.sightings.iter().enumerate() {
+            let slot = &mut fill[s.subject as usize];
+            self.by_subject[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+        for i in 0..n {
+            let (a, b) = (
+                self.subject_start[i] as usize,
+                self.subject_start[i + 1] as usize,
+            );
+            let sightings = &self.sightings;
+            self.by_subject[a..b].sort_unstable_by_key(|&k| {
+                (sightings[k as usize].start, sightings[k as usize].end)
+            });
+        }
+    }
+
+    fn resolve(
+        &mut self,
+        ty: SubjectType,
+        value: &str,
+        person_ix: &HashMap<&str, u32>,
+    ) -> SubjectId {
+        let subject = self.resolver.resolve(ty, value);
+        let person = match &subject {
+            Subject::Person(p) => person_ix.get(p.as_str()).copied(),
+            Subject::Unresolved(_) => None,
+        };
+        self.intern(&subject, person)
+    }
+
+    fn intern(&mut self, subject: &Subject, person: Option<u32>) -> SubjectId {
+        if let Some(&id) = self.subject_ix.get(subject.name()) {
+            return id;
+        }
+        let id = self.subjects.len() as SubjectId;
+        self.subjects.push(SubjectInfo {
+            name: subject.name().to_owned(),
+            person,
+        });
+        self.subject_ix.insert(subject.name().to_owned(), id);
+        // Subjects interned after the index was built have no sightings.
+        if !self.subject_start.is_empty() {
+            let last = *self.subject_start.last().unwrap_or(&0);
+            self.subject_start.push(last);
+        }
+        id
+    }
+
+    /// Finds a subject by person_id, id_number, or `TYPE:VALUE`.
+    pub fn find_subject(&self, text: &str) -> Option<SubjectId> {
+        if let Some(&id) = self.subject_ix.get(text) {
+            return Some(id);
+        }
+        if let Some((ty, value)) = text.split_once(':') {
+            let ty = SubjectType::parse("subject type", ty).ok()?;
+            let normal = match ty {
+                SubjectType::IdNumber => tracegrid_model::IdNumber::parse(value)
+                    .ok()?
+                    .as_str()
+                    .to_owned(),
+                SubjectType::Phone => tracegrid_model::Phone::parse(value)
+                    .ok()?
+                    .as_str()
+                    .to_owned(),
+                SubjectType::Plate => tracegrid_model::Plate::parse(value)
+                    .ok()?
+                    .as_str()
+                    .to_owned(),
+                SubjectType::PersonId => value.to_owned(),
+            };
+            let s = self.resolver.resolve(ty, &normal);
+            return self.subject_ix.get(s.name()).copied();
+        }
+        let id = tracegrid_model::IdNumber::parse(text).ok()?;
+        let s = self.resolver.resolve(SubjectType::IdNumber, id.as_str());
+        self.subject_ix.get(s.name()).copied()
+    }
+
+    /// The contract's name of a subject.
+    pub fn subject_name(&self, s: SubjectId) -> &str {
+        &self.subjects[s as usize].name
+    }
+
+    /// (id_number, name, grid_code) of a subject that is a registered person.
+    pub fn person_of(&self, s: SubjectId) -> Option<(&str, Option<&str>, Option<&str>)> {
+        let p = &self.persons[self.subjects[s as usize].person? as usize];
+        Some((&p.id_number, p.name.as_deref(), p.grid_code.as_deref()))
+    }
+
+    pub fn place_id(&self, p: u32) -> &str {
+        &self.places[p as usize].id
+    }
+
+    pub fn place_kind(&self, p: u32) -> PlaceKind {
+        self.places[p as usize].kind
+    }
+
+    pub fn place_region(&self, p: u32) -> Option<&str> {
+        self.places[p as usize]
+            .region
+            .map(|r| self.regions[r as usize].code.as_str())
+    }
+
+    pub fn source_name(&self, s: u16) -> &str {
+        &self.sources[s as usize]
+    }
+
+    pub fn area_id(&self, a: u32) -> &str {
+        &self.areas[a as usize].id
+    }
+
+    pub fn sighting_count(&self) -> usize {
+        self.sightings.len()
+    }
+
+    pub fn is_active_case(&self, s: SubjectId) -> bool {
+        self.active_case.contains_key(&s)
+    }
+
+    pub fn region(&self, code: &str) -> Option<u32> {
+        self.region_ix.get(code).copied()
+    }
+
+    /// Whether region `r` is `ancestor` or lies below it.
+    pub(crate) fn inside(&self, r: RegionIx, ancestor: RegionIx) -> bool {
+        let (r, a) = (&self.regions[r as usize], &self.regions[ancestor as usize]);
+        a.enter <= r.enter && r.exit <= a.exit
+    }
+
+    /// A subject's sightings, in time order.
+    pub(crate) fn sightings_of(&self, s: SubjectId) -> impl Iterator<Item = &Sighting> {
+        let (a, b) = match (
+            self.subject_start.get(s as usize),
+            self.subject_start.get(s as usize + 1),
+        ) {
+            (Some(&a), Some(&b)) => (a as usize, b as usize),
+            _ => (0, 0),
+        };
+        self.by_subject[a..b]
+            .iter()
+            .map(|&i| &self.sightings[i as usize])
+    }
+
+    /// The other members of a subject's household.
+    pub(crate) fn household_of(&self, s: SubjectId) -> &[SubjectId] {
+        self.subjects[s as usize]
+            .person
+            .and_then(|p| self.persons[p as usize].household)
+            .map_or(&[], |h| &self.households[h as usize])
+    }
+
+    /// Calls `f(b, t)` for every sighting `b` at `place` co-present with `[start, end]` under
+    /// tolerance `tau`, with the contact time `t = max(start, b.start)`.
+    pub(crate) fn co_present(
+        &self,
+        place: PlaceIx,
+        start: Millis,
+        end: Millis,
+        tau: Millis,
+        mut f: impl FnMut(&Sighting, Millis),
+    ) {
+        let run = &self.sightings[self.place_start[place as usize] as usize
+            ..self.place_start[place as usize + 1] as usize];
+        // b.start <= end + tau, and b.end >= start - tau; b.end <= b.start + longest bounds the
+        // first candidate.
+        let from = start - tau - self.place_longest[place as usize];
+        let lo = run.partition_point(|b| b.start < from);
+        for b in &run[lo..] {
+            if b.start > end + tau {
+                break;
+            }
+            if b.end + tau >= start {
+                f(b, start.max(b.start));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sighting_takes_32_bytes() {
+        assert_eq!(std::mem::size_of::<Sighting>(), 32);
+    }
+}

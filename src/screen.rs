@@ -1,0 +1,247 @@
+//! `tracegrid screen` and `tracegrid trace` (CONTRACT.md section 3): load the store into the
+//! engine's index, evaluate, print a table or the contract's JSON.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow};
+use chrono_tz::Tz;
+use serde_json::{Value, json};
+use tracegrid_engine::{ScreenParams, World};
+use tracegrid_model::{TimeReader, format_time};
+
+/// Options shared by `screen` and `trace`.
+#[derive(Debug, clap::Args)]
+pub struct When {
+    /// The moment to evaluate at (RFC 3339, or YYYY-MM-DD[ HH:MM[:SS]] in --tz); default now.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Lookback L in days: the window is [T-L, T].
+    #[arg(long, default_value_t = 14)]
+    pub lookback_days: i64,
+    /// Zone for reading --as-of and for printing times.
+    #[arg(long, default_value = "Asia/Shanghai")]
+    pub tz: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScreenArgs {
+    #[command(flatten)]
+    pub when: When,
+    /// Turns on OUTSIDE_ARRIVAL: arrivals into this region from outside it.
+    #[arg(long)]
+    pub home_region: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TraceArgs {
+    /// person_id, id_number, or TYPE:VALUE (plate:浙H12345, phone:13800000000).
+    pub subject: String,
+    #[command(flatten)]
+    pub when: When,
+    /// 1: direct contacts; 2: and their contacts.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub degree: u8,
+}
+
+fn zone(w: &When) -> Result<Tz> {
+    w.tz.parse()
+        .map_err(|_| anyhow!("--tz {}: not a time zone name such as Asia/Shanghai", w.tz))
+}
+
+fn params(w: &When, home_region: Option<u32>) -> Result<ScreenParams> {
+    let tz = zone(w)?;
+    let as_of = match &w.as_of {
+        Some(t) => TimeReader::new(tz)
+            .time_or_date(t, false)
+            .map_err(|e| anyhow!("--as-of {t}: {e}"))?,
+        None => chrono::Utc::now().timestamp_millis(),
+    };
+    if w.lookback_days < 0 {
+        anyhow::bail!("--lookback-days must not be negative");
+    }
+    Ok(ScreenParams {
+        as_of,
+        lookback_days: w.lookback_days,
+        home_region,
+    })
+}
+
+/// Loads the store into the engine.
+pub fn load(db: &str) -> Result<World> {
+    let mut store = tracegrid_store::open(db)?;
+    let reg = store.load_registry().context("reading the registries")?;
+    let mut sightings = Vec::new();
+    store
+        .for_each_sighting(&mut |s| sightings.push(s.clone()))
+        .context("reading the sightings")?;
+    let deliveries = store.deliveries()?;
+    Ok(World::build(&reg, sightings, &deliveries))
+}
+
+pub fn screen(db: &str, args: ScreenArgs) -> Result<ExitCode> {
+    let world = load(db)?;
+    let home = match &args.home_region {
+        Some(h) => Some(
+            world
+                .region(h)
+                .ok_or_else(|| anyhow!("--home-region {h} is not a known region"))?,
+        ),
+        None => None,
+    };
+    let p = params(&args.when, home)?;
+    let tz = zone(&args.when)?;
+    let result = world.screen(&p);
+    let t = |ms| format_time(ms, tz);
+    let alerts: Vec<Value> = result
+        .alerts
+        .iter()
+        .map(|a| {
+            let person = world.person_of(a.subject);
+            let reasons: Vec<Value> = a
+                .reasons
+                .iter()
+                .map(|r| {
+                    let mut o = json!({"code": r.code.as_str(), "at": t(r.at)});
+                    if let Some(c) = r.case {
+                        o["case"] = world.subject_name(c).into();
+                    }
+                    if let Some(ar) = r.area {
+                        o["area_id"] = world.area_id(ar).into();
+                    }
+                    o["place_id"] = r.place.map_or(Value::Null, |pl| world.place_id(pl).into());
+                    if let Some(d) = r.degree {
+                        o["degree"] = d.into();
+                    }
+                    if let Some(v) = r.via {
+                        o["via"] = world.subject_name(v).into();
+                    }
+                    o
+                })
+                .collect();
+            json!({
+                "subject": world.subject_name(a.subject),
+                "id_number": person.map(|p| p.0),
+                "name": person.and_then(|p| p.1),
+                "grid_code": person.and_then(|p| p.2),
+                "score": a.score,
+                "reasons": reasons,
+            })
+        })
+        .collect();
+    if args.when.json {
+        println!(
+            "{}",
+            json!({"as_of": t(result.as_of), "window": {"from": t(result.window.0), "to": t(result.window.1)}, "alerts": alerts})
+        );
+    } else {
+        println!(
+            "Screened at {} over [{}, {}]: {} alerts\n",
+            t(result.as_of),
+            t(result.window.0),
+            t(result.window.1),
+            alerts.len()
+        );
+        println!(
+            "  {:>5}  {:<22} {:<8} {:<16} reasons",
+            "score", "subject", "name", "grid"
+        );
+        for a in &alerts {
+            let reasons: Vec<String> = a["reasons"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| match r["case"].as_str() {
+                    Some(c) => format!("{} ({c})", r["code"].as_str().unwrap_or("")),
+                    None => r["code"].as_str().unwrap_or("").to_owned(),
+                })
+                .collect();
+            println!(
+                "  {:>5.3}  {:<22} {:<8} {:<16} {}",
+                a["score"].as_f64().unwrap_or(0.0),
+                a["subject"].as_str().unwrap_or(""),
+                a["name"].as_str().unwrap_or("-"),
+                a["grid_code"].as_str().unwrap_or("-"),
+                reasons.join(", ")
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn trace(db: &str, args: TraceArgs) -> Result<ExitCode> {
+    let world = load(db)?;
+    let subject = world.find_subject(&args.subject).ok_or_else(|| {
+        anyhow!(
+            "{} is not a subject in this store (use a person_id, an id_number or TYPE:VALUE)",
+            args.subject
+        )
+    })?;
+    let p = params(&args.when, None)?;
+    let tz = zone(&args.when)?;
+    let t = |ms| format_time(ms, tz);
+    let tr = world.trace(subject, &p, args.degree);
+    let trajectory: Vec<Value> = tr
+        .trajectory
+        .iter()
+        .map(|s| {
+            json!({"place_id": world.place_id(s.place), "kind": world.place_kind(s.place).as_str(),
+                   "region_code": world.place_region(s.place), "start": t(s.start), "end": t(s.end),
+                   "source": world.source_name(s.source)})
+        })
+        .collect();
+    let contacts: Vec<Value> = tr
+        .contacts
+        .iter()
+        .map(|c| {
+            json!({"subject": world.subject_name(c.subject), "degree": c.degree, "tier": c.tier.as_str(),
+                   "first_at": t(c.first_at), "is_case": c.is_case, "via": c.via.map(|v| world.subject_name(v))})
+        })
+        .collect();
+    let window = tr
+        .window
+        .map_or(Value::Null, |(a, b)| json!({"from": t(a), "to": t(b)}));
+    if args.when.json {
+        println!(
+            "{}",
+            json!({"subject": world.subject_name(subject), "is_case": tr.is_case, "window": window, "trajectory": trajectory, "contacts": contacts})
+        );
+    } else {
+        println!(
+            "{}{}",
+            world.subject_name(subject),
+            if tr.is_case { " (case)" } else { "" }
+        );
+        match tr.window {
+            Some((a, b)) => println!("window {} .. {}\n", t(a), t(b)),
+            None => println!("its exposure window lies outside the lookback\n"),
+        }
+        println!("trajectory:");
+        for s in &trajectory {
+            println!(
+                "  {} .. {}  {:<24} {:<14} {}",
+                s["start"].as_str().unwrap_or(""),
+                s["end"].as_str().unwrap_or(""),
+                s["place_id"].as_str().unwrap_or(""),
+                s["kind"].as_str().unwrap_or(""),
+                s["source"].as_str().unwrap_or("")
+            );
+        }
+        println!("\ncontacts:");
+        for c in &contacts {
+            println!(
+                "  degree {}  {:<7}  {}  {:<24}{}{}",
+                c["degree"],
+                c["tier"].as_str().unwrap_or(""),
+                c["first_at"].as_str().unwrap_or(""),
+                c["subject"].as_str().unwrap_or(""),
+                if c["is_case"] == true { "  case" } else { "" },
+                c["via"]
+                    .as_str()
+                    .map_or(String::new(), |v| format!("  via {v}"))
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
