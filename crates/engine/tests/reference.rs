@@ -1,0 +1,649 @@
+//! The engine checked against a plain reading of CONTRACT.md sections 2 and 3: every rule
+//! written as the contract words it, by brute force over all pairs of sightings, on random small
+//! worlds. Alerts — every (subject, code, case or area) with its earliest time — and trace
+//! contacts must be equal.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proptest::prelude::*;
+use tracegrid_engine::{ScreenParams, World};
+use tracegrid_model::{CaseStatus, IdNumber, Level, PlaceKind, Resolver, Risk, SubjectType, Tier};
+use tracegrid_store::*;
+
+const MIN: i64 = 60_000;
+const DAY: i64 = 86_400_000;
+
+fn id_number(n: u32) -> String {
+    let body = format!("3308021990{n:07}");
+    format!("{body}{}", IdNumber::check_char(body.as_bytes()) as char)
+}
+
+/// A random world, as the store would hand it over.
+#[derive(Clone, Debug)]
+struct Case {
+    reg: Registry,
+    sightings: Vec<SightingRow>,
+    deliveries: Vec<DeliveryRow>,
+    as_of: i64,
+    lookback_days: i64,
+    home: Option<String>,
+    traced: String,
+    /// Polygon areas: area_id → the square's lower corner (it spans 4 units from there).
+    squares: BTreeMap<String, f64>,
+}
+
+const REGIONS: &[(&str, Option<&str>)] = &[
+    ("R", None),
+    ("A", Some("R")),
+    ("B", Some("R")),
+    ("A1", Some("A")),
+    ("A2", Some("A")),
+    ("X", None),
+];
+
+fn world() -> impl Strategy<Value = Case> {
+    let place = (
+        0..PlaceKind::ALL.len(),
+        0..REGIONS.len() + 1,
+        0..10i32,
+        0..10i32,
+    );
+    let subject = 0..12usize;
+    // Dense on purpose: a few places, a few hours a day, five-minute steps, so that touching
+    // intervals and gaps of exactly τ come up often.
+    let sighting = (
+        subject.clone(),
+        0..5usize,
+        (0..7i64, 0..36i64),
+        0..12i64,
+        0..2usize,
+        0..5i64,
+        any::<bool>(),
+    );
+    let case = (
+        0..9u32,
+        0..5usize,
+        proptest::option::of(0..6i64),
+        0..7i64,
+        proptest::option::of(0..8i64),
+    );
+    let area = (
+        0..REGIONS.len(),
+        0..6i64,
+        proptest::option::of(0..8i64),
+        any::<bool>(),
+    );
+    let delivery = (
+        0..8usize,
+        0..REGIONS.len(),
+        0..7i64,
+        proptest::option::of(0..3i64),
+    );
+    (
+        proptest::collection::vec(place, 10),
+        proptest::collection::vec((proptest::option::of(0..3u32), 0..4u32), 6),
+        proptest::collection::vec(sighting, 0..40),
+        proptest::collection::vec(case, 0..3),
+        proptest::collection::vec(area, 0..3),
+        proptest::collection::vec(delivery, 0..3),
+        (2..8i64, 1..9i64, proptest::option::of(0..REGIONS.len()), 0..12usize),
+    )
+        .prop_map(|(places, persons, sightings, cases, areas, deliveries, (as_of_day, lookback_days, home, traced))| {
+            let t0 = 1_579_000_000_000i64;
+            let regions = REGIONS
+                .iter()
+                .map(|(c, p)| RegionRow { code: c.to_string(), name: c.to_string(), parent_code: p.map(str::to_owned), level: Level::Other })
+                .collect();
+            let places: Vec<PlaceRow> = places
+                .into_iter()
+                .enumerate()
+                .map(|(i, (k, r, x, y))| {
+                    let kind = PlaceKind::ALL[k];
+                    PlaceRow {
+                        pid: i as i64 + 1,
+                        place_id: format!("L{i}"),
+                        kind,
+                        name: None,
+                        lat: Some(f64::from(y)),
+                        lon: Some(f64::from(x)),
+                        region_code: REGIONS.get(r).filter(|_| kind != PlaceKind::TrainCar).map(|r| r.0.to_owned()),
+                        grid_code: None,
+                    }
+                })
+                .collect();
+            // Phones 13800000000..3: several persons may share one, which then resolves to no one.
+            let persons: Vec<PersonRow> = persons
+                .into_iter()
+                .enumerate()
+                .map(|(i, (h, phone))| PersonRow {
+                    person_id: format!("P{i}"),
+                    id_number: id_number(i as u32),
+                    name: None,
+                    phone: Some(format!("1380000000{phone}")),
+                    household_id: h.map(|h| format!("H{h}")),
+                    address: None,
+                    grid_code: None,
+                })
+                .collect();
+            let vehicles = vec![
+                VehicleRow { plate: "浙H00001".into(), owner_id_number: id_number(1) },
+                VehicleRow { plate: "浙H00002".into(), owner_id_number: id_number(77) },
+            ];
+            let subject = |n: usize| -> (SubjectType, String) {
+                match n {
+                    0..=5 => (SubjectType::PersonId, format!("P{n}")),
+                    6 => (SubjectType::IdNumber, id_number(2)),
+                    7 => (SubjectType::IdNumber, id_number(8)),
+                    8 => (SubjectType::Phone, "13800000001".into()),
+                    9 => (SubjectType::Phone, "13900000000".into()),
+                    10 => (SubjectType::Plate, "浙H00001".into()),
+                    _ => (SubjectType::Plate, "浙H00002".into()),
+                }
+            };
+            let sightings = sightings
+                .into_iter()
+                .enumerate()
+                .map(|(i, (s, p, (day, slot), dur5, src, tag, point))| {
+                    let (subject_type, subject) = subject(s);
+                    let start = t0 + day * DAY + 9 * 3_600_000 + slot * 5 * MIN;
+                    SightingRow {
+                        key: RowKey { k1: i as i64, k2: 0 },
+                        source_id: src as i64 + 1,
+                        subject_type,
+                        subject,
+                        pid: p as i64 + 1,
+                        start,
+                        end: if point { start } else { start + dur5 * 5 * MIN },
+                        tag,
+                        record_id: None,
+                    }
+                })
+                .collect();
+            let statuses = [CaseStatus::Suspected, CaseStatus::Confirmed, CaseStatus::Asymptomatic, CaseStatus::Recovered, CaseStatus::Excluded];
+            let mut seen = BTreeSet::new();
+            let cases = cases
+                .into_iter()
+                .filter(|c| seen.insert(c.0))
+                .map(|(who, st, onset, confirmed, isolated)| CaseRow {
+                    subject: id_number(who),
+                    status: statuses[st],
+                    onset: onset.map(|d| t0 + d * DAY),
+                    confirmed: t0 + confirmed * DAY + 12 * 3_600_000,
+                    isolated: isolated.map(|d| t0 + d * DAY + 6 * 3_600_000),
+                })
+                .collect();
+            let areas: Vec<AreaRow> = areas
+                .into_iter()
+                .enumerate()
+                .map(|(i, (r, from, to, polygon))| AreaRow {
+                    area_id: format!("AR{i}"),
+                    // The generator keeps which region index made the square here.
+                    name: polygon.then(|| REGIONS[r].0.to_owned()),
+                    region_code: (!polygon).then(|| REGIONS[r].0.to_owned()),
+                    // Corners at .5: no place lies on an edge.
+                    geometry: polygon.then(|| {
+                        let (a, b) = (r as f64 + 0.5, r as f64 + 4.5);
+                        format!(r#"{{"type":"Polygon","coordinates":[[[{a},{a}],[{b},{a}],[{b},{b}],[{a},{b}],[{a},{a}]]]}}"#)
+                    }),
+                    from: t0 + from * DAY,
+                    to: to.map(|d| t0 + d * DAY),
+                    risk: Risk::High,
+                })
+                .collect();
+            let deliveries = deliveries
+                .into_iter()
+                .enumerate()
+                .map(|(i, (phone, r, shipped, delay))| DeliveryRow {
+                    key: RowKey { k1: i as i64, k2: 0 },
+                    recipient_phone: format!("1380000000{}", phone % 5),
+                    origin_region_code: REGIONS[r].0.to_owned(),
+                    shipped: t0 + shipped * DAY,
+                    delivered: delay.map(|d| t0 + (shipped + d) * DAY),
+                    record_id: None,
+                })
+                .collect();
+            let squares = areas
+                .iter()
+                .filter(|a: &&AreaRow| a.geometry.is_some())
+                .map(|a| (a.area_id.clone(), REGIONS.iter().position(|r| Some(r.0) == a.name.as_deref()).unwrap() as f64 + 0.5))
+                .collect();
+            let traced = match traced {
+                0..=5 => format!("P{traced}"),
+                6 => id_number(2),
+                7 => id_number(8),
+                8 => "phone:13900000000".into(),
+                _ => "plate:浙H00002".into(),
+            };
+            Case {
+                reg: Registry {
+                    regions,
+                    places,
+                    persons,
+                    vehicles,
+                    cases,
+                    areas,
+                    sources: vec![SourceRow { id: 1, name: "wifi".into() }, SourceRow { id: 2, name: "pharmacy".into() }],
+                    ..Registry::default()
+                },
+                sightings,
+                deliveries,
+                as_of: t0 + as_of_day * DAY,
+                lookback_days,
+                home: home.and_then(|h| REGIONS.get(h)).map(|r| r.0.to_owned()),
+                traced,
+                squares,
+            }
+        })
+}
+
+/// CONTRACT.md section 2, read plainly.
+struct Reference<'a> {
+    c: &'a Case,
+    resolver: Resolver,
+    lo: i64,
+    hi: i64,
+}
+
+/// A sighting with its subject resolved.
+#[derive(Clone, Debug)]
+struct S {
+    who: String,
+    place: usize,
+    start: i64,
+    end: i64,
+    source: i64,
+    tag: i64,
+}
+
+impl<'a> Reference<'a> {
+    fn new(c: &'a Case) -> Reference<'a> {
+        let resolver = Resolver::new(
+            c.reg.persons.iter().map(|p| {
+                (
+                    p.person_id.as_str(),
+                    p.id_number.as_str(),
+                    p.phone.as_deref(),
+                )
+            }),
+            c.reg
+                .vehicles
+                .iter()
+                .map(|v| (v.plate.as_str(), v.owner_id_number.as_str())),
+        );
+        Reference {
+            c,
+            resolver,
+            lo: c.as_of - c.lookback_days * DAY,
+            hi: c.as_of,
+        }
+    }
+
+    fn sightings(&self) -> Vec<S> {
+        self.c
+            .sightings
+            .iter()
+            .map(|s| S {
+                who: self
+                    .resolver
+                    .resolve(s.subject_type, &s.subject)
+                    .name()
+                    .to_owned(),
+                place: (s.pid - 1) as usize,
+                start: s.start,
+                end: s.end,
+                source: s.source_id,
+                tag: s.tag,
+            })
+            .collect()
+    }
+
+    fn visible(&self, s: &S) -> bool {
+        s.start <= self.hi && s.end >= self.lo
+    }
+
+    fn kind(&self, place: usize) -> PlaceKind {
+        self.c.reg.places[place].kind
+    }
+
+    fn inside(&self, code: &str, ancestor: &str) -> bool {
+        let mut at = Some(code);
+        while let Some(c) = at {
+            if c == ancestor {
+                return true;
+            }
+            at = REGIONS.iter().find(|r| r.0 == c).and_then(|r| r.1);
+        }
+        false
+    }
+
+    /// Active cases: name → exposure window within the lookback (None if empty).
+    fn cases(&self) -> BTreeMap<String, Option<(i64, i64)>> {
+        self.c
+            .reg
+            .cases
+            .iter()
+            .filter(|k| k.status.is_active())
+            .map(|k| {
+                let who = self
+                    .resolver
+                    .resolve(SubjectType::IdNumber, &k.subject)
+                    .name()
+                    .to_owned();
+                let s = (k.onset.unwrap_or(k.confirmed) - 2 * DAY).max(self.lo);
+                let e = k.isolated.unwrap_or(k.confirmed).min(self.hi);
+                (who, (s <= e).then_some((s, e)))
+            })
+            .collect()
+    }
+
+    fn household(&self, who: &str) -> Vec<String> {
+        let Some(h) = self
+            .c
+            .reg
+            .persons
+            .iter()
+            .find(|p| p.person_id == who)
+            .and_then(|p| p.household_id.clone())
+        else {
+            return vec![];
+        };
+        self.c
+            .reg
+            .persons
+            .iter()
+            .filter(|p| p.household_id.as_ref() == Some(&h) && p.person_id != who)
+            .map(|p| p.person_id.clone())
+            .collect()
+    }
+
+    fn co_present(a: (i64, i64), b: (i64, i64), tau: i64) -> Option<i64> {
+        (a.0.max(b.0) <= a.1.min(b.1) + tau).then_some(a.0.max(b.0))
+    }
+
+    /// (subject, code, case or area) → earliest time.
+    fn screen(&self) -> BTreeMap<(String, &'static str, String), i64> {
+        let mut out: BTreeMap<(String, &'static str, String), i64> = BTreeMap::new();
+        let add =
+            |out: &mut BTreeMap<_, i64>, who: &str, code: &'static str, key: String, t: i64| {
+                let e = out.entry((who.to_owned(), code, key)).or_insert(t);
+                *e = (*e).min(t);
+            };
+        let all = self.sightings();
+        let cases = self.cases();
+        let is_case = |w: &str| cases.contains_key(w);
+        // (close contact) → (e, case)
+        let mut close: BTreeMap<String, (i64, String)> = BTreeMap::new();
+        let note = |close: &mut BTreeMap<String, (i64, String)>, who: &str, t: i64, case: &str| {
+            let e = close.entry(who.to_owned()).or_insert((t, case.to_owned()));
+            if (t, case) < (e.0, e.1.as_str()) {
+                *e = (t, case.to_owned());
+            }
+        };
+        for (case, w) in &cases {
+            let Some((ws, we)) = *w else { continue };
+            for a in all.iter().filter(|a| &a.who == case) {
+                let clip = (a.start.max(ws), a.end.min(we));
+                if clip.0 > clip.1 {
+                    continue;
+                }
+                let kind = self.kind(a.place);
+                let Some(tau) = kind.tolerance_ms() else {
+                    continue;
+                };
+                for b in all.iter().filter(|b| {
+                    b.place == a.place && &b.who != case && self.visible(b) && !is_case(&b.who)
+                }) {
+                    if let Some(t) = Self::co_present(clip, (b.start, b.end), tau) {
+                        if kind.tier() == Tier::Close {
+                            add(&mut out, &b.who, "CLOSE_CONTACT", case.clone(), t);
+                            note(&mut close, &b.who, t, case);
+                        } else {
+                            add(&mut out, &b.who, "GENERAL_CONTACT", case.clone(), t);
+                        }
+                    }
+                }
+            }
+            for m in self.household(case) {
+                if !is_case(&m) {
+                    add(&mut out, &m, "CLOSE_CONTACT", case.clone(), ws);
+                    note(&mut close, &m, ws, case);
+                }
+            }
+        }
+        for (c, (e, case)) in &close {
+            for a in all.iter().filter(|a| {
+                &a.who == c && self.visible(a) && self.kind(a.place).tier() == Tier::Close
+            }) {
+                let clip = (a.start.max(*e), a.end.min(self.hi));
+                if clip.0 > clip.1 {
+                    continue;
+                }
+                for b in all
+                    .iter()
+                    .filter(|b| b.place == a.place && &b.who != c && self.visible(b))
+                {
+                    if close.contains_key(&b.who) || is_case(&b.who) {
+                        continue;
+                    }
+                    if let Some(t) = Self::co_present(clip, (b.start, b.end), 0) {
+                        add(&mut out, &b.who, "SECONDARY_CONTACT", case.clone(), t);
+                    }
+                }
+            }
+            for m in self.household(c) {
+                if !close.contains_key(&m) && !is_case(&m) {
+                    add(&mut out, &m, "SECONDARY_CONTACT", case.clone(), *e);
+                }
+            }
+        }
+        for s in all.iter().filter(|s| self.visible(s)) {
+            let place = &self.c.reg.places[s.place];
+            for a in &self.c.reg.areas {
+                let inside = match (&a.geometry, &a.region_code, &place.region_code) {
+                    (Some(_), _, _) => {
+                        let r = self.c.squares[&a.area_id];
+                        let (x, y) = (place.lon.unwrap(), place.lat.unwrap());
+                        x > r && x < r + 4.0 && y > r && y < r + 4.0
+                    }
+                    (None, Some(ar), Some(pr)) => self.inside(pr, ar),
+                    _ => false,
+                };
+                if inside && s.start <= a.to.unwrap_or(i64::MAX) && s.end >= a.from {
+                    add(
+                        &mut out,
+                        &s.who,
+                        "EPI_AREA",
+                        a.area_id.clone(),
+                        s.start.max(a.from).max(self.lo),
+                    );
+                }
+            }
+            if s.source == 2 && (1..=3).contains(&s.tag) {
+                add(
+                    &mut out,
+                    &s.who,
+                    "FEVER_MEDICINE",
+                    String::new(),
+                    s.start.max(self.lo),
+                );
+            }
+        }
+        if let Some(h) = &self.c.home {
+            for x in all.iter().filter(|s| self.visible(s)) {
+                for y in all
+                    .iter()
+                    .filter(|s| self.visible(s) && s.who == x.who && s.start > x.start)
+                {
+                    let (Some(xr), Some(yr)) = (
+                        &self.c.reg.places[x.place].region_code,
+                        &self.c.reg.places[y.place].region_code,
+                    ) else {
+                        continue;
+                    };
+                    if !self.inside(xr, h) && self.inside(yr, h) {
+                        add(&mut out, &x.who, "OUTSIDE_ARRIVAL", String::new(), y.start);
+                    }
+                }
+            }
+        }
+        for d in &self.c.deliveries {
+            let at = d.delivered.unwrap_or(d.shipped);
+            if at < self.lo || at > self.hi {
+                continue;
+            }
+            let who = self
+                .resolver
+                .resolve(SubjectType::Phone, &d.recipient_phone)
+                .name()
+                .to_owned();
+            for a in self.c.reg.areas.iter().filter(|a| a.geometry.is_none()) {
+                let active = a.from <= d.shipped && d.shipped <= a.to.unwrap_or(i64::MAX);
+                if active && self.inside(&d.origin_region_code, a.region_code.as_ref().unwrap()) {
+                    add(&mut out, &who, "DELIVERY_FROM_AREA", a.area_id.clone(), at);
+                }
+            }
+        }
+        out.retain(|(who, _, _), _| !is_case(who));
+        out
+    }
+
+    /// Trace contacts: subject → (degree, tier, first_at).
+    fn trace(&self, traced: &str, degree: u8) -> BTreeMap<String, (u8, &'static str, i64)> {
+        let all = self.sightings();
+        let cases = self.cases();
+        let window = match cases.get(traced) {
+            Some(w) => *w,
+            None => Some((self.lo, self.hi)),
+        };
+        let mut first: BTreeMap<String, (Tier, i64, Option<i64>)> = BTreeMap::new();
+        let Some((ws, we)) = window else {
+            return BTreeMap::new();
+        };
+        let meet = |first: &mut BTreeMap<String, (Tier, i64, Option<i64>)>,
+                    who: &str,
+                    tier: Tier,
+                    t: i64| {
+            let e = first.entry(who.to_owned()).or_insert((tier, t, None));
+            e.0 = e.0.min(tier);
+            e.1 = e.1.min(t);
+            if tier == Tier::Close {
+                e.2 = Some(e.2.map_or(t, |x: i64| x.min(t)));
+            }
+        };
+        for a in all.iter().filter(|a| a.who == traced) {
+            let clip = (a.start.max(ws), a.end.min(we));
+            let kind = self.kind(a.place);
+            let Some(tau) = kind.tolerance_ms() else {
+                continue;
+            };
+            if clip.0 > clip.1 {
+                continue;
+            }
+            for b in all
+                .iter()
+                .filter(|b| b.place == a.place && b.who != traced && self.visible(b))
+            {
+                if let Some(t) = Self::co_present(clip, (b.start, b.end), tau) {
+                    meet(&mut first, &b.who, kind.tier(), t);
+                }
+            }
+        }
+        for m in self.household(traced) {
+            meet(&mut first, &m, Tier::Close, ws);
+        }
+        let mut out: BTreeMap<String, (u8, &'static str, i64)> = first
+            .iter()
+            .map(|(k, v)| (k.clone(), (1, v.0.as_str(), v.1)))
+            .collect();
+        if degree == 2 {
+            let mut second: BTreeMap<String, i64> = BTreeMap::new();
+            for (c, (_, _, e)) in &first {
+                let Some(e) = *e else { continue };
+                let mut reach = |who: &str, t: i64| {
+                    if who != traced && !first.contains_key(who) {
+                        let x = second.entry(who.to_owned()).or_insert(t);
+                        *x = (*x).min(t);
+                    }
+                };
+                for a in all.iter().filter(|a| {
+                    &a.who == c && self.visible(a) && self.kind(a.place).tier() == Tier::Close
+                }) {
+                    let clip = (a.start.max(e), a.end.min(self.hi));
+                    if clip.0 > clip.1 {
+                        continue;
+                    }
+                    for b in all
+                        .iter()
+                        .filter(|b| b.place == a.place && &b.who != c && self.visible(b))
+                    {
+                        if let Some(t) = Self::co_present(clip, (b.start, b.end), 0) {
+                            reach(&b.who, t);
+                        }
+                    }
+                }
+                for m in self.household(c) {
+                    reach(&m, e);
+                }
+            }
+            for (k, t) in second {
+                out.insert(k, (2, "close", t));
+            }
+        }
+        out
+    }
+}
+
+fn engine_screen(c: &Case, w: &World) -> BTreeMap<(String, &'static str, String), i64> {
+    let p = ScreenParams {
+        as_of: c.as_of,
+        lookback_days: c.lookback_days,
+        home_region: c.home.as_ref().and_then(|h| w.region(h)),
+    };
+    let mut out = BTreeMap::new();
+    for a in w.screen(&p).alerts {
+        for r in a.reasons {
+            let key = match (r.case, r.area) {
+                (Some(k), _) => w.subject_name(k).to_owned(),
+                (None, Some(ar)) => w.area_id(ar).to_owned(),
+                _ => String::new(),
+            };
+            let prev = out.insert(
+                (w.subject_name(a.subject).to_owned(), r.code.as_str(), key),
+                r.at,
+            );
+            assert!(
+                prev.is_none(),
+                "one reason per (subject, code, case or area)"
+            );
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn screen_equals_the_reference(c in world()) {
+        let w = World::build(&c.reg, c.sightings.clone(), &c.deliveries);
+        prop_assert_eq!(engine_screen(&c, &w), Reference::new(&c).screen());
+    }
+
+    #[test]
+    fn trace_equals_the_reference(c in world(), degree in 1..=2u8) {
+        let w = World::build(&c.reg, c.sightings.clone(), &c.deliveries);
+        let reference = Reference::new(&c);
+        let Some(s) = w.find_subject(&c.traced) else {
+            // A subject the world never met: nothing to compare.
+            return Ok(());
+        };
+        let p = ScreenParams { as_of: c.as_of, lookback_days: c.lookback_days, home_region: None };
+        let t = w.trace(s, &p, degree);
+        let got: BTreeMap<String, (u8, &'static str, i64)> = t
+            .contacts
+            .iter()
+            .map(|k| (w.subject_name(k.subject).to_owned(), (k.degree, k.tier.as_str(), k.first_at)))
+            .collect();
+        prop_assert_eq!(got, reference.trace(w.subject_name(s), degree));
+    }
+}
