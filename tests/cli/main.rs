@@ -3,6 +3,7 @@
 
 mod import;
 mod resume;
+mod screen;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
