@@ -1,58 +1,224 @@
-//! `tracegrid demo`: until the synthetic city exists, the demo imports the sample drop shipped in
-//! `examples/drop` into a fresh store and prints what the import made of it.
+//! `tracegrid demo`: simulates a city through an outbreak, imports its data, screens it at the
+//! end of the simulated period, and measures the alerts against what really happened: how many
+//! hidden infections (infected, not yet confirmed) the alerts reach, how many before symptoms,
+//! and at what workload.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use anyhow::{Context, Result};
+use tracegrid_engine::ScreenParams;
+use tracegrid_ingest::{Encoding, Options, RejectsTarget};
+
+use crate::import::group;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The drop to import.
-    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/drop"))]
-    pub drop: PathBuf,
-    /// Where to put the demo store (default: a fresh temporary directory).
+    /// Where to put the drop and the store (default: a fresh temporary directory).
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub knobs: crate::sim::Knobs,
+}
+
+fn secs(t: Instant) -> String {
+    format!("{:.1} s", t.elapsed().as_secs_f64())
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let dir = match &args.dir {
-        Some(d) => {
-            std::fs::create_dir_all(d)?;
-            d.clone()
-        }
-        None => std::env::temp_dir().join(format!("tracegrid-demo-{}", std::process::id())),
-    };
+    let dir = args.dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("tracegrid-demo-{}", std::process::id()))
+    });
+    let drop = dir.join("drop");
+    let _ = std::fs::remove_dir_all(&drop);
     std::fs::create_dir_all(&dir)?;
     let db = dir.join("demo.db");
-    let _ = std::fs::remove_file(&db);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
     let db = db.to_string_lossy().into_owned();
-    let import = crate::import::Args {
-        dir: args.drop.clone(),
-        tz: "Asia/Shanghai".into(),
-        encoding: "utf-8".into(),
-        rejects: Some(dir.join("demo-rejects.csv")),
-        strict: false,
-        json: false,
+    println!(
+        "tracegrid demo — a synthetic Quzhou of {} residents over {} days, seed {}\n",
+        group(args.knobs.persons as u64),
+        args.knobs.days,
+        args.knobs.seed
+    );
+
+    let t = Instant::now();
+    let sim = tracegrid_sim::simulate(&args.knobs.params(), &drop)?;
+    let t_sim = secs(t);
+
+    let t = Instant::now();
+    let opts = Options {
+        tz: chrono_tz::Asia::Shanghai,
+        encoding: Encoding::Utf8,
+        rejects: RejectsTarget::IfAny(dir.join("rejects.csv")),
         batch_rows: None,
     };
-    println!(
-        "tracegrid demo: importing the sample drop {}\n",
-        args.drop.display()
-    );
-    crate::import::run(&db, import).context("importing the sample drop")?;
-    println!("\nThe store now holds:");
-    crate::stats::run(&db, crate::stats::Args { json: false })?;
-    let rejects = std::fs::read_to_string(dir.join("demo-rejects.csv")).unwrap_or_default();
-    println!(
-        "\nWhy rows were rejected (from {}):",
-        dir.join("demo-rejects.csv").display()
-    );
-    let mut r = csv::Reader::from_reader(rejects.as_bytes());
-    for rec in r.records().flatten() {
-        println!("  {}:{}  {}", &rec[0], &rec[1], &rec[2]);
+    let (summary, store) =
+        tracegrid_ingest::import(&drop, tracegrid_store::open(&db)?, &opts, &mut ())
+            .context("importing the simulated drop")?;
+    drop_store(store);
+    let t_import = secs(t);
+
+    let t = Instant::now();
+    let world = crate::screen::load(&db)?;
+    let t_index = secs(t);
+    let t = Instant::now();
+    let params = ScreenParams {
+        as_of: sim.end,
+        lookback_days: 14,
+        home_region: world.region("330800"),
+    };
+    let screen = world.screen(&params);
+    let t_screen = format!("{:.0} ms", t.elapsed().as_secs_f64() * 1000.0);
+
+    // What really happened.
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(drop.join("truth.json"))?)?;
+    let end = sim.end;
+    struct Inf {
+        route: String,
+        onset: i64,
+        asymptomatic: bool,
     }
-    println!("\nThe store is {db}; try `tracegrid --db {db} stats`.");
+    let mut hidden: HashMap<String, Inf> = HashMap::new();
+    let mut confirmed_by_end = 0;
+    let mut infected_by_end = 0;
+    for i in truth["infections"].as_array().into_iter().flatten() {
+        if i["infected_at"].as_i64().unwrap_or(i64::MAX) > end {
+            continue;
+        }
+        infected_by_end += 1;
+        if i["confirmed"].as_i64().is_some_and(|c| c <= end) {
+            confirmed_by_end += 1;
+            continue;
+        }
+        hidden.insert(
+            i["person_id"].as_str().unwrap_or("").to_owned(),
+            Inf {
+                route: i["route"].as_str().unwrap_or("").to_owned(),
+                onset: i["onset"].as_i64().unwrap_or(0),
+                asymptomatic: i["asymptomatic"].as_bool().unwrap_or(false),
+            },
+        );
+    }
+    let rank: HashMap<&str, usize> = screen
+        .alerts
+        .iter()
+        .enumerate()
+        .map(|(k, a)| (world.subject_name(a.subject), k))
+        .collect();
+    let reached: HashSet<&str> = hidden
+        .keys()
+        .filter(|p| rank.contains_key(p.as_str()))
+        .map(String::as_str)
+        .collect();
+    let before_onset = reached
+        .iter()
+        .filter(|p| hidden[**p].onset > end && !hidden[**p].asymptomatic)
+        .count();
+    let presymptomatic = hidden
+        .values()
+        .filter(|i| i.onset > end && !i.asymptomatic)
+        .count();
+    let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
+    for a in &screen.alerts {
+        let codes: HashSet<&str> = a.reasons.iter().map(|r| r.code.as_str()).collect();
+        for c in codes {
+            *by_code.entry(c).or_default() += 1;
+        }
+    }
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            "-".to_owned()
+        } else {
+            format!("{:.0}%", 100.0 * a as f64 / b as f64)
+        }
+    };
+
+    println!("The data");
+    println!(
+        "  {} rows imported in {} ({} rejected); {} sightings in the index",
+        group(summary.accepted),
+        t_import,
+        group(summary.rejected),
+        group(world.sighting_count() as u64)
+    );
+    println!(
+        "  {} infections by {} ({} confirmed cases, {} hidden: infected, not yet confirmed)\n",
+        group(infected_by_end as u64),
+        tracegrid_model::format_time(end, chrono_tz::Asia::Shanghai),
+        confirmed_by_end,
+        hidden.len()
+    );
+    println!("Screening at the end of the period (14-day lookback, home region 衢州市 330800)");
+    println!("  {} alerts", group(screen.alerts.len() as u64));
+    for (code, n) in &by_code {
+        println!("    {code:<20} {:>8}", group(*n as u64));
+    }
+    println!();
+    println!("What the alerts reach");
+    println!(
+        "  hidden infections reached      {:>6} of {:<6} {}",
+        reached.len(),
+        hidden.len(),
+        pct(reached.len(), hidden.len())
+    );
+    println!(
+        "  … before symptom onset         {:>6} of {:<6} {}",
+        before_onset,
+        presymptomatic,
+        pct(before_onset, presymptomatic)
+    );
+    let mut routes: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (p, i) in &hidden {
+        let e = routes.entry(i.route.as_str()).or_default();
+        e.1 += 1;
+        if reached.contains(p.as_str()) {
+            e.0 += 1;
+        }
+    }
+    for (route, (r, n)) in &routes {
+        println!(
+            "    infected by {route:<12}       {r:>6} of {n:<6} {}",
+            pct(*r, *n)
+        );
+    }
+    for k in [100, 500, 1000, 5000] {
+        if k > screen.alerts.len() && k != 100 {
+            break;
+        }
+        let within = reached.iter().filter(|p| rank[**p] < k).count();
+        println!(
+            "  within the top {k:<5} alerts      {within:>6} of {:<6} {}",
+            hidden.len(),
+            pct(within, hidden.len())
+        );
+    }
+    println!(
+        "  workload: {} alerts per hidden infection reached",
+        if reached.is_empty() {
+            "-".to_owned()
+        } else {
+            format!("{:.1}", screen.alerts.len() as f64 / reached.len() as f64)
+        }
+    );
+    println!();
+    println!("Time: simulate {t_sim}, import {t_import}, build index {t_index}, screen {t_screen}");
+    println!(
+        "\nThe drop is in {} (with truth.json); the store is {db}.",
+        drop.display()
+    );
+    println!(
+        "Try: tracegrid --db {db} screen --as-of '{}' | head",
+        tracegrid_model::format_time(end, chrono_tz::Asia::Shanghai)
+    );
     Ok(ExitCode::SUCCESS)
+}
+
+fn drop_store(store: Box<dyn tracegrid_store::Store>) {
+    drop(store);
 }

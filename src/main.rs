@@ -6,6 +6,7 @@ mod bench;
 mod demo;
 mod import;
 mod screen;
+mod sim;
 mod stats;
 
 use std::process::ExitCode;
@@ -38,8 +39,10 @@ enum Command {
     Trace(screen::TraceArgs),
     /// Count what the store holds.
     Stats(stats::Args),
-    /// Import the sample drop shipped with tracegrid into a fresh store and show the result.
+    /// Simulate a city through an outbreak, import it, screen it, and measure the alerts.
     Demo(demo::Args),
+    /// Write a synthetic city's data drop and the truth behind it.
+    Sim(sim::Args),
     /// Measure import throughput on a generated drop.
     Bench(bench::Args),
 }
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Command::Screen(args) => screen::screen(&cli.db, args),
         Command::Trace(args) => screen::trace(&cli.db, args),
         Command::Demo(args) => demo::run(args),
+        Command::Sim(args) => sim::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

@@ -1,0 +1,513 @@
+//! `tracegrid sim`: a synthetic Quzhou — its six county-level divisions, towns, communities and
+//! grids with polygons, residents in households with resident IDs, phones and cars, places of
+//! every kind — living through an outbreak seeded by travellers from Wuhan. It writes a data drop
+//! in the contract's files and `truth.json`, every infection with its time, route and course, so
+//! that screening can be scored against what really happened. Deterministic for a seed.
+//!
+//! Transmission happens only where the simulation puts people together: co-presence in the
+//! places it also writes to the drop (per hour of overlap, by the place's tier), within
+//! households, and, to be honest about what data cannot see, through contacts it never writes.
+
+mod city;
+mod rng;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use serde_json::json;
+use tracegrid_model::Tier;
+
+use city::{City, Role};
+use rng::Rng;
+
+const MIN: i64 = 60_000;
+const HOUR: i64 = 3_600_000;
+const DAY: i64 = 86_400_000;
+/// Local time is China Standard Time throughout.
+const OFFSET: i64 = 8 * HOUR;
+
+/// What to simulate.
+#[derive(Clone, Debug)]
+pub struct SimParams {
+    pub persons: usize,
+    pub days: i64,
+    pub seed: u64,
+    /// First simulated day (local midnight), as `YYYY-MM-DD`.
+    pub start: String,
+    /// Residents who come back infected from Wuhan; 0: one per 5,000 residents, at least 4.
+    pub seeds: usize,
+    /// Transmission hazard per hour of co-presence at a tier-close place, and at a general one.
+    pub beta_close: f64,
+    pub beta_general: f64,
+    /// Daily chance that an infectious person infects each household member.
+    pub p_household: f64,
+    /// Daily chance that an infectious person infects someone through a contact no data sees.
+    pub p_unobserved: f64,
+    /// Share of asymptomatic infections (never confirmed in the simulated period).
+    pub p_asymptomatic: f64,
+    /// Share of extra malformed rows added to sightings.csv.
+    pub bad_row_rate: f64,
+}
+
+impl Default for SimParams {
+    fn default() -> SimParams {
+        SimParams {
+            persons: 50_000,
+            days: 21,
+            seed: 2020,
+            start: "2020-01-20".into(),
+            seeds: 0,
+            beta_close: 0.05,
+            beta_general: 0.002,
+            p_household: 0.04,
+            p_unobserved: 0.04,
+            p_asymptomatic: 0.2,
+            bad_row_rate: 0.0,
+        }
+    }
+}
+
+/// What the simulation wrote.
+#[derive(Clone, Debug)]
+pub struct SimSummary {
+    pub persons: usize,
+    pub event_rows: u64,
+    pub bad_rows: u64,
+    pub infections: usize,
+    pub confirmed: usize,
+    /// The end of the simulated period: the moment the drop describes.
+    pub end: i64,
+}
+
+#[derive(Clone, Debug)]
+struct Infection {
+    at: i64,
+    by: Option<usize>,
+    route: &'static str,
+    place: Option<usize>,
+    onset: i64,
+    asymptomatic: bool,
+    confirmed: Option<i64>,
+    isolated: Option<i64>,
+}
+
+impl Infection {
+    fn infectious(&self, from: i64, to: i64) -> bool {
+        let start = self.onset - 2 * DAY;
+        let end = self.isolated.unwrap_or(self.onset + 8 * DAY);
+        start <= to && from <= end
+    }
+}
+
+/// The drop's files, written as the days go by.
+struct Out {
+    files: Vec<(&'static str, BufWriter<File>)>,
+    rows: u64,
+    bad: u64,
+}
+
+impl Out {
+    fn open(dir: &Path) -> std::io::Result<Out> {
+        let headers: &[(&'static str, &str)] = &[
+            (
+                "sightings.csv",
+                "source,subject_type,subject,place_id,start,end,record_id",
+            ),
+            (
+                "gate_access.csv",
+                "subject_type,subject,place_id,time,direction,record_id",
+            ),
+            (
+                "netcafe_sessions.csv",
+                "id_number,place_id,start,end,record_id",
+            ),
+            (
+                "hotel_stays.csv",
+                "id_number,place_id,checkin,checkout,record_id",
+            ),
+            ("parking.csv", "plate,place_id,enter,exit,record_id"),
+            (
+                "checkpoint_passes.csv",
+                "plate,place_id,time,direction,record_id",
+            ),
+            (
+                "pharmacy_sales.csv",
+                "id_number,place_id,time,category,record_id",
+            ),
+            (
+                "rail_tickets.csv",
+                "id_number,train,car,seat,from_station,to_station,depart,arrive,record_id",
+            ),
+            (
+                "deliveries.csv",
+                "recipient_phone,origin_region_code,shipped,delivered,record_id",
+            ),
+        ];
+        let mut files = Vec::new();
+        for (name, header) in headers {
+            let mut w = BufWriter::with_capacity(1 << 20, File::create(dir.join(name))?);
+            writeln!(w, "{header}")?;
+            files.push((*name, w));
+        }
+        Ok(Out {
+            files,
+            rows: 0,
+            bad: 0,
+        })
+    }
+
+    fn row(&mut self, file: usize, line: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+        self.rows += 1;
+        let w = &mut self.files[file].1;
+        w.write_fmt(line)?;
+        w.write_all(b"\n")
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        for (_, mut w) in self.files {
+            w.flush()?;
+        }
+        Ok(())
+    }
+}
+
+const SIGHTINGS: usize = 0;
+const GATE: usize = 1;
+const NETCAFE: usize = 2;
+const HOTEL: usize = 3;
+const PARKING: usize = 4;
+const CHECKPOINT: usize = 5;
+const PHARMACY: usize = 6;
+const RAIL: usize = 7;
+const DELIVERIES: usize = 8;
+
+/// Local `YYYY-MM-DD HH:MM:SS` of an instant.
+fn t(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms + OFFSET)
+        .map(|d| d.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// A stay at a place, for transmission.
+#[derive(Clone, Copy)]
+struct Presence {
+    place: usize,
+    start: i64,
+    end: i64,
+    person: usize,
+}
+
+/// Runs the simulation and writes the drop into `dir`.
+pub fn simulate(p: &SimParams, dir: &Path) -> std::io::Result<SimSummary> {
+    std::fs::create_dir_all(dir)?;
+    let start = chrono::NaiveDate::parse_from_str(&p.start, "%Y-%m-%d")
+        .map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("--start {}: {e}", p.start),
+            )
+        })?
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc()
+        .timestamp_millis()
+        - OFFSET;
+    let end = start + p.days * DAY;
+    let mut rng = Rng::new(p.seed);
+    let city = City::build(p.persons, &mut rng);
+    city.write_registries(dir, start)?;
+    let mut out = Out::open(dir)?;
+    let n = city.persons.len();
+    let mut infections: Vec<Option<Infection>> = vec![None; n];
+
+    // Travellers back from Wuhan by rail in the first days; the seeds were infected there.
+    // Train cars are not in places.csv (the importer creates them from the tickets); for
+    // transmission they are numbered after the city's places.
+    let seeds = if p.seeds == 0 {
+        (n / 5000).max(4)
+    } else {
+        p.seeds
+    };
+    let workers: Vec<usize> = (0..n)
+        .filter(|&i| city.persons[i].role == Role::Worker)
+        .collect();
+    let mut back_on: Vec<i64> = vec![i64::MIN; n];
+    let mut cars: Vec<String> = Vec::new();
+    let mut trips: Vec<Presence> = Vec::new();
+    let mut ticket = 0;
+    let mut infected_seeds = 0;
+    for _ in 0..(seeds * 4).min(workers.len()) {
+        let who = workers[rng.below(workers.len() as u64) as usize];
+        if back_on[who] != i64::MIN {
+            continue;
+        }
+        let day = rng.range(0, 2);
+        let hour = rng.range(0, 2);
+        let depart = start + day * DAY + (8 + 3 * hour) * HOUR;
+        let arrive = depart + 5 * HOUR + 30 * MIN;
+        back_on[who] = arrive;
+        let train = format!("G{}", 1300 + day * 3 + hour);
+        let car = format!("{:02}", rng.range(1, 3));
+        let car_id = format!("{train}@{}#{car}", &t(depart)[..10]);
+        let car_ix = match cars.iter().position(|c| *c == car_id) {
+            Some(k) => k,
+            None => {
+                cars.push(car_id);
+                cars.len() - 1
+            }
+        };
+        trips.push(Presence {
+            place: city.places.len() + car_ix,
+            start: depart,
+            end: arrive,
+            person: who,
+        });
+        ticket += 1;
+        out.row(
+            RAIL,
+            format_args!(
+                "{},{train},{car},{}A,ST-WUHAN,{},{},{},T{ticket:07}",
+                city.persons[who].id_number,
+                ticket % 20 + 1,
+                city.places[city.station_of(who)].id,
+                t(depart),
+                t(arrive)
+            ),
+        )?;
+        if infected_seeds < seeds {
+            infected_seeds += 1;
+            let at = start - rng.range(2, 6) * DAY - rng.range(0, 23) * HOUR;
+            infections[who] = Some(course(&mut rng, p, at, None, "travel", None));
+        }
+    }
+    let place_name = |pl: usize| -> String {
+        match city.places.get(pl) {
+            Some(place) => place.id.clone(),
+            None => cars[pl - city.places.len()].clone(),
+        }
+    };
+    let tier_of = |pl: usize| {
+        city.places
+            .get(pl)
+            .map_or(Tier::Close, |place| place.kind.tier())
+    };
+
+    let mut next_visitor = 0u64;
+    for d in 0..p.days {
+        let day = start + d * DAY;
+        let mut presences: Vec<Presence> = Vec::with_capacity(n * 4);
+        presences.extend(
+            trips
+                .iter()
+                .filter(|x| x.start >= day && x.start < day + DAY),
+        );
+        for i in 0..n {
+            if back_on[i] != i64::MIN && back_on[i] > day + 20 * HOUR {
+                continue; // still away
+            }
+            if let Some(inf) = &infections[i] {
+                if inf.isolated.is_some_and(|iso| iso <= day + 7 * HOUR) {
+                    continue; // isolated: no more movement
+                }
+            }
+            city.day_of(
+                i,
+                day,
+                &mut rng,
+                &infections[i].as_ref().map(|x| (x.onset, x.asymptomatic)),
+                &mut out,
+                &mut presences,
+            )?;
+        }
+        city.visitors(
+            day,
+            &mut rng,
+            &mut next_visitor,
+            (n / 2000).max(2),
+            &mut out,
+        )?;
+        city.deliveries(day, &mut rng, (n / 50).max(5), &mut out)?;
+
+        // Transmission among people who were together today.
+        presences.sort_unstable_by_key(|x| (x.place, x.start));
+        let mut new: Vec<(usize, Infection)> = Vec::new();
+        let mut i = 0;
+        while i < presences.len() {
+            let mut j = i;
+            while j < presences.len() && presences[j].place == presences[i].place {
+                j += 1;
+            }
+            let group = &presences[i..j];
+            let tier = tier_of(group[0].place);
+            let beta = if tier == Tier::Close {
+                p.beta_close
+            } else {
+                p.beta_general
+            };
+            for a in group {
+                let Some(src) = &infections[a.person] else {
+                    continue;
+                };
+                if !src.infectious(a.start, a.end) {
+                    continue;
+                }
+                for b in group {
+                    if b.person == a.person
+                        || infections[b.person].is_some()
+                        || b.start > a.end
+                        || a.start > b.end
+                    {
+                        continue;
+                    }
+                    let hours = ((a.end.min(b.end) - a.start.max(b.start)).max(5 * MIN)) as f64
+                        / HOUR as f64;
+                    if rng.chance(1.0 - (-beta * hours).exp()) {
+                        let at = a.start.max(b.start);
+                        let route = if tier == Tier::Close {
+                            "close"
+                        } else {
+                            "general"
+                        };
+                        new.push((
+                            b.person,
+                            course(&mut rng, p, at, Some(a.person), route, Some(a.place)),
+                        ));
+                    }
+                }
+            }
+            i = j;
+        }
+        for src in 0..n {
+            let Some(inf) = &infections[src] else {
+                continue;
+            };
+            if !inf.infectious(day, day + DAY - 1) {
+                continue;
+            }
+            for &m in &city.households[city.persons[src].household] {
+                if m != src && infections[m].is_none() && rng.chance(p.p_household) {
+                    new.push((
+                        m,
+                        course(&mut rng, p, day + 20 * HOUR, Some(src), "household", None),
+                    ));
+                }
+            }
+            if rng.chance(p.p_unobserved) {
+                let m = city.someone_near(src, &mut rng);
+                if m != src && infections[m].is_none() {
+                    new.push((
+                        m,
+                        course(&mut rng, p, day + 15 * HOUR, Some(src), "unobserved", None),
+                    ));
+                }
+            }
+        }
+        for (who, inf) in new {
+            if infections[who].is_none() {
+                infections[who] = Some(inf);
+            }
+        }
+    }
+    // Bad rows for the importer to catch: malformed copies appended to sightings.csv.
+    let bad = (out.rows as f64 * p.bad_row_rate) as u64;
+    for k in 0..bad {
+        let line = match k % 4 {
+            0 => format!(
+                "wifi,id_number,33080219900101000{},SHOP-0,{},,",
+                k % 10,
+                t(start)
+            ),
+            1 => format!("wifi,phone,1380000,SHOP-0,{},,", t(start)),
+            2 => format!("wifi,person_id,P0000001,NO-SUCH-PLACE,{},,", t(start)),
+            _ => format!(
+                "wifi,person_id,P0000001,SHOP-0,{},{},",
+                t(start + HOUR),
+                t(start)
+            ),
+        };
+        out.row(SIGHTINGS, format_args!("{line}"))?;
+        out.bad += 1;
+    }
+    let (rows, bad_rows) = (out.rows, out.bad);
+    out.finish()?;
+
+    // Cases: what the health authority knows at the end, and the truth.
+    let mut cases = BufWriter::new(File::create(dir.join("cases.csv"))?);
+    writeln!(cases, "subject,status,onset,confirmed,isolated")?;
+    let mut truth = Vec::new();
+    let mut confirmed = 0;
+    for (i, inf) in infections.iter().enumerate() {
+        let Some(inf) = inf else { continue };
+        let known = inf.confirmed.filter(|&c| c <= end);
+        if let Some(c) = known {
+            confirmed += 1;
+            writeln!(
+                cases,
+                "{},confirmed,{},{},{}",
+                city.persons[i].id_number,
+                t(inf.onset),
+                t(c),
+                inf.isolated.map(t).unwrap_or_default()
+            )?;
+        }
+        truth.push(json!({
+            "person_id": city.persons[i].person_id,
+            "id_number": city.persons[i].id_number,
+            "infected_at": inf.at,
+            "by": inf.by.map(|b| city.persons[b].person_id.clone()),
+            "route": inf.route,
+            "place_id": inf.place.map(place_name),
+            "onset": inf.onset,
+            "asymptomatic": inf.asymptomatic,
+            "confirmed": inf.confirmed,
+            "isolated": inf.isolated,
+        }));
+    }
+    cases.flush()?;
+    let truth_doc = json!({
+        "start": start, "end": end, "seed": p.seed, "persons": n,
+        "home_region": "330800", "bad_rows": bad_rows,
+        "note": "times are epoch milliseconds; 'confirmed' may lie after 'end': such an infection is hidden at the end",
+        "infections": truth,
+    });
+    std::fs::write(dir.join("truth.json"), serde_json::to_vec(&truth_doc)?)?;
+    Ok(SimSummary {
+        persons: n,
+        event_rows: rows,
+        bad_rows,
+        infections: infections.iter().flatten().count(),
+        confirmed,
+        end,
+    })
+}
+
+/// An infection's course: incubation, symptoms or not, confirmation and isolation.
+fn course(
+    rng: &mut Rng,
+    p: &SimParams,
+    at: i64,
+    by: Option<usize>,
+    route: &'static str,
+    place: Option<usize>,
+) -> Infection {
+    let incubation = (2.0 + rng.exp(3.5)).min(14.0);
+    let onset = at + (incubation * DAY as f64) as i64;
+    let asymptomatic = rng.chance(p.p_asymptomatic);
+    let (confirmed, isolated) = if asymptomatic {
+        (None, None)
+    } else {
+        let c = onset + ((1.0 + rng.exp(2.0)).min(8.0) * DAY as f64) as i64;
+        (Some(c), Some(c - rng.range(0, 18) * HOUR))
+    };
+    Infection {
+        at,
+        by,
+        route,
+        place,
+        onset,
+        asymptomatic,
+        confirmed,
+        isolated,
+    }
+}
