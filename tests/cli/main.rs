@@ -4,6 +4,7 @@
 mod import;
 mod resume;
 mod screen;
+mod sim;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,129 @@
+//! `tracegrid sim`: a drop the importer takes without a reject, deterministic for a seed, with a
+//! truth that agrees with the cases it writes.
+
+use super::*;
+
+fn sim(dir: &std::path::Path, extra: &[&str]) {
+    let mut args = vec![
+        "sim",
+        "--out",
+        dir.to_str().unwrap(),
+        "--persons",
+        "3000",
+        "--days",
+        "12",
+        "--seeds",
+        "6",
+    ];
+    args.extend_from_slice(extra);
+    let out = tracegrid("unused.db", &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_simulated_drop_imports_cleanly_and_says_what_happened() {
+    let d = Scratch::new("sim");
+    let drop = d.path("drop");
+    sim(&drop, &[]);
+    let db = TestDb::sqlite();
+    let v = import_json(&db.spec, &drop, &[]);
+    assert_eq!(v["rejected"], 0, "{v}");
+    assert_eq!(v["duplicates"], 0, "{v}");
+    assert_eq!(v["skipped"][0]["file"], "truth.json");
+    let kinds: Vec<&str> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    for k in [
+        "regions",
+        "grids.geojson",
+        "places",
+        "persons",
+        "vehicles",
+        "areas",
+        "cases",
+        "rail_tickets",
+        "sightings",
+        "hotel_stays",
+        "netcafe_sessions",
+        "checkpoint_passes",
+        "parking",
+        "gate_access",
+        "pharmacy_sales",
+        "deliveries",
+    ] {
+        assert!(kinds.contains(&k), "no {k} file");
+    }
+    let s = stats(&db.spec);
+    assert_eq!(s["persons"], 3000);
+    // Six county-level divisions of Quzhou among the regions.
+    let regions = std::fs::read_to_string(drop.join("regions.csv")).unwrap();
+    for code in ["330802", "330803", "330822", "330824", "330825", "330881"] {
+        assert!(regions.contains(&format!("\n{code},")), "{code}");
+    }
+    // Every confirmed infection in the truth up to the end is a case in cases.csv, and no other.
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(drop.join("truth.json")).unwrap()).unwrap();
+    let end = truth["end"].as_i64().unwrap();
+    let confirmed = truth["infections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["confirmed"].as_i64().is_some_and(|c| c <= end))
+        .count();
+    assert_eq!(s["cases"].as_u64().unwrap() as usize, confirmed);
+    // Seeds came back by train: their first infection route is travel.
+    let travel = truth["infections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["route"] == "travel")
+        .count();
+    assert_eq!(travel, 6);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_city() {
+    let d = Scratch::new("simseed");
+    sim(&d.path("a"), &[]);
+    sim(&d.path("b"), &[]);
+    sim(&d.path("c"), &["--seed", "7"]);
+    for f in ["sightings.csv", "persons.csv", "truth.json", "cases.csv"] {
+        let a = std::fs::read(d.path("a").join(f)).unwrap();
+        assert_eq!(
+            a,
+            std::fs::read(d.path("b").join(f)).unwrap(),
+            "{f} differs for the same seed"
+        );
+        assert_ne!(
+            a,
+            std::fs::read(d.path("c").join(f)).unwrap(),
+            "{f} is the same for another seed"
+        );
+    }
+}
+
+#[test]
+fn bad_rows_are_added_and_each_is_rejected() {
+    let d = Scratch::new("simbad");
+    let drop = d.path("drop");
+    sim(&drop, &["--bad-row-rate", "0.001"]);
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(drop.join("truth.json")).unwrap()).unwrap();
+    let bad = truth["bad_rows"].as_u64().unwrap();
+    assert!(bad > 0);
+    let db = TestDb::sqlite();
+    let v = import_json(
+        &db.spec,
+        &drop,
+        &["--rejects", d.path("r.csv").to_str().unwrap()],
+    );
+    // Rejected rows are never de-duplicated: each malformed copy counts, even when two are alike.
+    assert_eq!(v["rejected"].as_u64().unwrap(), bad);
+}
