@@ -4,6 +4,7 @@
 
 mod bench;
 mod demo;
+mod ds4c;
 mod import;
 mod screen;
 mod sim;
@@ -41,6 +42,8 @@ enum Command {
     Stats(stats::Args),
     /// Simulate a city through an outbreak, import it, screen it, and measure the alerts.
     Demo(demo::Args),
+    /// Real data: link the DS4C (Korea) transmission pairs by co-presence.
+    Ds4c(ds4c::Args),
     /// Write a synthetic city's data drop and the truth behind it.
     Sim(sim::Args),
     /// Measure import throughput on a generated drop.
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Command::Trace(args) => screen::trace(&cli.db, args),
         Command::Demo(args) => demo::run(args),
         Command::Sim(args) => sim::run(args),
+        Command::Ds4c(args) => ds4c::run(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {
