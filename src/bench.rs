@@ -20,9 +20,26 @@ pub struct Args {
 pub enum What {
     /// Import throughput into SQLite and PostgreSQL.
     Import(ImportArgs),
+    /// Screening speed on a simulated city: load, index build, screen, trace, add a case.
+    Engine(EngineArgs),
     /// Only write the generated drop (for tests and for measuring by hand).
     #[command(hide = true)]
     Generate(GenerateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EngineArgs {
+    /// Residents of the simulated city (430000 gives about 30 million sightings in 21 days).
+    #[arg(long, default_value_t = 100_000)]
+    pub persons: usize,
+    #[arg(long, default_value_t = 21)]
+    pub days: i64,
+    /// Working directory; a drop and store already there from the same size are reused.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Also load the same drop from this PostgreSQL server (a fresh schema, dropped after).
+    #[arg(long)]
+    pub postgres: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -57,6 +74,7 @@ pub struct ImportArgs {
 pub fn run(args: Args) -> Result<ExitCode> {
     match args.what {
         What::Import(a) => import(a),
+        What::Engine(a) => engine(a),
         What::Generate(a) => {
             generate(&a.dir, a.rows, a.persons)?;
             Ok(ExitCode::SUCCESS)
@@ -343,4 +361,174 @@ fn import(a: ImportArgs) -> Result<ExitCode> {
 
 fn postgres_client(url: &str) -> Result<postgres::Client> {
     postgres::Client::connect(url, postgres::NoTls).with_context(|| format!("connecting to {url}"))
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn p95(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs.get((xs.len() * 95 / 100).min(xs.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(f64::NAN)
+}
+
+fn engine(a: EngineArgs) -> Result<ExitCode> {
+    use tracegrid_engine::{ScreenParams, World};
+    let dir = a.dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("tracegrid-bench-engine-{}", a.persons))
+    });
+    let drop = dir.join("drop");
+    let db = dir.join("bench.db");
+    let marker = dir.join(format!("built-{}-{}", a.persons, a.days));
+    if !marker.exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        let t = Instant::now();
+        let params = tracegrid_sim::SimParams {
+            persons: a.persons,
+            days: a.days,
+            ..Default::default()
+        };
+        let s = tracegrid_sim::simulate(&params, &drop)?;
+        println!(
+            "simulated {} residents, {} event rows in {:.1} s",
+            crate::import::group(s.persons as u64),
+            crate::import::group(s.event_rows),
+            t.elapsed().as_secs_f64()
+        );
+        let r = run_import(&db.to_string_lossy(), &drop)?;
+        println!("imported into SQLite in {:.1} s", r.seconds);
+        std::fs::write(&marker, "")?;
+    }
+    let db = db.to_string_lossy().into_owned();
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(drop.join("truth.json"))?)?;
+    let as_of = truth["end"].as_i64().unwrap_or(0);
+
+    // From the store to an answer.
+    let t = Instant::now();
+    let world = crate::screen::load(&db)?;
+    let load_s = t.elapsed().as_secs_f64();
+    let n = world.sighting_count();
+    println!(
+        "\n{} sightings; index {} bytes a sighting",
+        crate::import::group(n as u64),
+        World::bytes_per_sighting()
+    );
+    println!(
+        "load SQLite store → index ready: {load_s:.1} s ({} sightings/s)",
+        crate::import::group((n as f64 / load_s) as u64)
+    );
+    let p = ScreenParams {
+        as_of,
+        lookback_days: 14,
+        home_region: world.region("330800"),
+    };
+    let t = Instant::now();
+    let _ = world.screen(&p);
+    println!(
+        "first screen answered {:.1} s after the command started loading",
+        load_s + t.elapsed().as_secs_f64()
+    );
+
+    // Index build from rows already in memory.
+    let mut store = tracegrid_store::open(&db)?;
+    let reg = store.load_registry()?;
+    let mut rows = Vec::with_capacity(n);
+    store.for_each_sighting(&mut |s| rows.push(s.clone()))?;
+    let deliveries = store.deliveries()?;
+    std::mem::drop(store);
+    let t = Instant::now();
+    let mut world = World::build(&reg, rows, &deliveries);
+    let build_s = t.elapsed().as_secs_f64();
+    println!(
+        "build index from rows in memory: {build_s:.2} s ({} sightings/s)",
+        crate::import::group((n as f64 / build_s) as u64)
+    );
+
+    let screens: Vec<f64> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            let s = world.screen(&p);
+            std::hint::black_box(s.alerts.len());
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    let alerts = world.screen(&p).alerts.len();
+    println!(
+        "full screen: median {:.0} ms over 5 runs ({} alerts)",
+        median(screens),
+        crate::import::group(alerts as u64)
+    );
+
+    let cases = world.active_cases();
+    let traces: Vec<f64> = cases
+        .iter()
+        .take(500)
+        .map(|&c| {
+            let t = Instant::now();
+            std::hint::black_box(world.trace(c, &p, 2).contacts.len());
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    println!(
+        "trace two degrees, {} cases: median {:.2} ms, p95 {:.2} ms",
+        traces.len(),
+        median(traces.clone()),
+        p95(traces)
+    );
+
+    // A hidden infection confirmed now: added, then everything screened again.
+    let hidden = truth["infections"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["confirmed"].as_i64().is_none_or(|c| c > as_of));
+    if let Some(h) = hidden {
+        let case = tracegrid_store::CaseRow {
+            subject: h["id_number"].as_str().unwrap_or("").to_owned(),
+            status: tracegrid_model::CaseStatus::Confirmed,
+            onset: h["onset"].as_i64(),
+            confirmed: as_of,
+            isolated: None,
+        };
+        let t = Instant::now();
+        world.add_case(&case);
+        let after = world.screen(&p).alerts.len();
+        println!(
+            "add one case and screen again: {:.0} ms ({} → {} alerts)",
+            t.elapsed().as_secs_f64() * 1000.0,
+            alerts,
+            after
+        );
+    }
+    println!("peak RSS {:.0} MiB", crate::import::peak_rss_mb());
+
+    if let Some(url) = &a.postgres {
+        let schema = format!("tracegrid_bench_engine_{}", std::process::id());
+        let mut admin = postgres_client(url)?;
+        admin.batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))?;
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let spec = format!("{url}{sep}options=-csearch_path%3D{schema}");
+        let result = (|| -> Result<()> {
+            let r = run_import(&spec, &drop)?;
+            println!("\nimported into PostgreSQL in {:.1} s", r.seconds);
+            let t = Instant::now();
+            let w = crate::screen::load(&spec)?;
+            let s = t.elapsed().as_secs_f64();
+            println!(
+                "load PostgreSQL store → index ready: {s:.1} s ({} sightings/s)",
+                crate::import::group((w.sighting_count() as f64 / s) as u64)
+            );
+            Ok(())
+        })();
+        admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))?;
+        result?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -18,7 +18,7 @@ mod world;
 
 pub use screen::{Alert, Reason, ReasonCode, Screen, ScreenParams};
 pub use trace::{Contact, Trace, TraceStep};
-pub use world::{SubjectId, World};
+pub use world::{SubjectId, World, WorldBuilder};
 
 /// Milliseconds, as everywhere in tracegrid.
 pub type Millis = i64;

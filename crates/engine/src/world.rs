@@ -85,6 +85,102 @@ pub(crate) struct Delivery {
     pub delivered: Option<Millis>,
 }
 
+/// A world being built: registries read, sightings arriving.
+#[derive(Debug)]
+pub struct WorldBuilder<'r> {
+    w: World,
+    reg: &'r Registry,
+    pid_ix: HashMap<i64, PlaceIx>,
+    person_ix: HashMap<&'r str, u32>,
+    source_ix: HashMap<i64, u16>,
+}
+
+impl WorldBuilder<'_> {
+    /// Adds one stored sighting, resolving its subject by the current registry.
+    pub fn add(&mut self, s: &SightingRow) {
+        let (Some(&place), Some(&source)) =
+            (self.pid_ix.get(&s.pid), self.source_ix.get(&s.source_id))
+        else {
+            return;
+        };
+        let subject = self.w.resolve(s.subject_type, &s.subject, &self.person_ix);
+        self.w.sightings.push(Sighting {
+            start: s.start,
+            end: s.end,
+            subject,
+            place,
+            source,
+            tag: s.tag as u8,
+        });
+    }
+
+    /// Lays the sightings out and adds cases, areas and deliveries.
+    pub fn finish(self, deliveries: &[DeliveryRow]) -> World {
+        let WorldBuilder {
+            mut w,
+            reg,
+            person_ix,
+            ..
+        } = self;
+        w.sightings
+            .sort_unstable_by_key(|s| (s.place, s.start, s.end, s.subject));
+        w.place_start = vec![0; w.places.len() + 1];
+        w.place_longest = vec![0; w.places.len()];
+        for s in &w.sightings {
+            w.place_start[s.place as usize + 1] += 1;
+            let longest = &mut w.place_longest[s.place as usize];
+            *longest = (*longest).max(s.end - s.start);
+        }
+        for p in 0..w.places.len() {
+            w.place_start[p + 1] += w.place_start[p];
+        }
+        w.index_subjects();
+        for c in &reg.cases {
+            let subject = w.resolve(SubjectType::IdNumber, &c.subject, &person_ix);
+            if c.status.is_active() {
+                w.active_case.insert(subject, w.cases.len() as u32);
+            }
+            w.cases.push(Case {
+                subject,
+                status: c.status,
+                onset: c.onset,
+                confirmed: c.confirmed,
+                isolated: c.isolated,
+            });
+        }
+        for a in &reg.areas {
+            let places_inside = a.geometry.as_deref().map(|g| {
+                let poly = MultiPolygon::from_geojson(g);
+                w.places
+                    .iter()
+                    .map(|p| p.lonlat.is_some_and(|(lon, lat)| poly.contains(lon, lat)))
+                    .collect()
+            });
+            w.areas.push(Area {
+                id: a.area_id.clone(),
+                region: a
+                    .region_code
+                    .as_ref()
+                    .and_then(|c| w.region_ix.get(c).copied()),
+                places_inside,
+                from: a.from,
+                to: a.to,
+                risk: a.risk,
+            });
+        }
+        for d in deliveries {
+            let recipient = w.resolve(SubjectType::Phone, &d.recipient_phone, &person_ix);
+            w.deliveries.push(Delivery {
+                recipient,
+                origin: w.region_ix.get(&d.origin_region_code).copied(),
+                shipped: d.shipped,
+                delivered: d.delivered,
+            });
+        }
+        w
+    }
+}
+
 /// Everything the rules look at, indexed.
 #[derive(Debug, Default)]
 pub struct World {
@@ -115,7 +211,21 @@ pub struct World {
 
 impl World {
     /// Builds the world from the store's rows.
-    pub fn build(reg: &Registry, sightings: Vec<SightingRow>, deliveries: &[DeliveryRow]) -> World {
+    pub fn build(
+        reg: &Registry,
+        sightings: impl IntoIterator<Item = SightingRow>,
+        deliveries: &[DeliveryRow],
+    ) -> World {
+        let mut b = World::builder(reg);
+        for s in sightings {
+            b.add(&s);
+        }
+        b.finish(deliveries)
+    }
+
+    /// Starts a world from the registries; sightings are then added one by one, so that a store
+    /// streams into the index without holding its rows.
+    pub fn builder(reg: &Registry) -> WorldBuilder<'_> {
         let mut w = World {
             resolver: Resolver::new(
                 reg.persons.iter().map(|p| {
@@ -173,81 +283,13 @@ impl World {
             source_ix.insert(s.id, w.sources.len() as u16);
             w.sources.push(s.name.clone());
         }
-
-        w.sightings.reserve(sightings.len());
-        for s in sightings {
-            let (Some(&place), Some(&source)) = (pid_ix.get(&s.pid), source_ix.get(&s.source_id))
-            else {
-                continue;
-            };
-            let subject = w.resolve(s.subject_type, &s.subject, &person_ix);
-            w.sightings.push(Sighting {
-                start: s.start,
-                end: s.end,
-                subject,
-                place,
-                source,
-                tag: s.tag as u8,
-            });
+        WorldBuilder {
+            w,
+            reg,
+            pid_ix,
+            person_ix,
+            source_ix,
         }
-        w.sightings
-            .sort_unstable_by_key(|s| (s.place, s.start, s.end, s.subject));
-        w.place_start = vec![0; w.places.len() + 1];
-        w.place_longest = vec![0; w.places.len()];
-        for s in &w.sightings {
-            w.place_start[s.place as usize + 1] += 1;
-            let longest = &mut w.place_longest[s.place as usize];
-            *longest = (*longest).max(s.end - s.start);
-        }
-        for p in 0..w.places.len() {
-            w.place_start[p + 1] += w.place_start[p];
-        }
-        w.index_subjects();
-
-        for c in &reg.cases {
-            let subject = w.resolve(SubjectType::IdNumber, &c.subject, &person_ix);
-            let case = Case {
-                subject,
-                status: c.status,
-                onset: c.onset,
-                confirmed: c.confirmed,
-                isolated: c.isolated,
-            };
-            if c.status.is_active() {
-                w.active_case.insert(subject, w.cases.len() as u32);
-            }
-            w.cases.push(case);
-        }
-        for a in &reg.areas {
-            let places_inside = a.geometry.as_deref().map(|g| {
-                let poly = MultiPolygon::from_geojson(g);
-                w.places
-                    .iter()
-                    .map(|p| p.lonlat.is_some_and(|(lon, lat)| poly.contains(lon, lat)))
-                    .collect()
-            });
-            w.areas.push(Area {
-                id: a.area_id.clone(),
-                region: a
-                    .region_code
-                    .as_ref()
-                    .and_then(|c| w.region_ix.get(c).copied()),
-                places_inside,
-                from: a.from,
-                to: a.to,
-                risk: a.risk,
-            });
-        }
-        for d in deliveries {
-            let recipient = w.resolve(SubjectType::Phone, &d.recipient_phone, &person_ix);
-            w.deliveries.push(Delivery {
-                recipient,
-                origin: w.region_ix.get(&d.origin_region_code).copied(),
-                shipped: d.shipped,
-                delivered: d.delivered,
-            });
-        }
-        w
     }
 
     fn build_regions(&mut self, reg: &Registry) {
@@ -345,6 +387,50 @@ impl World {
             self.subject_start.push(last);
         }
         id
+    }
+
+    /// Adds a case (or replaces the one of the same subject). Screening reads cases afresh each
+    /// time, so the next screen takes it into account with no rebuild of the index.
+    pub fn add_case(&mut self, c: &tracegrid_store::CaseRow) {
+        let name = self.resolver.resolve(SubjectType::IdNumber, &c.subject);
+        let subject = match self.subject_ix.get(name.name()) {
+            Some(&s) => s,
+            None => self.intern(&name, None),
+        };
+        let case = Case {
+            subject,
+            status: c.status,
+            onset: c.onset,
+            confirmed: c.confirmed,
+            isolated: c.isolated,
+        };
+        match self.cases.iter().position(|k| k.subject == subject) {
+            Some(i) => self.cases[i] = case,
+            None => self.cases.push(case),
+        }
+        let i = self
+            .cases
+            .iter()
+            .position(|k| k.subject == subject)
+            .expect("just added") as u32;
+        if c.status.is_active() {
+            self.active_case.insert(subject, i);
+        } else {
+            self.active_case.remove(&subject);
+        }
+    }
+
+    /// The active cases' subjects.
+    pub fn active_cases(&self) -> Vec<SubjectId> {
+        let mut v: Vec<SubjectId> = self.active_case.keys().copied().collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Bytes the index spends per sighting: the sighting itself and its entry in the
+    /// by-subject list.
+    pub fn bytes_per_sighting() -> usize {
+        std::mem::size_of::<Sighting>() + std::mem::size_of::<u32>()
     }
 
     /// Finds a subject by person_id, id_number, or `TYPE:VALUE`.
