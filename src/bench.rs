@@ -451,6 +451,7 @@ fn engine(a: EngineArgs) -> Result<ExitCode> {
 
     let screens: Vec<f64> = (0..5)
         .map(|_| {
+            world.forget_cache();
             let t = Instant::now();
             let s = world.screen(&p);
             std::hint::black_box(s.alerts.len());

@@ -81,8 +81,12 @@ pub struct Screen {
 }
 
 /// Reasons gathered per (subject, code, case or area), keeping the earliest evidence.
-#[derive(Default)]
-struct Reasons(HashMap<(SubjectId, ReasonCode, u32), Reason>);
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Reasons(HashMap<(SubjectId, ReasonCode, u32), Reason>);
+
+/// The reasons that do not depend on cases, for one (as-of, lookback, home region): adding a
+/// case leaves them as they are, so a screen after it only searches the new contacts.
+pub(crate) type BaseKey = (Millis, i64, Option<u32>);
 
 impl Reasons {
     fn add(&mut self, subject: SubjectId, r: Reason) {
@@ -108,7 +112,18 @@ impl World {
     pub fn screen(&self, p: &ScreenParams) -> Screen {
         let (lo, hi) = p.window();
         let visible = |s: &crate::world::Sighting| s.start <= hi && s.end >= lo;
-        let mut reasons = Reasons::default();
+        let key: BaseKey = (p.as_of, p.lookback_days, p.home_region);
+        let mut reasons = {
+            let mut cache = self.base_reasons.lock().unwrap_or_else(|e| e.into_inner());
+            match cache.as_ref() {
+                Some((k, r)) if *k == key => r.clone(),
+                _ => {
+                    let r = self.base(p);
+                    *cache = Some((key, r.clone()));
+                    r
+                }
+            }
+        };
 
         // Degree 1: co-presence with a case's sightings clipped to its exposure window, and the
         // case's household.
@@ -238,6 +253,46 @@ impl World {
             }
         }
 
+        // One alert per subject that is not itself a case.
+        let mut by_subject: HashMap<SubjectId, Vec<Reason>> = HashMap::default();
+        for ((s, _, _), r) in reasons.0 {
+            if !self.is_active_case(s) {
+                by_subject.entry(s).or_default().push(r);
+            }
+        }
+        let mut alerts: Vec<Alert> = by_subject
+            .into_iter()
+            .map(|(subject, mut reasons)| {
+                reasons.sort_by(|a, b| {
+                    (a.code, a.at, a.case, a.area).cmp(&(b.code, b.at, b.case, b.area))
+                });
+                let score = crate::score::score(self, &reasons, hi);
+                Alert {
+                    subject,
+                    score,
+                    reasons,
+                }
+            })
+            .collect();
+        alerts.sort_by(|a, b| {
+            b.score.total_cmp(&a.score).then_with(|| {
+                self.subject_name(a.subject)
+                    .cmp(self.subject_name(b.subject))
+            })
+        });
+        Screen {
+            as_of: p.as_of,
+            window: (lo, hi),
+            alerts,
+        }
+    }
+
+    /// EPI_AREA, FEVER_MEDICINE, OUTSIDE_ARRIVAL and DELIVERY_FROM_AREA: the rules that look at
+    /// no case.
+    fn base(&self, p: &ScreenParams) -> Reasons {
+        let (lo, hi) = p.window();
+        let visible = |s: &crate::world::Sighting| s.start <= hi && s.end >= lo;
+        let mut reasons = Reasons::default();
         // EPI_AREA, FEVER_MEDICINE: one pass over the sightings in the window.
         let fever = |s: &crate::world::Sighting| {
             self.sources[s.source as usize] == "pharmacy"
@@ -342,37 +397,6 @@ impl World {
             }
         }
 
-        // One alert per subject that is not itself a case.
-        let mut by_subject: HashMap<SubjectId, Vec<Reason>> = HashMap::default();
-        for ((s, _, _), r) in reasons.0 {
-            if !self.is_active_case(s) {
-                by_subject.entry(s).or_default().push(r);
-            }
-        }
-        let mut alerts: Vec<Alert> = by_subject
-            .into_iter()
-            .map(|(subject, mut reasons)| {
-                reasons.sort_by(|a, b| {
-                    (a.code, a.at, a.case, a.area).cmp(&(b.code, b.at, b.case, b.area))
-                });
-                let score = crate::score::score(self, &reasons, hi);
-                Alert {
-                    subject,
-                    score,
-                    reasons,
-                }
-            })
-            .collect();
-        alerts.sort_by(|a, b| {
-            b.score.total_cmp(&a.score).then_with(|| {
-                self.subject_name(a.subject)
-                    .cmp(self.subject_name(b.subject))
-            })
-        });
-        Screen {
-            as_of: p.as_of,
-            window: (lo, hi),
-            alerts,
-        }
+        reasons
     }
 }

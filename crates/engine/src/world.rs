@@ -93,6 +93,9 @@ pub struct WorldBuilder<'r> {
     pid_ix: HashMap<i64, PlaceIx>,
     person_ix: HashMap<&'r str, u32>,
     source_ix: HashMap<i64, u16>,
+    /// Subjects already resolved, by type and value as stored: most rows name a subject seen
+    /// before, and this spares them the resolution and its allocations.
+    seen: [HashMap<String, SubjectId>; 4],
 }
 
 impl WorldBuilder<'_> {
@@ -103,7 +106,15 @@ impl WorldBuilder<'_> {
         else {
             return;
         };
-        let subject = self.w.resolve(s.subject_type, &s.subject, &self.person_ix);
+        let seen = &mut self.seen[(s.subject_type.code() - 1) as usize];
+        let subject = match seen.get(s.subject.as_str()) {
+            Some(&id) => id,
+            None => {
+                let id = self.w.resolve(s.subject_type, &s.subject, &self.person_ix);
+                seen.insert(s.subject.clone(), id);
+                id
+            }
+        };
         self.w.sightings.push(Sighting {
             start: s.start,
             end: s.end,
@@ -207,6 +218,9 @@ pub struct World {
     pub(crate) areas: Vec<Area>,
     pub(crate) deliveries: Vec<Delivery>,
     resolver: Resolver,
+    /// Reasons of the case-free rules for the last screening's parameters.
+    pub(crate) base_reasons:
+        std::sync::Mutex<Option<(crate::screen::BaseKey, crate::screen::Reasons)>>,
 }
 
 impl World {
@@ -289,6 +303,7 @@ impl World {
             pid_ix,
             person_ix,
             source_ix,
+            seen: Default::default(),
         }
     }
 
@@ -418,6 +433,11 @@ impl World {
         } else {
             self.active_case.remove(&subject);
         }
+    }
+
+    /// Forgets what earlier screenings cached, so that the next one starts cold.
+    pub fn forget_cache(&self) {
+        *self.base_reasons.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// The active cases' subjects.

@@ -629,6 +629,28 @@ proptest! {
         prop_assert_eq!(engine_screen(&c, &w), Reference::new(&c).screen());
     }
 
+    /// Guards the cache of case-free reasons: a case added to a screened world gives the same
+    /// alerts as a world built with it.
+    #[test]
+    fn adding_a_case_equals_building_with_it(c in world(), who in 0..9u32, onset in 0..6i64, status in 0..3usize) {
+        let mut w = World::build(&c.reg, c.sightings.clone(), &c.deliveries);
+        let _ = engine_screen(&c, &w);
+        let case = CaseRow {
+            subject: id_number(who),
+            status: [CaseStatus::Confirmed, CaseStatus::Suspected, CaseStatus::Recovered][status],
+            onset: Some(1_579_000_000_000 + onset * DAY),
+            confirmed: 1_579_000_000_000 + (onset + 2) * DAY,
+            isolated: None,
+        };
+        w.add_case(&case);
+        let mut with = c.clone();
+        with.reg.cases.retain(|k| k.subject != case.subject);
+        with.reg.cases.push(case);
+        let fresh = World::build(&with.reg, with.sightings.clone(), &with.deliveries);
+        prop_assert_eq!(engine_screen(&with, &w), engine_screen(&with, &fresh));
+        prop_assert_eq!(engine_screen(&with, &fresh), Reference::new(&with).screen());
+    }
+
     #[test]
     fn trace_equals_the_reference(c in world(), degree in 1..=2u8) {
         let w = World::build(&c.reg, c.sightings.clone(), &c.deliveries);
