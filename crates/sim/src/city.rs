@@ -83,13 +83,13 @@ struct Community {
     market: usize,
     pharmacy: usize,
     clinic: usize,
+    cafe: usize,
 }
 
 #[derive(Debug)]
 struct Town {
     code: String,
     county: usize,
-    cafe: usize,
     hotel: usize,
     park: usize,
     buses: Vec<usize>,
@@ -154,7 +154,10 @@ impl City {
                 None,
             );
         }
-        let grids_per_community = target.div_ceil(300 * COUNTIES.len() * 9).max(1);
+        // Neighbourhoods scale with the population (about 900 residents a community, 300 a
+        // grid), so that a resident meets as many people in a big city as in a small one.
+        let communities_per_town = target.div_ceil(900 * COUNTIES.len() * 3).max(1);
+        let grids_per_community = 3;
         for (ci, (code, name, lon, lat)) in COUNTIES.iter().enumerate() {
             region(&mut c, code, name, Some("330800"), "county");
             let st = c.place(
@@ -188,14 +191,6 @@ impl City {
                 let tname = format!("{name}{}{}", ["城关", "新城", "东港"][ti], TOWNS[ti]);
                 region(&mut c, &tcode, &tname, Some(code), "town");
                 let (tx, ty) = (lon + ti as f64 * 0.06, *lat);
-                let cafe = c.place(
-                    format!("CAFE-{tcode}"),
-                    PlaceKind::InternetCafe,
-                    format!("{tname}网吧"),
-                    Some((tx, ty + 0.04)),
-                    &tcode,
-                    None,
-                );
                 let hotel = c.place(
                     format!("HOTEL-{tcode}"),
                     PlaceKind::Hotel,
@@ -220,7 +215,7 @@ impl City {
                     &tcode,
                     None,
                 );
-                let buses = (0..6)
+                let buses = (0..(2 * communities_per_town).max(6))
                     .map(|b| {
                         c.place(
                             format!("BUS-{tcode}-{}", b + 1),
@@ -235,15 +230,14 @@ impl City {
                 c.towns.push(Town {
                     code: tcode.clone(),
                     county: ci,
-                    cafe,
                     hotel,
                     park,
                     buses,
                 });
                 let town = c.towns.len() - 1;
-                for mi in 0..3 {
+                for mi in 0..communities_per_town {
                     let mcode = format!("{tcode}{:03}", mi + 1);
-                    let mname = format!("{tname}{}社区", ["东", "南", "西"][mi]);
+                    let mname = format!("{tname}第{}社区", mi + 1);
                     region(&mut c, &mcode, &mname, Some(&tcode), "community");
                     let (mx, my) = (tx, ty + mi as f64 * 0.012);
                     let at = |k: f64| Some((mx + k * 0.0007, my + 0.0103));
@@ -279,12 +273,21 @@ impl City {
                         &mcode,
                         None,
                     );
+                    let cafe = c.place(
+                        format!("CAFE-{mcode}"),
+                        PlaceKind::InternetCafe,
+                        format!("{mname}网吧"),
+                        at(5.0),
+                        &mcode,
+                        None,
+                    );
                     c.communities.push(Community {
                         town,
                         restaurant,
                         market,
                         pharmacy,
                         clinic,
+                        cafe,
                     });
                     let community = c.communities.len() - 1;
                     for gi in 0..grids_per_community {
@@ -443,7 +446,7 @@ impl City {
                     } else {
                         (PlaceKind::Workplace, format!("{tcode}企业{}", unit + 1))
                     };
-                    let lonlat = self.places[self.towns[town].cafe]
+                    let lonlat = self.places[self.towns[town].hotel]
                         .lonlat
                         .map(|(x, y)| (x + 0.004 + unit as f64 * 0.0003, y));
                     self.place(id, kind, name, lonlat, &tcode, None)
@@ -647,14 +650,14 @@ impl City {
                 format_args!(
                     "{},{},{},{},N{}-{i}",
                     p.id_number,
-                    self.places[town.cafe].id,
+                    self.places[community.cafe].id,
                     t(s),
                     t(e),
                     day / DAY
                 ),
             )?;
             presences.push(Presence {
-                place: town.cafe,
+                place: community.cafe,
                 start: s,
                 end: e,
                 person: i,
