@@ -204,7 +204,7 @@ impl World {
         close.sort_unstable();
         for &(c, e, case) in &close {
             for a in self.sightings_of(c) {
-                if !visible(a) {
+                if !visible(&a) {
                     continue;
                 }
                 let (cs, ce) = (a.start.max(e), a.end.min(hi));
@@ -294,76 +294,120 @@ impl World {
         let visible = |s: &crate::world::Sighting| s.start <= hi && s.end >= lo;
         let mut reasons = Reasons::default();
         // EPI_AREA, FEVER_MEDICINE: one pass over the sightings in the window.
+        let pharmacy = self
+            .sources
+            .iter()
+            .position(|n| n == "pharmacy")
+            .map(|i| i as u16);
         let fever = |s: &crate::world::Sighting| {
-            self.sources[s.source as usize] == "pharmacy"
+            Some(s.source) == pharmacy
                 && PharmacyCategory::from_code(i64::from(s.tag))
                     .is_some_and(|c| c != PharmacyCategory::Other)
         };
-        for s in self.sightings.iter().filter(|s| visible(s)) {
-            let place = &self.places[s.place as usize];
-            for (ai, area) in self.areas.iter().enumerate() {
-                let inside = match (&area.places_inside, area.region, place.region) {
-                    (Some(inside), _, _) => inside[s.place as usize],
-                    (None, Some(ar), Some(pr)) => self.inside(pr, ar),
-                    _ => false,
-                };
-                if inside && s.start <= area.to.unwrap_or(Millis::MAX) && s.end >= area.from {
-                    let at = s.start.max(area.from).max(lo);
+        for (p, place) in self.places.iter().enumerate() {
+            // Which areas contain this place is decided once for all its sightings.
+            let areas: Vec<usize> = (0..self.areas.len())
+                .filter(|&ai| {
+                    let area = &self.areas[ai];
+                    match (&area.places_inside, area.region, place.region) {
+                        (Some(inside), _, _) => inside[p],
+                        (None, Some(ar), Some(pr)) => self.inside(pr, ar),
+                        _ => false,
+                    }
+                })
+                .collect();
+            let run =
+                &self.sightings[self.place_start[p] as usize..self.place_start[p + 1] as usize];
+            for stored in run {
+                let s = stored.at(p as PlaceIx);
+                if !visible(&s) {
+                    continue;
+                }
+                for &ai in &areas {
+                    let area = &self.areas[ai];
+                    if s.start <= area.to.unwrap_or(Millis::MAX) && s.end >= area.from {
+                        let at = s.start.max(area.from).max(lo);
+                        reasons.add(
+                            s.subject,
+                            Reason {
+                                code: ReasonCode::EpiArea,
+                                case: None,
+                                area: Some(ai as u32),
+                                place: Some(s.place),
+                                at,
+                                degree: None,
+                                via: None,
+                            },
+                        );
+                    }
+                }
+                if fever(&s) {
                     reasons.add(
                         s.subject,
                         Reason {
-                            code: ReasonCode::EpiArea,
+                            code: ReasonCode::FeverMedicine,
                             case: None,
-                            area: Some(ai as u32),
+                            area: None,
                             place: Some(s.place),
-                            at,
+                            at: s.start.max(lo),
                             degree: None,
                             via: None,
                         },
                     );
                 }
             }
-            if fever(s) {
-                reasons.add(
-                    s.subject,
-                    Reason {
-                        code: ReasonCode::FeverMedicine,
-                        case: None,
-                        area: None,
-                        place: Some(s.place),
-                        at: s.start.max(lo),
-                        degree: None,
-                        via: None,
-                    },
-                );
-            }
         }
 
-        // OUTSIDE_ARRIVAL: a sighting outside H, then a later one inside H.
+        // OUTSIDE_ARRIVAL: a sighting outside H, then a later one inside H. Two passes over the
+        // places' runs: each subject's earliest sighting outside, then its earliest later one
+        // inside.
         if let Some(home) = p.home_region {
-            for subject in 0..self.subjects.len() as SubjectId {
-                let mut first_outside: Option<Millis> = None;
-                for s in self.sightings_of(subject).filter(|s| visible(s)) {
-                    let Some(r) = self.places[s.place as usize].region else {
-                        continue;
-                    };
-                    if !self.inside(r, home) {
-                        first_outside = Some(first_outside.map_or(s.start, |f| f.min(s.start)));
-                    } else if first_outside.is_some_and(|x| s.start > x) {
-                        reasons.add(
-                            subject,
-                            Reason {
-                                code: ReasonCode::OutsideArrival,
-                                case: None,
-                                area: None,
-                                place: Some(s.place),
-                                at: s.start,
-                                degree: None,
-                                via: None,
-                            },
-                        );
-                        break;
+            let runs = |inside: bool| {
+                self.places
+                    .iter()
+                    .enumerate()
+                    .filter_map(move |(pl, place)| {
+                        let r = place.region?;
+                        (self.inside(r, home) == inside).then(|| {
+                            (
+                                pl,
+                                &self.sightings[self.place_start[pl] as usize
+                                    ..self.place_start[pl + 1] as usize],
+                            )
+                        })
+                    })
+            };
+            let mut first_outside = vec![Millis::MAX; self.subjects.len()];
+            for (_, run) in runs(false) {
+                for s in run.iter().filter(|s| s.start <= hi && s.end >= lo) {
+                    let f = &mut first_outside[s.subject as usize];
+                    *f = (*f).min(s.start);
+                }
+            }
+            let mut arrival: Vec<Option<(Millis, PlaceIx)>> = vec![None; self.subjects.len()];
+            for (pl, run) in runs(true) {
+                for s in run.iter().filter(|s| s.start <= hi && s.end >= lo) {
+                    let x = first_outside[s.subject as usize];
+                    let a = &mut arrival[s.subject as usize];
+                    if x != Millis::MAX && s.start > x && a.is_none_or(|(t, _)| s.start < t) {
+                        *a = Some((s.start, pl as PlaceIx));
                     }
+                }
+            }
+            for (subject, a) in arrival.into_iter().enumerate() {
+                if let Some((at, place)) = a {
+                    reasons.add(
+                        subject as SubjectId,
+                        Reason {
+                            code: ReasonCode::OutsideArrival,
+                            case: None,
+                            area: None,
+                            place: Some(place),
+                            at,
+                            degree: None,
+                            via: None,
+                        },
+                    );
                 }
             }
         }

@@ -12,7 +12,19 @@ pub type SubjectId = u32;
 pub(crate) type PlaceIx = u32;
 pub(crate) type RegionIx = u32;
 
-/// One sighting in the index: 32 bytes.
+/// One sighting as the index keeps it: 24 bytes. Its place is where it lies: sightings are
+/// stored in runs, one run a place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stored {
+    pub start: Millis,
+    pub end: Millis,
+    pub subject: SubjectId,
+    pub source: u16,
+    /// Direction or pharmacy category code, as stored.
+    pub tag: u8,
+}
+
+/// A sighting as the rules read it, with its place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Sighting {
     pub start: Millis,
@@ -20,8 +32,20 @@ pub(crate) struct Sighting {
     pub subject: SubjectId,
     pub place: PlaceIx,
     pub source: u16,
-    /// Direction or pharmacy category code, as stored.
     pub tag: u8,
+}
+
+impl Stored {
+    pub(crate) fn at(&self, place: PlaceIx) -> Sighting {
+        Sighting {
+            start: self.start,
+            end: self.end,
+            subject: self.subject,
+            place,
+            source: self.source,
+            tag: self.tag,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -93,6 +117,8 @@ pub struct WorldBuilder<'r> {
     pid_ix: HashMap<i64, PlaceIx>,
     person_ix: HashMap<&'r str, u32>,
     source_ix: HashMap<i64, u16>,
+    /// Sightings as they arrive, with their place, until they are laid out in runs.
+    arriving: Vec<(PlaceIx, Stored)>,
     /// Subjects already resolved, by type and value as stored: most rows name a subject seen
     /// before, and this spares them the resolution and its allocations.
     seen: [HashMap<String, SubjectId>; 4],
@@ -115,14 +141,16 @@ impl WorldBuilder<'_> {
                 id
             }
         };
-        self.w.sightings.push(Sighting {
-            start: s.start,
-            end: s.end,
-            subject,
+        self.arriving.push((
             place,
-            source,
-            tag: s.tag as u8,
-        });
+            Stored {
+                start: s.start,
+                end: s.end,
+                subject,
+                source,
+                tag: s.tag as u8,
+            },
+        ));
     }
 
     /// Lays the sightings out and adds cases, areas and deliveries.
@@ -131,20 +159,21 @@ impl WorldBuilder<'_> {
             mut w,
             reg,
             person_ix,
+            mut arriving,
             ..
         } = self;
-        w.sightings
-            .sort_unstable_by_key(|s| (s.place, s.start, s.end, s.subject));
+        arriving.sort_unstable_by_key(|(p, s)| (*p, s.start, s.end, s.subject));
         w.place_start = vec![0; w.places.len() + 1];
         w.place_longest = vec![0; w.places.len()];
-        for s in &w.sightings {
-            w.place_start[s.place as usize + 1] += 1;
-            let longest = &mut w.place_longest[s.place as usize];
+        for (p, s) in &arriving {
+            w.place_start[*p as usize + 1] += 1;
+            let longest = &mut w.place_longest[*p as usize];
             *longest = (*longest).max(s.end - s.start);
         }
         for p in 0..w.places.len() {
             w.place_start[p + 1] += w.place_start[p];
         }
+        w.sightings = arriving.into_iter().map(|(_, s)| s).collect();
         w.index_subjects();
         for c in &reg.cases {
             let subject = w.resolve(SubjectType::IdNumber, &c.subject, &person_ix);
@@ -203,7 +232,7 @@ pub struct World {
     pub(crate) persons: Vec<Person>,
     pub(crate) households: Vec<Vec<SubjectId>>,
     /// Ordered by (place, start): a place's sightings are a contiguous, time-ordered run.
-    pub(crate) sightings: Vec<Sighting>,
+    pub(crate) sightings: Vec<Stored>,
     /// `sightings[place_start[p]..place_start[p + 1]]` are place p's.
     pub(crate) place_start: Vec<u32>,
     /// The longest sighting at each place, which bounds how far back a search must look.
@@ -303,6 +332,7 @@ impl World {
             pid_ix,
             person_ix,
             source_ix,
+            arriving: Vec::new(),
             seen: Default::default(),
         }
     }
@@ -450,7 +480,7 @@ impl World {
     /// Bytes the index spends per sighting: the sighting itself and its entry in the
     /// by-subject list.
     pub fn bytes_per_sighting() -> usize {
-        std::mem::size_of::<Sighting>() + std::mem::size_of::<u32>()
+        std::mem::size_of::<Stored>() + std::mem::size_of::<u32>()
     }
 
     /// Finds a subject by person_id, id_number, or `TYPE:VALUE`.
@@ -535,7 +565,7 @@ impl World {
     }
 
     /// A subject's sightings, in time order.
-    pub(crate) fn sightings_of(&self, s: SubjectId) -> impl Iterator<Item = &Sighting> {
+    pub(crate) fn sightings_of(&self, s: SubjectId) -> impl Iterator<Item = Sighting> + '_ {
         let (a, b) = match (
             self.subject_start.get(s as usize),
             self.subject_start.get(s as usize + 1),
@@ -545,7 +575,12 @@ impl World {
         };
         self.by_subject[a..b]
             .iter()
-            .map(|&i| &self.sightings[i as usize])
+            .map(|&i| self.sightings[i as usize].at(self.place_of(i)))
+    }
+
+    /// The place of the sighting stored at `i`: the run it lies in.
+    fn place_of(&self, i: u32) -> PlaceIx {
+        (self.place_start.partition_point(|&start| start <= i) - 1) as PlaceIx
     }
 
     /// The other members of a subject's household.
@@ -577,7 +612,7 @@ impl World {
                 break;
             }
             if b.end + tau >= start {
-                f(b, start.max(b.start));
+                f(&b.at(place), start.max(b.start));
             }
         }
     }
@@ -588,7 +623,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_sighting_takes_32_bytes() {
-        assert_eq!(std::mem::size_of::<Sighting>(), 32);
+    fn a_sighting_takes_28_bytes_in_the_index() {
+        assert_eq!(std::mem::size_of::<Stored>(), 24);
+        assert_eq!(World::bytes_per_sighting(), 28);
     }
 }
