@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::process::ExitCode;
 
 use anyhow::Result;
-use tracegrid_model::{Resolver, Subject, SubjectType};
+use tracegrid_model::{Subject, SubjectType};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -17,18 +17,7 @@ pub fn run(db: &str, args: Args) -> Result<ExitCode> {
     let mut store = tracegrid_store::open(db)?;
     let c = store.counts()?;
     let reg = store.load_registry()?;
-    let resolver = Resolver::new(
-        reg.persons.iter().map(|p| {
-            (
-                p.person_id.as_str(),
-                p.id_number.as_str(),
-                p.phone.as_deref(),
-            )
-        }),
-        reg.vehicles
-            .iter()
-            .map(|v| (v.plate.as_str(), v.owner_id_number.as_str())),
-    );
+    let resolver = reg.resolver();
     drop(reg);
     // Distinct subjects as written, then what they resolve to.
     let mut written: HashMap<SubjectType, HashSet<String>> = HashMap::new();

@@ -270,18 +270,7 @@ impl World {
     /// streams into the index without holding its rows.
     pub fn builder(reg: &Registry) -> WorldBuilder<'_> {
         let mut w = World {
-            resolver: Resolver::new(
-                reg.persons.iter().map(|p| {
-                    (
-                        p.person_id.as_str(),
-                        p.id_number.as_str(),
-                        p.phone.as_deref(),
-                    )
-                }),
-                reg.vehicles
-                    .iter()
-                    .map(|v| (v.plate.as_str(), v.owner_id_number.as_str())),
-            ),
+            resolver: reg.resolver(),
             ..World::default()
         };
         w.build_regions(reg);

@@ -257,19 +257,7 @@ struct S {
 
 impl<'a> Reference<'a> {
     fn new(c: &'a Case) -> Reference<'a> {
-        let resolver = Resolver::new(
-            c.reg.persons.iter().map(|p| {
-                (
-                    p.person_id.as_str(),
-                    p.id_number.as_str(),
-                    p.phone.as_deref(),
-                )
-            }),
-            c.reg
-                .vehicles
-                .iter()
-                .map(|v| (v.plate.as_str(), v.owner_id_number.as_str())),
-        );
+        let resolver = c.reg.resolver();
         Reference {
             c,
             resolver,

@@ -518,15 +518,7 @@ impl City {
             if rng.chance(0.6) {
                 let s = day + rng.range(9 * 60, 19 * 60) * MIN;
                 let cat = *rng.pick(&["antipyretic", "cough", "antiviral", "antipyretic"]);
-                out.row(
-                    PHARMACY,
-                    format_args!(
-                        "{},{},{},{cat},",
-                        p.id_number,
-                        self.places[community.pharmacy].id,
-                        t(s)
-                    ),
-                )?;
+                self.sale(out, i, community, s, cat)?;
             }
             return Ok(());
         }
@@ -671,15 +663,7 @@ impl City {
             } else {
                 *rng.pick(&["other", "other", "cough", "antipyretic"])
             };
-            out.row(
-                PHARMACY,
-                format_args!(
-                    "{},{},{},{cat},",
-                    p.id_number,
-                    self.places[community.pharmacy].id,
-                    t(s)
-                ),
-            )?;
+            self.sale(out, i, community, s, cat)?;
         }
         if rng.chance(0.85) {
             out.row(
@@ -693,6 +677,22 @@ impl City {
             )?;
         }
         Ok(())
+    }
+
+    /// A pharmacy sale to resident `i` in their community.
+    fn sale(
+        &self,
+        out: &mut Out,
+        i: usize,
+        community: &Community,
+        at: i64,
+        category: &str,
+    ) -> std::io::Result<()> {
+        let (who, shop) = (
+            &self.persons[i].id_number,
+            &self.places[community.pharmacy].id,
+        );
+        out.row(PHARMACY, format_args!("{who},{shop},{},{category},", t(at)))
     }
 
     /// Visitors from outside the city: hotel stays and a dinner out. They are in no registry.

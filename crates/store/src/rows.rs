@@ -230,6 +230,24 @@ pub struct Registry {
     pub sources: Vec<SourceRow>,
 }
 
+impl Registry {
+    /// Resolves subjects against these persons and vehicles (CONTRACT.md, "Who a sighting is").
+    pub fn resolver(&self) -> tracegrid_model::Resolver {
+        tracegrid_model::Resolver::new(
+            self.persons.iter().map(|p| {
+                (
+                    p.person_id.as_str(),
+                    p.id_number.as_str(),
+                    p.phone.as_deref(),
+                )
+            }),
+            self.vehicles
+                .iter()
+                .map(|v| (v.plate.as_str(), v.owner_id_number.as_str())),
+        )
+    }
+}
+
 /// Registry rows to insert or replace, one transaction.
 #[derive(Clone, Debug, Default)]
 pub struct RegistryBatch {
