@@ -85,9 +85,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 /// A resident ID for person number `n`, distinct for distinct `n`.
 fn id_number(n: u64) -> String {
     // Distinct for every n below 10^11; only the check digit is a rule of the contract.
-    let body = format!("330802{n:011}");
-    let body = &body[..17];
-    format!("{body}{}", IdNumber::check_char(body.as_bytes()) as char)
+    IdNumber::complete(&format!("330802{n:011}"))
 }
 
 /// Writes a drop: regions, places and persons, then `rows` events spread over sightings,

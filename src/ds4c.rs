@@ -50,7 +50,7 @@ pub fn id_number(patient: &str) -> String {
     let digits: String = patient.chars().filter(char::is_ascii_digit).collect();
     let body = format!("99{:0>15}", digits);
     let body = &body[body.len() - 17..];
-    format!("{body}{}", IdNumber::check_char(body.as_bytes()) as char)
+    IdNumber::complete(body)
 }
 
 /// The place id of a route row.

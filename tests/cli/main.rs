@@ -103,6 +103,5 @@ pub fn rejects(path: &Path) -> Vec<(String, u64, String, String)> {
 /// Valid resident IDs for tests: `n` distinct, check digits computed.
 pub fn id(n: u32) -> String {
     let body = format!("3308021990{n:07}");
-    let c = tracegrid_model::IdNumber::check_char(body.as_bytes()) as char;
-    format!("{body}{c}")
+    tracegrid_model::IdNumber::complete(&body)
 }

@@ -15,7 +15,7 @@ const DAY: i64 = 86_400_000;
 
 fn id_number(n: u32) -> String {
     let body = format!("3308021990{n:07}");
-    format!("{body}{}", IdNumber::check_char(body.as_bytes()) as char)
+    IdNumber::complete(&body)
 }
 
 /// A random world, as the store would hand it over.

@@ -37,6 +37,19 @@ impl IdNumber {
         Ok(IdNumber(v))
     }
 
+    /// Completes 17 digits with their check character: `330802199001010001` from
+    /// `33080219900101000`. Panics unless given exactly 17 ASCII digits (a caller's bug).
+    pub fn complete(digits17: &str) -> String {
+        assert!(
+            digits17.len() == 17 && digits17.bytes().all(|b| b.is_ascii_digit()),
+            "17 digits: {digits17}"
+        );
+        format!(
+            "{digits17}{}",
+            Self::check_char(digits17.as_bytes()) as char
+        )
+    }
+
     /// The check character for 17 leading digits.
     pub fn check_char(digits17: &[u8]) -> u8 {
         let sum: u32 = digits17
@@ -156,6 +169,15 @@ mod tests {
         );
         assert!(IdNumber::parse("1101051949123100AX").is_err());
         assert!(IdNumber::parse("").is_err());
+    }
+
+    #[test]
+    fn completing_17_digits_gives_a_valid_number() {
+        assert_eq!(
+            IdNumber::complete("11010519491231002"),
+            "11010519491231002X"
+        );
+        assert!(IdNumber::parse(&IdNumber::complete("33080219900101000")).is_ok());
     }
 
     #[test]

@@ -377,7 +377,7 @@ impl City {
                 let n = seq.entry((county, y, mo, d)).or_insert(0);
                 *n += 1;
                 let body = format!("{}{y:04}{mo:02}{d:02}{:03}", COUNTIES[county].0, *n % 1000);
-                let id_number = format!("{body}{}", IdNumber::check_char(body.as_bytes()) as char);
+                let id_number = IdNumber::complete(&body);
                 let i = self.persons.len();
                 let role = match age {
                     6..=17 => Role::Child,
@@ -713,7 +713,7 @@ impl City {
                 rng.range(1, 28),
                 *next % 1000
             );
-            let id = format!("{body}{}", IdNumber::check_char(body.as_bytes()) as char);
+            let id = IdNumber::complete(&body);
             let town = rng.pick(&self.towns);
             let checkin = day + 19 * HOUR + rng.range(0, 120) * MIN;
             let checkout = day + rng.range(1, 3) * DAY + 8 * HOUR;
