@@ -124,13 +124,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .values()
         .filter(|i| i.onset > end && !i.asymptomatic)
         .count();
-    let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
-    for a in &screen.alerts {
-        let codes: HashSet<&str> = a.reasons.iter().map(|r| r.code.as_str()).collect();
-        for c in codes {
-            *by_code.entry(c).or_default() += 1;
-        }
-    }
     let pct = |a: usize, b: usize| {
         if b == 0 {
             "-".to_owned()
@@ -138,6 +131,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
             format!("{:.0}%", 100.0 * a as f64 / b as f64)
         }
     };
+    // Per reason: alerts that carry it, and how many of those are hidden infections.
+    let mut by_code: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for a in &screen.alerts {
+        let infected = hidden.contains_key(world.subject_name(a.subject));
+        let codes: HashSet<&str> = a.reasons.iter().map(|r| r.code.as_str()).collect();
+        for c in codes {
+            let e = by_code.entry(c).or_default();
+            e.0 += 1;
+            e.1 += usize::from(infected);
+        }
+    }
 
     println!("The data");
     println!(
@@ -156,8 +160,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
     );
     println!("Screening at the end of the period (14-day lookback, home region 衢州市 330800)");
     println!("  {} alerts", group(screen.alerts.len() as u64));
-    for (code, n) in &by_code {
-        println!("    {code:<20} {:>8}", group(*n as u64));
+    println!(
+        "    {:<20} {:>8}  {:>18}",
+        "reason", "alerts", "hidden infections"
+    );
+    for (code, (n, hits)) in &by_code {
+        println!(
+            "    {code:<20} {:>8}  {:>10} {:>7}",
+            group(*n as u64),
+            group(*hits as u64),
+            pct(*hits, *n)
+        );
     }
     println!();
     println!("What the alerts reach");

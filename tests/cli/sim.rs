@@ -127,3 +127,54 @@ fn bad_rows_are_added_and_each_is_rejected() {
     // Rejected rows are never de-duplicated: each malformed copy counts, even when two are alike.
     assert_eq!(v["rejected"].as_u64().unwrap(), bad);
 }
+
+#[test]
+fn the_demo_reports_reach_and_workload() {
+    let d = Scratch::new("demo");
+    let out = tracegrid(
+        "unused.db",
+        &[
+            "demo",
+            "--dir",
+            d.0.to_str().unwrap(),
+            "--persons",
+            "3000",
+            "--days",
+            "12",
+            "--seeds",
+            "6",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for words in [
+        "hidden infections reached",
+        "before symptom onset",
+        "within the top 100",
+        "alerts per hidden infection reached",
+        "CLOSE_CONTACT",
+        "Time: simulate",
+    ] {
+        assert!(
+            text.contains(words),
+            "the demo does not say {words:?}:\n{text}"
+        );
+    }
+    // The reach line is a count of a count: "N of M".
+    let line = text
+        .lines()
+        .find(|l| l.contains("hidden infections reached"))
+        .unwrap();
+    let nums: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert!(
+        nums.len() >= 2 && nums[0] <= nums[1] && nums[1] > 0,
+        "{line}"
+    );
+}
