@@ -31,8 +31,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let dir = args.dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("tracegrid-demo-{}", std::process::id()))
     });
-    let drop = dir.join("drop");
-    let _ = std::fs::remove_dir_all(&drop);
+    let drop_dir = dir.join("drop");
+    let _ = std::fs::remove_dir_all(&drop_dir);
     std::fs::create_dir_all(&dir)?;
     let db = dir.join("demo.db");
     for suffix in ["", "-wal", "-shm"] {
@@ -47,7 +47,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     );
 
     let t = Instant::now();
-    let sim = tracegrid_sim::simulate(&args.knobs.params(), &drop)?;
+    let sim = tracegrid_sim::simulate(&args.knobs.params(), &drop_dir)?;
     let t_sim = secs(t);
 
     let t = Instant::now();
@@ -58,9 +58,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         batch_rows: None,
     };
     let (summary, store) =
-        tracegrid_ingest::import(&drop, tracegrid_store::open(&db)?, &opts, &mut ())
+        tracegrid_ingest::import(&drop_dir, tracegrid_store::open(&db)?, &opts, &mut ())
             .context("importing the simulated drop")?;
-    drop_store(store);
+    drop(store);
     let t_import = secs(t);
 
     let t = Instant::now();
@@ -77,7 +77,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
     // What really happened.
     let truth: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(drop.join("truth.json"))?)?;
+        serde_json::from_slice(&std::fs::read(drop_dir.join("truth.json"))?)?;
     let end = sim.end;
     struct Inf {
         route: String,
@@ -223,15 +223,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     println!("Time: simulate {t_sim}, import {t_import}, build index {t_index}, screen {t_screen}");
     println!(
         "\nThe drop is in {} (with truth.json); the store is {db}.",
-        drop.display()
+        drop_dir.display()
     );
     println!(
         "Try: tracegrid --db {db} screen --as-of '{}' | head",
         tracegrid_model::format_time(end, chrono_tz::Asia::Shanghai)
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn drop_store(store: Box<dyn tracegrid_store::Store>) {
-    drop(store);
 }

@@ -127,8 +127,8 @@ pub fn routes(dir: &Path) -> Result<Vec<[String; 8]>> {
 }
 
 /// Writes the drop.
-fn convert(dir: &Path, drop: &Path) -> Result<(usize, usize)> {
-    std::fs::create_dir_all(drop)?;
+fn convert(dir: &Path, drop_dir: &Path) -> Result<(usize, usize)> {
+    std::fs::create_dir_all(drop_dir)?;
     let (info, _) = patients(dir)?;
     let routes = routes(dir)?;
     let mut regions = BTreeMap::new();
@@ -146,7 +146,7 @@ fn convert(dir: &Path, drop: &Path) -> Result<(usize, usize)> {
             (r[3].clone(), r[6].clone(), r[7].clone(), city),
         );
     }
-    let mut w = std::io::BufWriter::new(std::fs::File::create(drop.join("regions.csv"))?);
+    let mut w = std::io::BufWriter::new(std::fs::File::create(drop_dir.join("regions.csv"))?);
     writeln!(w, "code,name,parent_code,level\nKR,Korea,,other")?;
     for (code, (name, parent, level)) in &regions {
         writeln!(
@@ -156,19 +156,19 @@ fn convert(dir: &Path, drop: &Path) -> Result<(usize, usize)> {
         )?;
     }
     w.flush()?;
-    let mut w = std::io::BufWriter::new(std::fs::File::create(drop.join("places.csv"))?);
+    let mut w = std::io::BufWriter::new(std::fs::File::create(drop_dir.join("places.csv"))?);
     writeln!(w, "place_id,kind,lat,lon,region_code")?;
     for (id, (kind, lat, lon, region)) in &places {
         writeln!(w, "{id},{kind},{lat},{lon},{region}")?;
     }
     w.flush()?;
-    let mut w = std::io::BufWriter::new(std::fs::File::create(drop.join("persons.csv"))?);
+    let mut w = std::io::BufWriter::new(std::fs::File::create(drop_dir.join("persons.csv"))?);
     writeln!(w, "person_id,id_number")?;
     for p in info.keys() {
         writeln!(w, "KR{p},{}", id_number(p))?;
     }
     w.flush()?;
-    let mut w = std::io::BufWriter::new(std::fs::File::create(drop.join("cases.csv"))?);
+    let mut w = std::io::BufWriter::new(std::fs::File::create(drop_dir.join("cases.csv"))?);
     writeln!(w, "subject,status,onset,confirmed,isolated")?;
     for (p, (onset, confirmed)) in &info {
         if let Some(c) = confirmed {
@@ -181,7 +181,7 @@ fn convert(dir: &Path, drop: &Path) -> Result<(usize, usize)> {
         }
     }
     w.flush()?;
-    let mut w = std::io::BufWriter::new(std::fs::File::create(drop.join("sightings.csv"))?);
+    let mut w = std::io::BufWriter::new(std::fs::File::create(drop_dir.join("sightings.csv"))?);
     writeln!(
         w,
         "source,subject_type,subject,place_id,start,end,record_id"
@@ -201,9 +201,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let out = args.out.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("tracegrid-ds4c-{}", std::process::id()))
     });
-    let drop = out.join("drop");
-    let _ = std::fs::remove_dir_all(&drop);
-    let (places, visits) = convert(&args.from, &drop)?;
+    let drop_dir = out.join("drop");
+    let _ = std::fs::remove_dir_all(&drop_dir);
+    let (places, visits) = convert(&args.from, &drop_dir)?;
     let db = out.join("ds4c.db");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
@@ -216,8 +216,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         batch_rows: None,
     };
     let (summary, store) =
-        tracegrid_ingest::import(&drop, tracegrid_store::open(&db)?, &opts, &mut ())?;
-    drop_store(store);
+        tracegrid_ingest::import(&drop_dir, tracegrid_store::open(&db)?, &opts, &mut ())?;
+    drop(store);
     let world = crate::screen::load(&db)?;
 
     let (_, pairs) = patients(&args.from)?;
@@ -280,8 +280,4 @@ pub fn run(args: Args) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn drop_store(store: Box<dyn tracegrid_store::Store>) {
-    drop(store);
 }

@@ -30,13 +30,6 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
 }
 
-/// Which kind of store this is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
 /// Rows counted per table, for summaries and tests.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TableCounts {
@@ -98,8 +91,6 @@ pub struct Inserted {
 
 /// The operations tracegrid needs of a store. Every write method is one transaction.
 pub trait Store: Send + std::fmt::Debug {
-    fn backend(&self) -> Backend;
-
     /// Takes the store's import lock for the life of this handle: two imports into one store
     /// would otherwise hand out the same new place numbers.
     fn lock_for_import(&mut self) -> Result<(), StoreError>;

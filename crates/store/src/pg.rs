@@ -223,10 +223,6 @@ fn corrupt(what: &str, v: &str) -> StoreError {
 }
 
 impl Store for PgStore {
-    fn backend(&self) -> Backend {
-        Backend::Postgres
-    }
-
     fn preferred_batch_rows(&self) -> usize {
         200_000
     }

@@ -226,10 +226,6 @@ fn claim_key(
 }
 
 impl Store for SqliteStore {
-    fn backend(&self) -> Backend {
-        Backend::Sqlite
-    }
-
     /// Every commit rewrites the key table's dirty pages: few, large transactions are cheaper.
     fn preferred_batch_rows(&self) -> usize {
         1_000_000
