@@ -63,6 +63,7 @@ pub struct PersonDef {
     pub young: bool,
     /// Workplace or school class.
     pub daytime: Option<usize>,
+    /// The bus route (in the home town) ridden to work or school.
     pub bus: Option<usize>,
     pub plate: Option<String>,
 }
@@ -92,7 +93,8 @@ struct Town {
     county: usize,
     hotel: usize,
     park: usize,
-    buses: Vec<usize>,
+    /// Bus routes, each a list of its vehicles (a place each: the bus card names the vehicle).
+    buses: Vec<Vec<usize>>,
 }
 
 #[derive(Debug)]
@@ -111,6 +113,9 @@ pub struct City {
 
 /// Grid side in degrees (about 500 m).
 const GRID: f64 = 0.005;
+/// Vehicles on a bus route, and how often one comes.
+const BUSES_PER_ROUTE: usize = 6;
+const BUS_HEADWAY: i64 = 10 * MIN;
 
 impl City {
     pub fn build(target: usize, rng: &mut Rng) -> City {
@@ -217,14 +222,18 @@ impl City {
                 );
                 let buses = (0..(2 * communities_per_town).max(6))
                     .map(|b| {
-                        c.place(
-                            format!("BUS-{tcode}-{}", b + 1),
-                            PlaceKind::Bus,
-                            format!("{tname}{}路公交", b + 1),
-                            None,
-                            &tcode,
-                            None,
-                        )
+                        (0..BUSES_PER_ROUTE)
+                            .map(|v| {
+                                c.place(
+                                    format!("BUS-{tcode}-{}-{}", b + 1, v + 1),
+                                    PlaceKind::Bus,
+                                    format!("{tname}{}路公交{}号车", b + 1, v + 1),
+                                    None,
+                                    &tcode,
+                                    None,
+                                )
+                            })
+                            .collect()
                     })
                     .collect();
                 c.towns.push(Town {
@@ -386,7 +395,7 @@ impl City {
                     _ => Role::Other,
                 };
                 let bus = (matches!(role, Role::Worker | Role::Child) && rng.chance(0.35))
-                    .then(|| *rng.pick(&self.towns[town].buses));
+                    .then(|| rng.below(self.towns[town].buses.len() as u64) as usize);
                 self.persons.push(PersonDef {
                     person_id: format!("P{i:07}"),
                     id_number,
@@ -537,8 +546,11 @@ impl City {
         let mut home = day + 17 * HOUR + rng.range(30, 120) * MIN;
         match (p.role, p.daytime) {
             (Role::Worker | Role::Child, Some(daytime)) => {
-                if let Some(bus) = p.bus {
+                if let Some(route) = p.bus {
+                    // The vehicle that comes: one every BUS_HEADWAY, in turn.
                     let s = leave + rng.range(3, 12) * MIN;
+                    let vehicles = &town.buses[route];
+                    let bus = vehicles[(s / BUS_HEADWAY) as usize % vehicles.len()];
                     at(out, bus, s, s + rng.range(15, 35) * MIN, "bus_card", id)?;
                 } else if let Some(plate) = &p.plate {
                     let s = leave + rng.range(10, 25) * MIN;
