@@ -72,12 +72,12 @@ fn params(w: &When, home_region: Option<u32>) -> Result<ScreenParams> {
 pub fn load(db: &str) -> Result<World> {
     let mut store = tracegrid_store::open(db)?;
     let reg = store.load_registry().context("reading the registries")?;
-    let mut sightings = Vec::new();
+    let mut builder = World::builder(&reg);
     store
-        .for_each_sighting(&mut |s| sightings.push(s.clone()))
+        .for_each_sighting(&mut |s| builder.add(s))
         .context("reading the sightings")?;
     let deliveries = store.deliveries()?;
-    Ok(World::build(&reg, sightings, &deliveries))
+    Ok(builder.finish(&deliveries))
 }
 
 pub fn screen(db: &str, args: ScreenArgs) -> Result<ExitCode> {

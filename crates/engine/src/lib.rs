@@ -16,7 +16,7 @@ mod screen;
 mod trace;
 mod world;
 
-pub use screen::{Alert, Reason, ReasonCode, Screen, ScreenParams};
+pub use screen::{Alert, Phases, Reason, ReasonCode, Screen, ScreenParams, Screening};
 pub use trace::{Contact, Trace, TraceStep};
 pub use world::{SubjectId, World, WorldBuilder};
 

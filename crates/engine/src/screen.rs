@@ -1,13 +1,22 @@
-//! CONTRACT.md section 2: the rules, evaluated at a moment over a lookback window.
+//! CONTRACT.md section 2: the rules, evaluated at a moment over a lookback window, and kept up
+//! to date as cases and areas arrive.
+//!
+//! A [`Screening`] holds, per subject, the reasons of the case-free rules and the contact
+//! reasons each case (degree 1) and each close contact (degree 2) gave it, with who reached
+//! whom. An alert is assembled from those per subject; a new or changed case re-searches only
+//! its own contacts and the close contacts whose earliest contact moved, and re-assembles only
+//! the subjects they reach.
+
+use std::collections::BTreeSet;
 
 use rustc_hash::FxHashMap as HashMap;
 use tracegrid_model::{PharmacyCategory, Tier};
 
-use crate::world::{Case, PlaceIx, SubjectId, World};
+use crate::world::{Case, PlaceIx, Sighting, Stored, SubjectId, World};
 use crate::{DAY_MS, Millis};
 
 /// What to screen.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScreenParams {
     pub as_of: Millis,
     pub lookback_days: i64,
@@ -64,6 +73,14 @@ pub struct Reason {
     pub via: Option<SubjectId>,
 }
 
+impl Reason {
+    /// What makes two reasons of one subject the same reason: the contract asks for one per
+    /// (code, case or area).
+    fn key(&self) -> (ReasonCode, u32) {
+        (self.code, self.case.or(self.area).unwrap_or(u32::MAX))
+    }
+}
+
 /// One subject to check, and why.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Alert {
@@ -80,26 +97,6 @@ pub struct Screen {
     pub alerts: Vec<Alert>,
 }
 
-/// Reasons gathered per (subject, code, case or area), keeping the earliest evidence.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Reasons(HashMap<(SubjectId, ReasonCode, u32), Reason>);
-
-/// The reasons that do not depend on cases, for one (as-of, lookback, home region): adding a
-/// case leaves them as they are, so a screen after it only searches the new contacts.
-pub(crate) type BaseKey = (Millis, i64, Option<u32>);
-
-impl Reasons {
-    fn add(&mut self, subject: SubjectId, r: Reason) {
-        let key = (subject, r.code, r.case.or(r.area).unwrap_or(u32::MAX));
-        match self.0.get(&key) {
-            Some(old) if (old.at, old.place) <= (r.at, r.place) => {}
-            _ => {
-                self.0.insert(key, r);
-            }
-        }
-    }
-}
-
 /// A case's exposure window `[onset - 2 days, isolated]` within `[lo, hi]`, if not empty.
 pub(crate) fn exposure(c: &Case, lo: Millis, hi: Millis) -> Option<(Millis, Millis)> {
     let start = (c.onset.unwrap_or(c.confirmed) - 2 * DAY_MS).max(lo);
@@ -107,307 +104,641 @@ pub(crate) fn exposure(c: &Case, lo: Millis, hi: Millis) -> Option<(Millis, Mill
     (start <= end).then_some((start, end))
 }
 
+/// Reasons of the case-free rules as found: (subject, reason).
+type Hits = Vec<(SubjectId, Reason)>;
+
+/// A contact as a search finds it, 24 bytes: when, where, and from whom — the case for degree
+/// 1, the close contact it came through for degree 2 (whose case is that close contact's
+/// earliest, looked up when the alert is assembled).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Met {
+    at: Millis,
+    /// `NO_PLACE` for a household member.
+    place: PlaceIx,
+    from: SubjectId,
+    code: ReasonCode,
+}
+
+const NO_PLACE: PlaceIx = PlaceIx::MAX;
+
+/// What one case's or close contact's search found: at most one [`Met`] a (subject, code),
+/// the earliest.
+type Found = Vec<(SubjectId, Met)>;
+
+/// A search's working memory, one per thread: where each (subject, code) already is in the
+/// search's result, so that the earliest contact is kept without sorting.
+#[derive(Debug, Default)]
+struct Scratch {
+    slot: Vec<u32>,
+}
+
+impl Scratch {
+    fn note(&mut self, found: &mut Found, s: SubjectId, m: Met) {
+        let k = s as usize * 2 + usize::from(m.code == ReasonCode::GeneralContact);
+        if self.slot.len() <= k {
+            self.slot.resize(k + 1, u32::MAX);
+        }
+        match self.slot[k] {
+            u32::MAX => {
+                self.slot[k] = found.len() as u32;
+                found.push((s, m));
+            }
+            i => {
+                let old = &mut found[i as usize].1;
+                if (m.at, m.place) < (old.at, old.place) {
+                    *old = m;
+                }
+            }
+        }
+    }
+
+    /// Forgets one search, touching only what it found.
+    fn clear(&mut self, found: &Found) {
+        for (s, m) in found {
+            let k = *s as usize * 2 + usize::from(m.code == ReasonCode::GeneralContact);
+            self.slot[k] = u32::MAX;
+        }
+    }
+}
+
+/// Merges reasons into one per (code, case or area), the earliest evidence each.
+fn earliest_per_key(mut reasons: Vec<Reason>) -> Vec<Reason> {
+    reasons.sort_unstable_by(|x, y| {
+        (x.key(), x.at, x.place, x.via).cmp(&(y.key(), y.at, y.place, y.via))
+    });
+    reasons.dedup_by(|y, x| x.key() == y.key());
+    reasons
+}
+
+/// A per-subject table that grows with the world's subjects.
+fn slot<T: Default>(v: &mut Vec<T>, s: SubjectId) -> &mut T {
+    if v.len() <= s as usize {
+        v.resize_with(s as usize + 1, T::default);
+    }
+    &mut v[s as usize]
+}
+
+/// The rules of section 2 at one moment, kept up to date as cases and areas change.
+#[derive(Debug)]
+pub struct Screening {
+    params: ScreenParams,
+    window: (Millis, Millis),
+    /// Reasons of the case-free rules, per subject.
+    base: Vec<Vec<Reason>>,
+    /// Contacts per subject: from each case (degree 1) and through each close contact (degree
+    /// 2), the earliest of each. Kept for cases too, so that a case that ends is a contact again.
+    contacts: Vec<Vec<Met>>,
+    /// Each subject's earliest close contact (time, case), unless it is a case itself.
+    close_at: Vec<Option<(Millis, SubjectId)>>,
+    /// Whom each case's degree-1 search reached.
+    reached: HashMap<SubjectId, Vec<SubjectId>>,
+    /// Whom each close contact's degree-2 search reached.
+    reached2: HashMap<SubjectId, Vec<SubjectId>>,
+    alerts: HashMap<SubjectId, Alert>,
+    /// (1000 - score in thousandths, name rank, subject): the alerts in the contract's order.
+    ranked: BTreeSet<(u16, u32, SubjectId)>,
+    /// How long each step of the full screening took.
+    pub phases: Phases,
+}
+
+/// Where a full screening's time went.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Phases {
+    /// The case-free rules: one pass over every place's sightings.
+    pub case_free: std::time::Duration,
+    pub degree1: std::time::Duration,
+    pub degree2: std::time::Duration,
+    /// Alerts assembled, scored and ranked.
+    pub assemble: std::time::Duration,
+    /// Close contacts searched at degree 2.
+    pub close_contacts: usize,
+}
+
 impl World {
     /// Evaluates every rule of CONTRACT.md section 2.
     pub fn screen(&self, p: &ScreenParams) -> Screen {
-        let (lo, hi) = p.window();
-        let visible = |s: &crate::world::Sighting| s.start <= hi && s.end >= lo;
-        let key: BaseKey = (p.as_of, p.lookback_days, p.home_region);
-        let mut reasons = {
-            let mut cache = self.base_reasons.lock().unwrap_or_else(|e| e.into_inner());
-            match cache.as_ref() {
-                Some((k, r)) if *k == key => r.clone(),
-                _ => {
-                    let r = self.base(p);
-                    *cache = Some((key, r.clone()));
-                    r
-                }
-            }
+        Screening::new(self, p).into_screen()
+    }
+}
+
+impl Screening {
+    /// Screens the whole world.
+    pub fn new(world: &World, p: &ScreenParams) -> Screening {
+        let window = p.window();
+        let mut s = Screening {
+            params: p.clone(),
+            window,
+            base: Vec::new(),
+            contacts: Vec::new(),
+            close_at: Vec::new(),
+            reached: HashMap::default(),
+            reached2: HashMap::default(),
+            alerts: HashMap::default(),
+            ranked: BTreeSet::new(),
+            phases: Phases::default(),
         };
-
-        // Degree 1: co-presence with a case's sightings clipped to its exposure window, and the
-        // case's household.
-        let mut close_at: HashMap<SubjectId, (Millis, SubjectId)> = HashMap::default();
-        let note_close = |close_at: &mut HashMap<SubjectId, (Millis, SubjectId)>,
-                          s: SubjectId,
-                          t: Millis,
-                          case: SubjectId| {
-            let e = close_at.entry(s).or_insert((t, case));
-            if (t, case) < *e {
-                *e = (t, case);
-            }
+        let mut clock = std::time::Instant::now();
+        let mut lap = || {
+            let now = std::time::Instant::now();
+            std::mem::replace(&mut clock, now).elapsed()
         };
-        for c in self.cases.iter().filter(|c| c.status.is_active()) {
-            let Some((ws, we)) = exposure(c, lo, hi) else {
-                continue;
-            };
-            for a in self.sightings_of(c.subject) {
-                let (cs, ce) = (a.start.max(ws), a.end.min(we));
-                if cs > ce {
-                    continue;
-                }
-                let kind = self.places[a.place as usize].kind;
-                let Some(tau) = kind.tolerance_ms() else {
-                    continue;
-                };
-                let code = if kind.tier() == Tier::Close {
-                    ReasonCode::CloseContact
-                } else {
-                    ReasonCode::GeneralContact
-                };
-                self.co_present(a.place, cs, ce, tau, |b, t| {
-                    if b.subject == c.subject || !visible(b) || self.is_active_case(b.subject) {
-                        return;
-                    }
-                    reasons.add(
-                        b.subject,
-                        Reason {
-                            code,
-                            case: Some(c.subject),
-                            area: None,
-                            place: Some(a.place),
-                            at: t,
-                            degree: Some(1),
-                            via: None,
-                        },
-                    );
-                    if code == ReasonCode::CloseContact {
-                        note_close(&mut close_at, b.subject, t, c.subject);
-                    }
-                });
-            }
-            for &m in self.household_of(c.subject) {
-                if m == c.subject || self.is_active_case(m) {
-                    continue;
-                }
-                reasons.add(
-                    m,
-                    Reason {
-                        code: ReasonCode::CloseContact,
-                        case: Some(c.subject),
-                        area: None,
-                        place: None,
-                        at: ws,
-                        degree: Some(1),
-                        via: None,
-                    },
-                );
-                note_close(&mut close_at, m, ws, c.subject);
+        let all_areas: Vec<usize> = (0..world.areas.len()).collect();
+        for (subject, r) in world.case_free(p, &all_areas, true) {
+            slot(&mut s.base, subject).push(r);
+        }
+        for reasons in &mut s.base {
+            if reasons.len() > 1 {
+                *reasons = earliest_per_key(std::mem::take(reasons));
             }
         }
 
-        // Degree 2: through each close contact c, from its earliest close contact on.
-        let mut close: Vec<(SubjectId, Millis, SubjectId)> = close_at
-            .iter()
-            .map(|(&s, &(t, case))| (s, t, case))
-            .collect();
-        close.sort_unstable();
-        for &(c, e, case) in &close {
-            for a in self.sightings_of(c) {
-                if !visible(&a) {
-                    continue;
-                }
-                let (cs, ce) = (a.start.max(e), a.end.min(hi));
-                let kind = self.places[a.place as usize].kind;
-                if cs > ce || kind.tier() != Tier::Close {
-                    continue;
-                }
-                self.co_present(a.place, cs, ce, 0, |b, t| {
-                    if b.subject == c
-                        || !visible(b)
-                        || close_at.contains_key(&b.subject)
-                        || self.is_active_case(b.subject)
-                    {
-                        return;
-                    }
-                    reasons.add(
-                        b.subject,
-                        Reason {
-                            code: ReasonCode::SecondaryContact,
-                            case: Some(case),
-                            area: None,
-                            place: Some(a.place),
-                            at: t,
-                            degree: Some(2),
-                            via: Some(c),
-                        },
-                    );
-                });
-            }
-            for &m in self.household_of(c) {
-                if m == c || close_at.contains_key(&m) || self.is_active_case(m) {
-                    continue;
-                }
-                reasons.add(
-                    m,
-                    Reason {
-                        code: ReasonCode::SecondaryContact,
-                        case: Some(case),
-                        area: None,
-                        place: None,
-                        at: e,
-                        degree: Some(2),
-                        via: Some(c),
-                    },
-                );
-            }
-        }
+        s.phases.case_free = lap();
 
-        // One alert per subject that is not itself a case.
-        let mut by_subject: HashMap<SubjectId, Vec<Reason>> = HashMap::default();
-        for ((s, _, _), r) in reasons.0 {
-            if !self.is_active_case(s) {
-                by_subject.entry(s).or_default().push(r);
+        // Degree 1, every active case's search on the cores there are.
+        let cases: Vec<SubjectId> = world.active_cases();
+        let found = parallel(&cases, |scratch, &c| world.degree1(scratch, c, window));
+        for (&c, found) in cases.iter().zip(found) {
+            s.take(c, found, false);
+        }
+        s.phases.degree1 = lap();
+        let mut close: Vec<(SubjectId, (Millis, SubjectId))> = Vec::new();
+        for subject in 0..s.contacts.len() as SubjectId {
+            if let Some(at) = s.close_of(world, subject) {
+                *slot(&mut s.close_at, subject) = Some(at);
+                close.push((subject, at));
             }
         }
-        let mut alerts: Vec<Alert> = by_subject
-            .into_iter()
-            .map(|(subject, mut reasons)| {
-                reasons.sort_by(|a, b| {
-                    (a.code, a.at, a.case, a.area).cmp(&(b.code, b.at, b.case, b.area))
-                });
-                let score = crate::score::score(self, &reasons, hi);
-                Alert {
-                    subject,
-                    score,
-                    reasons,
-                }
-            })
-            .collect();
-        alerts.sort_by(|a, b| {
-            b.score.total_cmp(&a.score).then_with(|| {
-                self.subject_name(a.subject)
-                    .cmp(self.subject_name(b.subject))
-            })
+        let found = parallel(&close, |scratch, &(c, (e, _))| {
+            world.degree2(scratch, c, e, window)
         });
+        for (&(c, _), found) in close.iter().zip(found) {
+            s.take(c, found, true);
+        }
+
+        s.phases.degree2 = lap();
+        s.phases.close_contacts = close.len();
+
+        // Every subject's alert, on the cores there are; then ranked in one sort.
+        let subjects: Vec<SubjectId> =
+            (0..s.base.len().max(s.contacts.len()) as SubjectId).collect();
+        let chunks: Vec<&[SubjectId]> = subjects.chunks(4096).collect();
+        let built = parallel(&chunks, |_, part| {
+            part.iter()
+                .filter_map(|&subject| s.build(world, subject))
+                .collect::<Vec<Alert>>()
+        });
+        let mut keys = Vec::new();
+        for alert in built.into_iter().flatten() {
+            keys.push(rank_key(world, &alert));
+            s.alerts.insert(alert.subject, alert);
+        }
+        keys.sort_unstable();
+        s.ranked = keys.into_iter().collect();
+        s.phases.assemble = lap();
+        s
+    }
+
+    pub fn params(&self) -> &ScreenParams {
+        &self.params
+    }
+
+    /// How many subjects have an alert.
+    pub fn len(&self) -> usize {
+        self.alerts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.alerts.is_empty()
+    }
+
+    /// The alerts, highest score first.
+    pub fn alerts(&self) -> impl Iterator<Item = &Alert> + '_ {
+        self.ranked.iter().map(|(_, _, s)| &self.alerts[s])
+    }
+
+    /// One subject's alert.
+    pub fn alert(&self, subject: SubjectId) -> Option<&Alert> {
+        self.alerts.get(&subject)
+    }
+
+    /// The alerts as a list, highest score first, copied.
+    pub fn screen(&self) -> Screen {
         Screen {
-            as_of: p.as_of,
-            window: (lo, hi),
+            as_of: self.params.as_of,
+            window: self.window,
+            alerts: self.alerts().cloned().collect(),
+        }
+    }
+
+    /// The alerts as a list, highest score first, moved out.
+    pub fn into_screen(mut self) -> Screen {
+        let alerts = std::mem::take(&mut self.ranked)
+            .into_iter()
+            .filter_map(|(_, _, s)| self.alerts.remove(&s))
+            .collect();
+        Screen {
+            as_of: self.params.as_of,
+            window: self.window,
             alerts,
         }
     }
 
-    /// EPI_AREA, FEVER_MEDICINE, OUTSIDE_ARRIVAL and DELIVERY_FROM_AREA: the rules that look at
-    /// no case.
-    fn base(&self, p: &ScreenParams) -> Reasons {
+    /// Takes into account that `subject`'s case was added, changed or ended in `world` (by
+    /// [`World::add_case`]). Returns the subjects whose alert may have changed.
+    pub fn update_case(&mut self, world: &World, subject: SubjectId) -> Vec<SubjectId> {
+        let mut touched: Vec<SubjectId> = vec![subject];
+        if let Some(old) = self.reached.remove(&subject) {
+            for &s in &old {
+                slot(&mut self.contacts, s)
+                    .retain(|m| m.code == ReasonCode::SecondaryContact || m.from != subject);
+            }
+            touched.extend(old);
+        }
+        let mut scratch = Scratch::default();
+        if world.is_active_case(subject) {
+            let found = world.degree1(&mut scratch, subject, self.window);
+            touched.extend(found.iter().map(|(s, _)| *s));
+            self.take(subject, found, false);
+        }
+        touched.sort_unstable();
+        touched.dedup();
+
+        // Whoever's earliest close contact moved searches its own contacts again; those whose
+        // close contact came from this case are re-scored (its status weighs in the score).
+        let mut again: Vec<SubjectId> = Vec::new();
+        for &c in &touched {
+            let old = *slot(&mut self.close_at, c);
+            let new = self.close_of(world, c);
+            if old == new {
+                if new.is_some_and(|(_, case)| case == subject) {
+                    again.extend(self.reached2.get(&c).into_iter().flatten());
+                }
+                continue;
+            }
+            *slot(&mut self.close_at, c) = new;
+            if let Some(old) = self.reached2.remove(&c) {
+                for &s in &old {
+                    slot(&mut self.contacts, s)
+                        .retain(|m| m.code != ReasonCode::SecondaryContact || m.from != c);
+                }
+                again.extend(old);
+            }
+            if let Some((e, _)) = new {
+                let found = world.degree2(&mut scratch, c, e, self.window);
+                again.extend(found.iter().map(|(s, _)| *s));
+                self.take(c, found, true);
+            }
+        }
+        touched.extend(again);
+        touched.sort_unstable();
+        touched.dedup();
+        for &s in &touched {
+            self.assemble(world, s);
+        }
+        touched
+    }
+
+    /// Takes into account the area `area` that [`World::add_area`] added. Returns the subjects
+    /// whose alert may have changed.
+    pub fn update_area(&mut self, world: &World, area: u32) -> Vec<SubjectId> {
+        // A replaced area's reasons go first.
+        let mut touched = Vec::new();
+        for (s, reasons) in self.base.iter_mut().enumerate() {
+            let before = reasons.len();
+            reasons.retain(|r| r.area != Some(area));
+            if reasons.len() != before {
+                touched.push(s as SubjectId);
+            }
+        }
+        for (subject, r) in world.case_free(&self.params, &[area as usize], false) {
+            slot(&mut self.base, subject).push(r);
+            touched.push(subject);
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for &s in &touched {
+            let reasons = slot(&mut self.base, s);
+            *reasons = earliest_per_key(std::mem::take(reasons));
+        }
+        for &s in &touched {
+            self.assemble(world, s);
+        }
+        touched
+    }
+
+    /// Files one search's contacts under the subjects they reached and notes who was reached.
+    fn take(&mut self, from: SubjectId, found: Found, degree2: bool) {
+        let mut reached: Vec<SubjectId> = found.iter().map(|(s, _)| *s).collect();
+        reached.sort_unstable();
+        reached.dedup();
+        for (s, m) in found {
+            slot(&mut self.contacts, s).push(m);
+        }
+        if degree2 {
+            self.reached2.insert(from, reached);
+        } else {
+            self.reached.insert(from, reached);
+        }
+    }
+
+    /// A subject's earliest close contact (time, case), unless it is a case itself.
+    fn close_of(&self, world: &World, s: SubjectId) -> Option<(Millis, SubjectId)> {
+        if world.is_active_case(s) {
+            return None;
+        }
+        self.contacts
+            .get(s as usize)?
+            .iter()
+            .filter(|m| m.code == ReasonCode::CloseContact)
+            .map(|m| (m.at, m.from))
+            .min()
+    }
+
+    /// Rebuilds one subject's alert from its reasons.
+    fn assemble(&mut self, world: &World, s: SubjectId) {
+        if let Some(old) = self.alerts.remove(&s) {
+            self.ranked.remove(&rank_key(world, &old));
+        }
+        if let Some(alert) = self.build(world, s) {
+            self.ranked.insert(rank_key(world, &alert));
+            self.alerts.insert(s, alert);
+        }
+    }
+
+    /// One subject's alert from its reasons, if it has any and is not a case.
+    fn build(&self, world: &World, s: SubjectId) -> Option<Alert> {
+        if world.is_active_case(s) {
+            return None;
+        }
+        let close_at = |c: SubjectId| self.close_at.get(c as usize).copied().flatten();
+        let is_close = close_at(s).is_some();
+        let mut reasons: Vec<Reason> = self.base.get(s as usize).cloned().unwrap_or_default();
+        for m in self.contacts.get(s as usize).into_iter().flatten() {
+            let place = (m.place != NO_PLACE).then_some(m.place);
+            let r = match m.code {
+                ReasonCode::SecondaryContact if is_close => continue,
+                ReasonCode::SecondaryContact => {
+                    let Some((_, case)) = close_at(m.from) else {
+                        continue;
+                    };
+                    contact(m.code, case, place, m.at, 2, Some(m.from))
+                }
+                code => contact(code, m.from, place, m.at, 1, None),
+            };
+            reasons.push(r);
+        }
+        if reasons.is_empty() {
+            return None;
+        }
+        let mut reasons = earliest_per_key(reasons);
+        reasons.sort_by(|a, b| (a.code, a.at, a.case, a.area).cmp(&(b.code, b.at, b.case, b.area)));
+        let score = crate::score::score(world, &reasons, self.window.1);
+        Some(Alert {
+            subject: s,
+            score,
+            reasons,
+        })
+    }
+}
+
+/// An alert's place in the contract's order: score down, then name.
+fn rank_key(world: &World, a: &Alert) -> (u16, u32, SubjectId) {
+    let thousandths = (a.score * 1000.0).round().clamp(0.0, 1000.0) as u16;
+    (1000 - thousandths, world.name_rank(a.subject), a.subject)
+}
+
+/// `f` over `items` on every core, each thread with its own scratch; results in the items'
+/// order.
+fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&mut Scratch, &T) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores < 2 || items.len() < 2 {
+        let mut scratch = Scratch::default();
+        return items.iter().map(|t| f(&mut scratch, t)).collect();
+    }
+    let chunk = items.len().div_ceil(cores);
+    std::thread::scope(|scope| {
+        let f = &f;
+        let parts: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut scratch = Scratch::default();
+                    part.iter().map(|t| f(&mut scratch, t)).collect::<Vec<R>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+impl World {
+    /// Degree 1 of a case: co-presence with its sightings clipped to its exposure window, and
+    /// its household. Every subject met but the case itself; whether one is a case is decided
+    /// when alerts are assembled.
+    fn degree1(&self, scratch: &mut Scratch, case: SubjectId, (lo, hi): (Millis, Millis)) -> Found {
+        let mut found = Found::new();
+        let Some(c) = self.active_case.get(&case).map(|&i| self.cases[i as usize]) else {
+            return found;
+        };
+        let Some((ws, we)) = exposure(&c, lo, hi) else {
+            return found;
+        };
+        let visible = |s: &Sighting| s.start <= hi && s.end >= lo;
+        for a in self.sightings_upto(case, Tier::General) {
+            let (cs, ce) = (a.start.max(ws), a.end.min(we));
+            let kind = self.places[a.place as usize].kind;
+            let Some(tau) = kind.tolerance_ms() else {
+                continue;
+            };
+            if cs > ce {
+                continue;
+            }
+            let code = if kind.tier() == Tier::Close {
+                ReasonCode::CloseContact
+            } else {
+                ReasonCode::GeneralContact
+            };
+            self.co_present(a.place, cs, ce, tau, |b, at| {
+                if b.subject != case && visible(b) {
+                    let m = Met {
+                        at,
+                        place: a.place,
+                        from: case,
+                        code,
+                    };
+                    scratch.note(&mut found, b.subject, m);
+                }
+            });
+        }
+        for &s in self.household_of(case) {
+            if s != case {
+                let m = Met {
+                    at: ws,
+                    place: NO_PLACE,
+                    from: case,
+                    code: ReasonCode::CloseContact,
+                };
+                scratch.note(&mut found, s, m);
+            }
+        }
+        scratch.clear(&found);
+        found
+    }
+
+    /// Degree 2 through close contact `c`, from its earliest close contact `e` on.
+    fn degree2(
+        &self,
+        scratch: &mut Scratch,
+        c: SubjectId,
+        e: Millis,
+        (lo, hi): (Millis, Millis),
+    ) -> Found {
+        let mut found = Found::new();
+        let visible = |s: &Sighting| s.start <= hi && s.end >= lo;
+        let code = ReasonCode::SecondaryContact;
+        for a in self.sightings_upto(c, Tier::Close) {
+            if !visible(&a) {
+                continue;
+            }
+            let (cs, ce) = (a.start.max(e), a.end.min(hi));
+            if cs > ce || self.places[a.place as usize].kind.tier() != Tier::Close {
+                continue;
+            }
+            self.co_present(a.place, cs, ce, 0, |b, at| {
+                if b.subject != c && visible(b) {
+                    scratch.note(
+                        &mut found,
+                        b.subject,
+                        Met {
+                            at,
+                            place: a.place,
+                            from: c,
+                            code,
+                        },
+                    );
+                }
+            });
+        }
+        for &s in self.household_of(c) {
+            if s != c {
+                scratch.note(
+                    &mut found,
+                    s,
+                    Met {
+                        at: e,
+                        place: NO_PLACE,
+                        from: c,
+                        code,
+                    },
+                );
+            }
+        }
+        scratch.clear(&found);
+        found
+    }
+
+    /// EPI_AREA for `areas`, and with `everything` also FEVER_MEDICINE and OUTSIDE_ARRIVAL;
+    /// DELIVERY_FROM_AREA for `areas`: the rules that look at no case.
+    fn case_free(&self, p: &ScreenParams, areas: &[usize], everything: bool) -> Hits {
         let (lo, hi) = p.window();
-        let visible = |s: &crate::world::Sighting| s.start <= hi && s.end >= lo;
-        let mut reasons = Reasons::default();
-        // EPI_AREA, FEVER_MEDICINE: one pass over the sightings in the window.
+        let visible = |s: &Stored| s.start <= hi && s.end >= lo;
         let pharmacy = self
             .sources
             .iter()
             .position(|n| n == "pharmacy")
             .map(|i| i as u16);
-        let fever = |s: &crate::world::Sighting| {
+        let fever = |s: &Stored| {
             Some(s.source) == pharmacy
                 && PharmacyCategory::from_code(i64::from(s.tag))
                     .is_some_and(|c| c != PharmacyCategory::Other)
         };
-        for (p, place) in self.places.iter().enumerate() {
-            // Which areas contain this place is decided once for all its sightings.
-            let areas: Vec<usize> = (0..self.areas.len())
-                .filter(|&ai| {
-                    let area = &self.areas[ai];
-                    match (&area.places_inside, area.region, place.region) {
-                        (Some(inside), _, _) => inside[p],
-                        (None, Some(ar), Some(pr)) => self.inside(pr, ar),
-                        _ => false,
-                    }
-                })
-                .collect();
-            let run =
-                &self.sightings[self.place_start[p] as usize..self.place_start[p + 1] as usize];
-            for stored in run {
-                let s = stored.at(p as PlaceIx);
-                if !visible(&s) {
-                    continue;
+        // EPI_AREA, FEVER_MEDICINE: one pass over the places' runs, half the places a core.
+        let places: Vec<PlaceIx> = (0..self.places.len() as PlaceIx)
+            .filter(|&pl| everything || areas.iter().any(|&ai| self.area_holds(ai, pl)))
+            .collect();
+        let parts: Vec<Vec<PlaceIx>> = {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let total = self.sightings.len().max(1);
+            let mut parts = vec![Vec::new()];
+            let mut seen = 0;
+            for &pl in &places {
+                let n = self.run(pl).len();
+                if seen * cores > total * parts.len() {
+                    parts.push(Vec::new());
                 }
-                for &ai in &areas {
-                    let area = &self.areas[ai];
-                    if s.start <= area.to.unwrap_or(Millis::MAX) && s.end >= area.from {
-                        let at = s.start.max(area.from).max(lo);
-                        reasons.add(
-                            s.subject,
-                            Reason {
-                                code: ReasonCode::EpiArea,
-                                case: None,
-                                area: Some(ai as u32),
-                                place: Some(s.place),
-                                at,
-                                degree: None,
-                                via: None,
-                            },
-                        );
-                    }
-                }
-                if fever(&s) {
-                    reasons.add(
-                        s.subject,
-                        Reason {
-                            code: ReasonCode::FeverMedicine,
-                            case: None,
-                            area: None,
-                            place: Some(s.place),
-                            at: s.start.max(lo),
-                            degree: None,
-                            via: None,
-                        },
-                    );
+                seen += n;
+                if let Some(last) = parts.last_mut() {
+                    last.push(pl);
                 }
             }
-        }
+            parts
+        };
+        let found = parallel(&parts, |_, part| {
+            let mut hits = Hits::new();
+            for &pl in part {
+                let inside: Vec<usize> = areas
+                    .iter()
+                    .copied()
+                    .filter(|&ai| self.area_holds(ai, pl))
+                    .collect();
+                for s in self.run(pl).iter().filter(|s| visible(s)) {
+                    for &ai in &inside {
+                        let area = &self.areas[ai];
+                        if s.start <= area.to.unwrap_or(Millis::MAX) && s.end >= area.from {
+                            let at = s.start.max(area.from).max(lo);
+                            hits.push((
+                                s.subject,
+                                fact(ReasonCode::EpiArea, Some(ai), Some(pl), at),
+                            ));
+                        }
+                    }
+                    if everything && fever(s) {
+                        let at = s.start.max(lo);
+                        hits.push((
+                            s.subject,
+                            fact(ReasonCode::FeverMedicine, None, Some(pl), at),
+                        ));
+                    }
+                }
+            }
+            hits
+        });
+        let mut hits: Hits = found.into_iter().flatten().collect();
 
         // OUTSIDE_ARRIVAL: a sighting outside H, then a later one inside H. Two passes over the
         // places' runs: each subject's earliest sighting outside, then its earliest later one
         // inside.
-        if let Some(home) = p.home_region {
+        if let (true, Some(home)) = (everything, p.home_region) {
             let runs = |inside: bool| {
-                self.places
-                    .iter()
-                    .enumerate()
-                    .filter_map(move |(pl, place)| {
-                        let r = place.region?;
-                        (self.inside(r, home) == inside).then(|| {
-                            (
-                                pl,
-                                &self.sightings[self.place_start[pl] as usize
-                                    ..self.place_start[pl + 1] as usize],
-                            )
-                        })
-                    })
+                (0..self.places.len() as PlaceIx).filter_map(move |pl| {
+                    let r = self.places[pl as usize].region?;
+                    (self.inside(r, home) == inside).then(|| (pl, self.run(pl)))
+                })
             };
             let mut first_outside = vec![Millis::MAX; self.subjects.len()];
             for (_, run) in runs(false) {
-                for s in run.iter().filter(|s| s.start <= hi && s.end >= lo) {
+                for s in run.iter().filter(|s| visible(s)) {
                     let f = &mut first_outside[s.subject as usize];
                     *f = (*f).min(s.start);
                 }
             }
             let mut arrival: Vec<Option<(Millis, PlaceIx)>> = vec![None; self.subjects.len()];
             for (pl, run) in runs(true) {
-                for s in run.iter().filter(|s| s.start <= hi && s.end >= lo) {
+                for s in run.iter().filter(|s| visible(s)) {
                     let x = first_outside[s.subject as usize];
                     let a = &mut arrival[s.subject as usize];
                     if x != Millis::MAX && s.start > x && a.is_none_or(|(t, _)| s.start < t) {
-                        *a = Some((s.start, pl as PlaceIx));
+                        *a = Some((s.start, pl));
                     }
                 }
             }
             for (subject, a) in arrival.into_iter().enumerate() {
                 if let Some((at, place)) = a {
-                    reasons.add(
-                        subject as SubjectId,
-                        Reason {
-                            code: ReasonCode::OutsideArrival,
-                            case: None,
-                            area: None,
-                            place: Some(place),
-                            at,
-                            degree: None,
-                            via: None,
-                        },
-                    );
+                    let r = fact(ReasonCode::OutsideArrival, None, Some(place), at);
+                    hits.push((subject as SubjectId, r));
                 }
             }
         }
@@ -419,28 +750,51 @@ impl World {
             if at < lo || at > hi {
                 continue;
             }
-            for (ai, area) in self.areas.iter().enumerate() {
+            for &ai in areas {
+                let area = &self.areas[ai];
                 let active = area.from <= d.shipped && d.shipped <= area.to.unwrap_or(Millis::MAX);
                 if area.places_inside.is_none()
                     && active
                     && area.region.is_some_and(|ar| self.inside(origin, ar))
                 {
-                    reasons.add(
+                    hits.push((
                         d.recipient,
-                        Reason {
-                            code: ReasonCode::DeliveryFromArea,
-                            case: None,
-                            area: Some(ai as u32),
-                            place: None,
-                            at,
-                            degree: None,
-                            via: None,
-                        },
-                    );
+                        fact(ReasonCode::DeliveryFromArea, Some(ai), None, at),
+                    ));
                 }
             }
         }
+        hits
+    }
+}
 
-        reasons
+fn contact(
+    code: ReasonCode,
+    case: SubjectId,
+    place: Option<PlaceIx>,
+    at: Millis,
+    degree: u8,
+    via: Option<SubjectId>,
+) -> Reason {
+    Reason {
+        code,
+        case: Some(case),
+        area: None,
+        place,
+        at,
+        degree: Some(degree),
+        via,
+    }
+}
+
+fn fact(code: ReasonCode, area: Option<usize>, place: Option<PlaceIx>, at: Millis) -> Reason {
+    Reason {
+        code,
+        case: None,
+        area: area.map(|a| a as u32),
+        place,
+        at,
+        degree: None,
+        via: None,
     }
 }

@@ -88,7 +88,7 @@ impl World {
                 e.2 = Some(e.2.map_or(t, |x| x.min(t)));
             }
         };
-        for a in self.sightings_of(subject) {
+        for a in self.sightings_upto(subject, Tier::General) {
             let (cs, ce) = (a.start.max(ws), a.end.min(we));
             let kind = self.places[a.place as usize].kind;
             let Some(tau) = kind.tolerance_ms() else {
@@ -136,7 +136,7 @@ impl World {
                 .collect();
             close.sort_unstable();
             for (c, e) in close {
-                for a in self.sightings_of(c).filter(|a| visible(a)) {
+                for a in self.sightings_upto(c, Tier::Close).filter(|a| visible(a)) {
                     let (cs, ce) = (a.start.max(e), a.end.min(hi));
                     if cs > ce || self.places[a.place as usize].kind.tier() != Tier::Close {
                         continue;

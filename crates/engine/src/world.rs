@@ -1,11 +1,11 @@
 //! The in-memory index: everything screening and tracing read, laid out for lookups.
 
 use rustc_hash::FxHashMap as HashMap;
-use tracegrid_model::{CaseStatus, PlaceKind, Resolver, Risk, Subject, SubjectType};
+use tracegrid_model::{CaseStatus, PlaceKind, Resolver, Risk, Subject, SubjectType, Tier};
 use tracegrid_store::{DeliveryRow, Registry, SightingRow};
 
 use crate::Millis;
-use crate::geo::MultiPolygon;
+use crate::geo::{MultiPolygon, PointTree};
 
 /// A subject's number in the world: a person or an unresolved `TYPE:VALUE`.
 pub type SubjectId = u32;
@@ -93,8 +93,8 @@ pub(crate) struct Case {
 pub(crate) struct Area {
     pub id: String,
     pub region: Option<RegionIx>,
-    /// For a polygon area: which places (by index) lie inside it.
-    pub places_inside: Option<Vec<bool>>,
+    /// For a polygon area: the places (by index, sorted) that lie inside it.
+    pub places_inside: Option<Vec<PlaceIx>>,
     /// A region area whose region is not known covers nothing.
     pub from: Millis,
     pub to: Option<Millis>,
@@ -173,6 +173,13 @@ impl WorldBuilder<'_> {
         for p in 0..w.places.len() {
             w.place_start[p + 1] += w.place_start[p];
         }
+        for (t, tier) in [Tier::Close, Tier::General, Tier::None]
+            .into_iter()
+            .enumerate()
+        {
+            let places = w.places.partition_point(|p| p.kind.tier() <= tier);
+            w.tier_end[t] = w.place_start[places];
+        }
         w.sightings = arriving.into_iter().map(|(_, s)| s).collect();
         w.index_subjects();
         for c in &reg.cases {
@@ -189,24 +196,7 @@ impl WorldBuilder<'_> {
             });
         }
         for a in &reg.areas {
-            let places_inside = a.geometry.as_deref().map(|g| {
-                let poly = MultiPolygon::from_geojson(g);
-                w.places
-                    .iter()
-                    .map(|p| p.lonlat.is_some_and(|(lon, lat)| poly.contains(lon, lat)))
-                    .collect()
-            });
-            w.areas.push(Area {
-                id: a.area_id.clone(),
-                region: a
-                    .region_code
-                    .as_ref()
-                    .and_then(|c| w.region_ix.get(c).copied()),
-                places_inside,
-                from: a.from,
-                to: a.to,
-                risk: a.risk,
-            });
+            w.add_area(a);
         }
         for d in deliveries {
             let recipient = w.resolve(SubjectType::Phone, &d.recipient_phone, &person_ix);
@@ -217,6 +207,7 @@ impl WorldBuilder<'_> {
                 delivered: d.delivered,
             });
         }
+        w.rank_names();
         w
     }
 }
@@ -237,6 +228,9 @@ pub struct World {
     pub(crate) place_start: Vec<u32>,
     /// The longest sighting at each place, which bounds how far back a search must look.
     pub(crate) place_longest: Vec<Millis>,
+    /// Places are numbered closest tier first: sightings `..tier_end[0]` are at close-tier
+    /// places, `..tier_end[1]` at contact places (close or general).
+    pub(crate) tier_end: [u32; 3],
     /// Sighting indices grouped by subject, each group in time order.
     pub(crate) by_subject: Vec<u32>,
     pub(crate) subject_start: Vec<u32>,
@@ -246,10 +240,11 @@ pub struct World {
     pub(crate) active_case: HashMap<SubjectId, u32>,
     pub(crate) areas: Vec<Area>,
     pub(crate) deliveries: Vec<Delivery>,
+    /// The places with coordinates, for polygon areas.
+    place_tree: PointTree,
+    /// Each subject's rank in name order, which breaks ties between equal scores.
+    name_rank: Vec<u32>,
     resolver: Resolver,
-    /// Reasons of the case-free rules for the last screening's parameters.
-    pub(crate) base_reasons:
-        std::sync::Mutex<Option<(crate::screen::BaseKey, crate::screen::Reasons)>>,
 }
 
 impl World {
@@ -274,8 +269,12 @@ impl World {
             ..World::default()
         };
         w.build_regions(reg);
+        // Places numbered by tier, closest first, so that a sighting's index alone tells its
+        // place's tier: a search that wants only contact places skips the others unread.
+        let mut by_tier: Vec<&tracegrid_store::PlaceRow> = reg.places.iter().collect();
+        by_tier.sort_by_key(|p| p.kind.tier());
         let mut pid_ix: HashMap<i64, PlaceIx> = HashMap::default();
-        for p in &reg.places {
+        for p in by_tier {
             pid_ix.insert(p.pid, w.places.len() as PlaceIx);
             w.places.push(Place {
                 id: p.place_id.clone(),
@@ -287,6 +286,13 @@ impl World {
                 lonlat: p.lon.zip(p.lat),
             });
         }
+        w.place_tree = PointTree::new(
+            w.places
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| p.lonlat.map(|(lon, lat)| (lon, lat, i as PlaceIx)))
+                .collect(),
+        );
         let mut household_ix: HashMap<&str, u32> = HashMap::default();
         let mut person_ix: HashMap<&str, u32> = HashMap::default();
         for p in &reg.persons {
@@ -425,7 +431,7 @@ impl World {
 
     /// Adds a case (or replaces the one of the same subject). Screening reads cases afresh each
     /// time, so the next screen takes it into account with no rebuild of the index.
-    pub fn add_case(&mut self, c: &tracegrid_store::CaseRow) {
+    pub fn add_case(&mut self, c: &tracegrid_store::CaseRow) -> SubjectId {
         let name = self.resolver.resolve(SubjectType::IdNumber, &c.subject);
         let subject = match self.subject_ix.get(name.name()) {
             Some(&s) => s,
@@ -452,11 +458,76 @@ impl World {
         } else {
             self.active_case.remove(&subject);
         }
+        subject
     }
 
-    /// Forgets what earlier screenings cached, so that the next one starts cold.
-    pub fn forget_cache(&self) {
-        *self.base_reasons.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    /// Adds an area, or replaces the one of the same area_id; returns its number for
+    /// [`crate::Screening::update_area`]. A polygon's places are found through the R-tree.
+    pub fn add_area(&mut self, a: &tracegrid_store::AreaRow) -> u32 {
+        let places_inside = a
+            .geometry
+            .as_deref()
+            .map(|g| self.place_tree.inside(&MultiPolygon::from_geojson(g)));
+        let area = Area {
+            id: a.area_id.clone(),
+            region: a
+                .region_code
+                .as_ref()
+                .and_then(|c| self.region_ix.get(c).copied()),
+            places_inside,
+            from: a.from,
+            to: a.to,
+            risk: a.risk,
+        };
+        match self.areas.iter().position(|x| x.id == area.id) {
+            Some(i) => {
+                self.areas[i] = area;
+                i as u32
+            }
+            None => {
+                self.areas.push(area);
+                (self.areas.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Whether area `ai` covers place `pl`.
+    pub(crate) fn area_holds(&self, ai: usize, pl: PlaceIx) -> bool {
+        let area = &self.areas[ai];
+        match (
+            &area.places_inside,
+            area.region,
+            self.places[pl as usize].region,
+        ) {
+            (Some(inside), _, _) => inside.binary_search(&pl).is_ok(),
+            (None, Some(ar), Some(pr)) => self.inside(pr, ar),
+            _ => false,
+        }
+    }
+
+    /// Place `pl`'s sightings, in time order.
+    pub(crate) fn run(&self, pl: PlaceIx) -> &[Stored] {
+        &self.sightings
+            [self.place_start[pl as usize] as usize..self.place_start[pl as usize + 1] as usize]
+    }
+
+    fn rank_names(&mut self) {
+        let mut order: Vec<u32> = (0..self.subjects.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| {
+            self.subjects[a as usize]
+                .name
+                .cmp(&self.subjects[b as usize].name)
+        });
+        self.name_rank = vec![0; order.len()];
+        for (rank, &s) in order.iter().enumerate() {
+            self.name_rank[s as usize] = rank as u32;
+        }
+    }
+
+    /// A subject's rank in name order; subjects met after the build (a case added by an
+    /// id_number no one in the registries holds, which has no alert) rank last.
+    pub(crate) fn name_rank(&self, s: SubjectId) -> u32 {
+        self.name_rank.get(s as usize).copied().unwrap_or(u32::MAX)
     }
 
     /// The active cases' subjects.
@@ -553,6 +624,27 @@ impl World {
         a.enter <= r.enter && r.exit <= a.exit
     }
 
+    /// A subject's sightings at places of tier `upto` or closer, in time order. The others
+    /// are skipped by their index, without reading them.
+    pub(crate) fn sightings_upto(
+        &self,
+        s: SubjectId,
+        upto: Tier,
+    ) -> impl Iterator<Item = Sighting> + '_ {
+        let end = self.tier_end[upto as usize];
+        let (a, b) = match (
+            self.subject_start.get(s as usize),
+            self.subject_start.get(s as usize + 1),
+        ) {
+            (Some(&a), Some(&b)) => (a as usize, b as usize),
+            _ => (0, 0),
+        };
+        self.by_subject[a..b]
+            .iter()
+            .filter(move |&&i| i < end)
+            .map(|&i| self.sightings[i as usize].at(self.place_of(i)))
+    }
+
     /// A subject's sightings, in time order.
     pub(crate) fn sightings_of(&self, s: SubjectId) -> impl Iterator<Item = Sighting> + '_ {
         let (a, b) = match (
@@ -590,8 +682,7 @@ impl World {
         tau: Millis,
         mut f: impl FnMut(&Sighting, Millis),
     ) {
-        let run = &self.sightings[self.place_start[place as usize] as usize
-            ..self.place_start[place as usize + 1] as usize];
+        let run = self.run(place);
         // b.start <= end + tau, and b.end >= start - tau; b.end <= b.start + longest bounds the
         // first candidate.
         let from = start - tau - self.place_longest[place as usize];

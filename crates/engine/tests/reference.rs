@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use tracegrid_engine::{ScreenParams, World};
+use tracegrid_engine::{Alert, ScreenParams, Screening, World};
 use tracegrid_model::{CaseStatus, IdNumber, Level, PlaceKind, Resolver, Risk, SubjectType, Tier};
 use tracegrid_store::*;
 
@@ -581,15 +581,36 @@ impl<'a> Reference<'a> {
     }
 }
 
-fn engine_screen(c: &Case, w: &World) -> BTreeMap<(String, &'static str, String), i64> {
-    let p = ScreenParams {
+fn params(c: &Case, w: &World) -> ScreenParams {
+    ScreenParams {
         as_of: c.as_of,
         lookback_days: c.lookback_days,
         home_region: c.home.as_ref().and_then(|h| w.region(h)),
-    };
+    }
+}
+
+fn engine_screen(c: &Case, w: &World) -> BTreeMap<(String, &'static str, String), i64> {
+    alerts(w, &w.screen(&params(c, w)).alerts)
+}
+
+/// Alerts as (subject, code, case or area) → earliest time, checking that each appears once
+/// and that they come in the contract's order.
+fn alerts<'a>(
+    w: &World,
+    alerts: impl IntoIterator<Item = &'a Alert>,
+) -> BTreeMap<(String, &'static str, String), i64> {
     let mut out = BTreeMap::new();
-    for a in w.screen(&p).alerts {
-        for r in a.reasons {
+    let mut last: Option<(f64, String)> = None;
+    for a in alerts {
+        let name = w.subject_name(a.subject).to_owned();
+        if let Some((score, prev)) = &last {
+            assert!(
+                *score > a.score || (*score == a.score && *prev < name),
+                "alerts by score, then name"
+            );
+        }
+        last = Some((a.score, name));
+        for r in &a.reasons {
             let key = match (r.case, r.area) {
                 (Some(k), _) => w.subject_name(k).to_owned(),
                 (None, Some(ar)) => w.area_id(ar).to_owned(),
@@ -617,26 +638,53 @@ proptest! {
         prop_assert_eq!(engine_screen(&c, &w), Reference::new(&c).screen());
     }
 
-    /// Guards the cache of case-free reasons: a case added to a screened world gives the same
-    /// alerts as a world built with it.
+    /// The incremental path: cases added, changed or ended one after another in a live
+    /// screening give the same alerts as a world built with them, and as the reference.
     #[test]
-    fn adding_a_case_equals_building_with_it(c in world(), who in 0..9u32, onset in 0..6i64, status in 0..3usize) {
+    fn adding_cases_equals_building_with_them(
+        c in world(),
+        changes in proptest::collection::vec((0..9u32, 0..6i64, 0..4usize, proptest::option::of(0..8i64)), 1..4),
+    ) {
         let mut w = World::build(&c.reg, c.sightings.clone(), &c.deliveries);
-        let _ = engine_screen(&c, &w);
-        let case = CaseRow {
-            subject: id_number(who),
-            status: [CaseStatus::Confirmed, CaseStatus::Suspected, CaseStatus::Recovered][status],
-            onset: Some(1_579_000_000_000 + onset * DAY),
-            confirmed: 1_579_000_000_000 + (onset + 2) * DAY,
-            isolated: None,
-        };
-        w.add_case(&case);
+        let mut live = Screening::new(&w, &params(&c, &w));
         let mut with = c.clone();
-        with.reg.cases.retain(|k| k.subject != case.subject);
-        with.reg.cases.push(case);
+        for (who, onset, status, isolated) in changes {
+            let case = CaseRow {
+                subject: id_number(who),
+                status: [CaseStatus::Confirmed, CaseStatus::Suspected, CaseStatus::Recovered, CaseStatus::Asymptomatic][status],
+                onset: Some(1_579_000_000_000 + onset * DAY),
+                confirmed: 1_579_000_000_000 + (onset + 2) * DAY,
+                isolated: isolated.map(|d| 1_579_000_000_000 + d * DAY),
+            };
+            let s = w.add_case(&case);
+            live.update_case(&w, s);
+            with.reg.cases.retain(|k| k.subject != case.subject);
+            with.reg.cases.push(case);
+        }
         let fresh = World::build(&with.reg, with.sightings.clone(), &with.deliveries);
-        prop_assert_eq!(engine_screen(&with, &w), engine_screen(&with, &fresh));
-        prop_assert_eq!(engine_screen(&with, &fresh), Reference::new(&with).screen());
+        let reference = Reference::new(&with).screen();
+        prop_assert_eq!(&alerts(&w, live.alerts()), &reference);
+        prop_assert_eq!(&engine_screen(&with, &w), &reference);
+        prop_assert_eq!(&engine_screen(&with, &fresh), &reference);
+        // Scores too: the incremental alerts equal the fresh ones in full.
+        let fresh_alerts: Vec<(String, f64)> = fresh.screen(&params(&with, &fresh)).alerts.iter().map(|a| (fresh.subject_name(a.subject).to_owned(), a.score)).collect();
+        let live_alerts: Vec<(String, f64)> = live.alerts().map(|a| (w.subject_name(a.subject).to_owned(), a.score)).collect();
+        prop_assert_eq!(live_alerts, fresh_alerts);
+    }
+
+    /// An area added to a live screening (by region or by polygon, through the R-tree) gives
+    /// the alerts of a world built with it.
+    #[test]
+    fn adding_an_area_equals_building_with_it(c in world()) {
+        let mut without = c.clone();
+        let Some(area) = without.reg.areas.pop() else {
+            return Ok(());
+        };
+        let mut w = World::build(&without.reg, without.sightings.clone(), &without.deliveries);
+        let mut live = Screening::new(&w, &params(&c, &w));
+        let ai = w.add_area(&area);
+        live.update_area(&w, ai);
+        prop_assert_eq!(alerts(&w, live.alerts()), Reference::new(&c).screen());
     }
 
     #[test]
@@ -656,4 +704,87 @@ proptest! {
             .collect();
         prop_assert_eq!(got, reference.trace(w.subject_name(s), degree));
     }
+}
+
+/// A case whose status changes re-scores the secondary contacts it is behind, though no
+/// contact moved: X (suspected) shares a bus with C, C later shares one with D.
+#[test]
+fn a_case_confirmed_rescores_its_secondary_contacts() {
+    let t0 = 1_579_000_000_000i64;
+    let person = |i: u32| PersonRow {
+        person_id: format!("P{i}"),
+        id_number: id_number(i),
+        name: None,
+        phone: None,
+        household_id: None,
+        address: None,
+        grid_code: None,
+    };
+    let bus = |pid: i64| PlaceRow {
+        pid,
+        place_id: format!("BUS{pid}"),
+        kind: PlaceKind::Bus,
+        name: None,
+        lat: None,
+        lon: None,
+        region_code: None,
+        grid_code: None,
+    };
+    let ride = |who: u32, pid: i64, hour: i64| SightingRow {
+        key: RowKey {
+            k1: i64::from(who) * 100 + hour,
+            k2: 0,
+        },
+        source_id: 1,
+        subject_type: SubjectType::PersonId,
+        subject: format!("P{who}"),
+        pid,
+        start: t0 + hour * 3_600_000,
+        end: t0 + (hour + 1) * 3_600_000,
+        tag: 0,
+        record_id: None,
+    };
+    let case = |status| CaseRow {
+        subject: id_number(0),
+        status,
+        onset: Some(t0),
+        confirmed: t0 + DAY,
+        isolated: None,
+    };
+    let mut reg = Registry {
+        persons: (0..3).map(person).collect(),
+        places: vec![bus(1), bus(2)],
+        sources: vec![SourceRow {
+            id: 1,
+            name: "bus".into(),
+        }],
+        cases: vec![case(CaseStatus::Suspected)],
+        ..Registry::default()
+    };
+    let sightings = vec![ride(0, 1, 2), ride(1, 1, 2), ride(1, 2, 5), ride(2, 2, 5)];
+    let p = ScreenParams {
+        as_of: t0 + 2 * DAY,
+        lookback_days: 14,
+        home_region: None,
+    };
+    let mut w = World::build(&reg, sightings.clone(), &[]);
+    let mut live = Screening::new(&w, &p);
+    let d = w.find_subject("P2").unwrap();
+    let before = live.alert(d).unwrap().score;
+    let x = w.add_case(&case(CaseStatus::Confirmed));
+    live.update_case(&w, x);
+    reg.cases = vec![case(CaseStatus::Confirmed)];
+    let fresh = World::build(&reg, sightings, &[]);
+    let after = fresh
+        .screen(&p)
+        .alerts
+        .iter()
+        .find(|a| a.subject == d)
+        .unwrap()
+        .score;
+    assert!(
+        after > before,
+        "confirming the case raises its secondary contact's score"
+    );
+    assert_eq!(live.alert(d).unwrap().score, after);
 }
