@@ -440,7 +440,8 @@ fn engine(a: EngineArgs) -> Result<ExitCode> {
     let deliveries = store.deliveries()?;
     std::mem::drop(store);
     let t = Instant::now();
-    let mut world = World::build(&reg, rows, &deliveries);
+    let mut world = World::build(&reg, &rows, &deliveries);
+    std::mem::drop(rows);
     let build_s = t.elapsed().as_secs_f64();
     println!(
         "build index from rows in memory: {build_s:.2} s ({} sightings/s)",

@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap as HashMap;
 use tracegrid_model::{PharmacyCategory, Tier};
 
 use crate::world::{Case, PlaceIx, Sighting, Stored, SubjectId, World};
-use crate::{DAY_MS, Millis};
+use crate::{DAY_MS, Millis, parallel};
 
 /// What to screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -256,7 +256,9 @@ impl Screening {
 
         // Degree 1, every active case's search on the cores there are.
         let cases: Vec<SubjectId> = world.active_cases();
-        let found = parallel(&cases, |scratch, &c| world.degree1(scratch, c, window));
+        let found = parallel(&cases, |scratch: &mut Scratch, &c| {
+            world.degree1(scratch, c, window)
+        });
         for (&c, found) in cases.iter().zip(found) {
             s.take(c, found, false);
         }
@@ -268,7 +270,7 @@ impl Screening {
                 close.push((subject, at));
             }
         }
-        let found = parallel(&close, |scratch, &(c, (e, _))| {
+        let found = parallel(&close, |scratch: &mut Scratch, &(c, (e, _))| {
             world.degree2(scratch, c, e, window)
         });
         for (&(c, _), found) in close.iter().zip(found) {
@@ -282,7 +284,7 @@ impl Screening {
         let subjects: Vec<SubjectId> =
             (0..s.base.len().max(s.contacts.len()) as SubjectId).collect();
         let chunks: Vec<&[SubjectId]> = subjects.chunks(4096).collect();
-        let built = parallel(&chunks, |_, part| {
+        let built = parallel(&chunks, |_: &mut (), part| {
             part.iter()
                 .filter_map(|&subject| s.build(world, subject))
                 .collect::<Vec<Alert>>()
@@ -507,33 +509,6 @@ fn rank_key(world: &World, a: &Alert) -> (u16, u32, SubjectId) {
     (1000 - thousandths, world.name_rank(a.subject), a.subject)
 }
 
-/// `f` over `items` on every core, each thread with its own scratch; results in the items'
-/// order.
-fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&mut Scratch, &T) -> R + Sync) -> Vec<R> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if cores < 2 || items.len() < 2 {
-        let mut scratch = Scratch::default();
-        return items.iter().map(|t| f(&mut scratch, t)).collect();
-    }
-    let chunk = items.len().div_ceil(cores);
-    std::thread::scope(|scope| {
-        let f = &f;
-        let parts: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut scratch = Scratch::default();
-                    part.iter().map(|t| f(&mut scratch, t)).collect::<Vec<R>>()
-                })
-            })
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
-}
-
 impl World {
     /// Degree 1 of a case: co-presence with its sightings clipped to its exposure window, and
     /// its household. Every subject met but the case itself; whether one is a case is decided
@@ -676,7 +651,7 @@ impl World {
             }
             parts
         };
-        let found = parallel(&parts, |_, part| {
+        let found = parallel(&parts, |_: &mut (), part| {
             let mut hits = Hits::new();
             for &pl in part {
                 let inside: Vec<usize> = areas

@@ -114,43 +114,138 @@ pub(crate) struct Delivery {
 pub struct WorldBuilder<'r> {
     w: World,
     reg: &'r Registry,
-    pid_ix: HashMap<i64, PlaceIx>,
+    places: Lookup<PlaceIx>,
     person_ix: HashMap<&'r str, u32>,
-    source_ix: HashMap<i64, u16>,
-    /// Sightings as they arrive, with their place, until they are laid out in runs.
-    arriving: Vec<(PlaceIx, Stored)>,
-    /// Subjects already resolved, by type and value as stored: most rows name a subject seen
-    /// before, and this spares them the resolution and its allocations.
-    seen: [HashMap<String, SubjectId>; 4],
+    sources: Lookup<u16>,
+    /// Sightings as they arrive, with their place, until they are laid out in runs: one part
+    /// for those added one by one, one for each core's share of those added at once.
+    arriving: Vec<Vec<(PlaceIx, Stored)>>,
+    /// Subjects already resolved, by a 128-bit hash of type and value as stored: most rows
+    /// name a subject seen before, and this spares them the resolution.
+    seen: HashMap<u128, SubjectId>,
+}
+
+/// A store's row ids (place pids, source ids) to the world's numbers: a table when the ids are
+/// dense, as a database's are, else a hash map.
+#[derive(Debug)]
+struct Lookup<T> {
+    dense: Vec<Option<T>>,
+    sparse: HashMap<i64, T>,
+}
+
+impl<T: Copy> Lookup<T> {
+    fn new(pairs: impl IntoIterator<Item = (i64, T)>) -> Lookup<T> {
+        let pairs: Vec<(i64, T)> = pairs.into_iter().collect();
+        let max = pairs.iter().map(|p| p.0).max().unwrap_or(0);
+        let min = pairs.iter().map(|p| p.0).min().unwrap_or(0);
+        if min >= 0 && (max as usize) < 4 * pairs.len() + 1024 {
+            let mut dense = vec![None; max as usize + 1];
+            for (k, v) in pairs {
+                dense[k as usize] = Some(v);
+            }
+            Lookup {
+                dense,
+                sparse: HashMap::default(),
+            }
+        } else {
+            Lookup {
+                dense: Vec::new(),
+                sparse: pairs.into_iter().collect(),
+            }
+        }
+    }
+
+    fn get(&self, k: i64) -> Option<T> {
+        match usize::try_from(k).ok().and_then(|k| self.dense.get(k)) {
+            Some(v) => *v,
+            None => self.sparse.get(&k).copied(),
+        }
+    }
+}
+
+fn subject_key(s: &SightingRow) -> u128 {
+    xxhash_rust::xxh3::xxh3_128_with_seed(s.subject.as_bytes(), s.subject_type.code() as u64)
+}
+
+/// What one core makes of its share of rows: their distinct subjects (hash, and the subject
+/// the registry resolves it to), and the sightings with the subject as its number among those.
+#[derive(Debug, Default)]
+struct Share {
+    distinct: Vec<(u128, Subject)>,
+    sightings: Vec<(PlaceIx, Stored)>,
 }
 
 impl WorldBuilder<'_> {
     /// Adds one stored sighting, resolving its subject by the current registry.
     pub fn add(&mut self, s: &SightingRow) {
-        let (Some(&place), Some(&source)) =
-            (self.pid_ix.get(&s.pid), self.source_ix.get(&s.source_id))
+        let (Some(place), Some(source)) = (self.places.get(s.pid), self.sources.get(s.source_id))
         else {
             return;
         };
-        let seen = &mut self.seen[(s.subject_type.code() - 1) as usize];
-        let subject = match seen.get(s.subject.as_str()) {
+        let subject = match self.seen.get(&subject_key(s)) {
             Some(&id) => id,
             None => {
                 let id = self.w.resolve(s.subject_type, &s.subject, &self.person_ix);
-                seen.insert(s.subject.clone(), id);
+                self.seen.insert(subject_key(s), id);
                 id
             }
         };
-        self.arriving.push((
-            place,
-            Stored {
-                start: s.start,
-                end: s.end,
-                subject,
-                source,
-                tag: s.tag as u8,
-            },
-        ));
+        if self.arriving.is_empty() {
+            self.arriving.push(Vec::new());
+        }
+        if let Some(part) = self.arriving.first_mut() {
+            part.push((place, stored(s, subject, source)));
+        }
+    }
+
+    /// Adds many sightings at once, on every core: each core hashes its share's subjects and
+    /// keeps their distinct ones, then the distinct ones are resolved in order.
+    pub fn add_all(&mut self, rows: &[SightingRow]) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let starts: Vec<usize> = (0..cores).map(|c| rows.len() * c / cores).collect();
+        let shares = crate::parallel(&starts, |_: &mut (), &from| {
+            let to = starts
+                .iter()
+                .find(|&&s| s > from)
+                .copied()
+                .unwrap_or(rows.len());
+            let mut share = Share::default();
+            let mut local: HashMap<u128, u32> = HashMap::default();
+            share.sightings.reserve(to - from);
+            for s in &rows[from..to] {
+                let (Some(place), Some(source)) =
+                    (self.places.get(s.pid), self.sources.get(s.source_id))
+                else {
+                    continue;
+                };
+                let next = local.len() as u32;
+                let n = *local.entry(subject_key(s)).or_insert_with(|| {
+                    let resolved = self.w.resolver.resolve(s.subject_type, &s.subject);
+                    share.distinct.push((subject_key(s), resolved));
+                    next
+                });
+                share.sightings.push((place, stored(s, n, source)));
+            }
+            share
+        });
+        for mut share in shares {
+            let ids: Vec<SubjectId> = share
+                .distinct
+                .iter()
+                .map(|(key, subject)| match self.seen.get(key) {
+                    Some(&id) => id,
+                    None => {
+                        let id = self.w.intern_resolved(subject, &self.person_ix);
+                        self.seen.insert(*key, id);
+                        id
+                    }
+                })
+                .collect();
+            for (_, s) in &mut share.sightings {
+                s.subject = ids[s.subject as usize];
+            }
+            self.arriving.push(share.sightings);
+        }
     }
 
     /// Lays the sightings out and adds cases, areas and deliveries.
@@ -159,13 +254,13 @@ impl WorldBuilder<'_> {
             mut w,
             reg,
             person_ix,
-            mut arriving,
+            arriving,
             ..
         } = self;
-        arriving.sort_unstable_by_key(|(p, s)| (*p, s.start, s.end, s.subject));
+        // A counting sort by place, then each place's run sorted by time on every core.
         w.place_start = vec![0; w.places.len() + 1];
         w.place_longest = vec![0; w.places.len()];
-        for (p, s) in &arriving {
+        for (p, s) in arriving.iter().flatten() {
             w.place_start[*p as usize + 1] += 1;
             let longest = &mut w.place_longest[*p as usize];
             *longest = (*longest).max(s.end - s.start);
@@ -173,6 +268,26 @@ impl WorldBuilder<'_> {
         for p in 0..w.places.len() {
             w.place_start[p + 1] += w.place_start[p];
         }
+        let mut fill = w.place_start.clone();
+        let mut sightings = vec![
+            Stored {
+                start: 0,
+                end: 0,
+                subject: 0,
+                source: 0,
+                tag: 0
+            };
+            arriving.iter().map(Vec::len).sum()
+        ];
+        for (p, s) in arriving.into_iter().flatten() {
+            let slot = &mut fill[p as usize];
+            sightings[*slot as usize] = s;
+            *slot += 1;
+        }
+        crate::sort_groups(&mut sightings, &w.place_start, |run| {
+            run.sort_unstable_by_key(|s| (s.start, s.end, s.subject, s.source, s.tag))
+        });
+        w.sightings = sightings;
         for (t, tier) in [Tier::Close, Tier::General, Tier::None]
             .into_iter()
             .enumerate()
@@ -180,7 +295,6 @@ impl WorldBuilder<'_> {
             let places = w.places.partition_point(|p| p.kind.tier() <= tier);
             w.tier_end[t] = w.place_start[places];
         }
-        w.sightings = arriving.into_iter().map(|(_, s)| s).collect();
         w.index_subjects();
         for c in &reg.cases {
             let subject = w.resolve(SubjectType::IdNumber, &c.subject, &person_ix);
@@ -249,15 +363,9 @@ pub struct World {
 
 impl World {
     /// Builds the world from the store's rows.
-    pub fn build(
-        reg: &Registry,
-        sightings: impl IntoIterator<Item = SightingRow>,
-        deliveries: &[DeliveryRow],
-    ) -> World {
+    pub fn build(reg: &Registry, sightings: &[SightingRow], deliveries: &[DeliveryRow]) -> World {
         let mut b = World::builder(reg);
-        for s in sightings {
-            b.add(&s);
-        }
+        b.add_all(sightings);
         b.finish(deliveries)
     }
 
@@ -324,9 +432,9 @@ impl World {
         WorldBuilder {
             w,
             reg,
-            pid_ix,
+            places: Lookup::new(pid_ix),
             person_ix,
-            source_ix,
+            sources: Lookup::new(source_ix),
             arriving: Vec::new(),
             seen: Default::default(),
         }
@@ -379,22 +487,17 @@ impl World {
             self.subject_start[i + 1] += self.subject_start[i];
         }
         let mut fill = self.subject_start.clone();
-        self.by_subject = vec![0; self.sightings.len()];
+        let mut by_subject = vec![0; self.sightings.len()];
         for (i, s) in self.sightings.iter().enumerate() {
             let slot = &mut fill[s.subject as usize];
-            self.by_subject[*slot as usize] = i as u32;
+            by_subject[*slot as usize] = i as u32;
             *slot += 1;
         }
-        for i in 0..n {
-            let (a, b) = (
-                self.subject_start[i] as usize,
-                self.subject_start[i + 1] as usize,
-            );
-            let sightings = &self.sightings;
-            self.by_subject[a..b].sort_unstable_by_key(|&k| {
-                (sightings[k as usize].start, sightings[k as usize].end)
-            });
-        }
+        let sightings = &self.sightings;
+        crate::sort_groups(&mut by_subject, &self.subject_start, |list| {
+            list.sort_unstable_by_key(|&k| (sightings[k as usize].start, sightings[k as usize].end))
+        });
+        self.by_subject = by_subject;
     }
 
     fn resolve(
@@ -404,11 +507,15 @@ impl World {
         person_ix: &HashMap<&str, u32>,
     ) -> SubjectId {
         let subject = self.resolver.resolve(ty, value);
-        let person = match &subject {
+        self.intern_resolved(&subject, person_ix)
+    }
+
+    fn intern_resolved(&mut self, subject: &Subject, person_ix: &HashMap<&str, u32>) -> SubjectId {
+        let person = match subject {
             Subject::Person(p) => person_ix.get(p.as_str()).copied(),
             Subject::Unresolved(_) => None,
         };
-        self.intern(&subject, person)
+        self.intern(subject, person)
     }
 
     fn intern(&mut self, subject: &Subject, person: Option<u32>) -> SubjectId {
@@ -706,5 +813,15 @@ mod tests {
     fn a_sighting_takes_28_bytes_in_the_index() {
         assert_eq!(std::mem::size_of::<Stored>(), 24);
         assert_eq!(World::bytes_per_sighting(), 28);
+    }
+}
+
+fn stored(s: &SightingRow, subject: SubjectId, source: u16) -> Stored {
+    Stored {
+        start: s.start,
+        end: s.end,
+        subject,
+        source,
+        tag: s.tag as u8,
     }
 }

@@ -634,8 +634,15 @@ proptest! {
 
     #[test]
     fn screen_equals_the_reference(c in world()) {
-        let w = World::build(&c.reg, c.sightings.clone(), &c.deliveries);
+        let w = World::build(&c.reg, &c.sightings, &c.deliveries);
         prop_assert_eq!(engine_screen(&c, &w), Reference::new(&c).screen());
+        // Row by row, as a store streams them, builds the same world.
+        let mut b = World::builder(&c.reg);
+        for s in &c.sightings {
+            b.add(s);
+        }
+        let streamed = b.finish(&c.deliveries);
+        prop_assert_eq!(engine_screen(&c, &streamed), engine_screen(&c, &w));
     }
 
     /// The incremental path: cases added, changed or ended one after another in a live
@@ -645,7 +652,7 @@ proptest! {
         c in world(),
         changes in proptest::collection::vec((0..9u32, 0..6i64, 0..4usize, proptest::option::of(0..8i64)), 1..4),
     ) {
-        let mut w = World::build(&c.reg, c.sightings.clone(), &c.deliveries);
+        let mut w = World::build(&c.reg, &c.sightings, &c.deliveries);
         let mut live = Screening::new(&w, &params(&c, &w));
         let mut with = c.clone();
         for (who, onset, status, isolated) in changes {
@@ -661,7 +668,7 @@ proptest! {
             with.reg.cases.retain(|k| k.subject != case.subject);
             with.reg.cases.push(case);
         }
-        let fresh = World::build(&with.reg, with.sightings.clone(), &with.deliveries);
+        let fresh = World::build(&with.reg, &with.sightings, &with.deliveries);
         let reference = Reference::new(&with).screen();
         prop_assert_eq!(&alerts(&w, live.alerts()), &reference);
         prop_assert_eq!(&engine_screen(&with, &w), &reference);
@@ -680,7 +687,7 @@ proptest! {
         let Some(area) = without.reg.areas.pop() else {
             return Ok(());
         };
-        let mut w = World::build(&without.reg, without.sightings.clone(), &without.deliveries);
+        let mut w = World::build(&without.reg, &without.sightings, &without.deliveries);
         let mut live = Screening::new(&w, &params(&c, &w));
         let ai = w.add_area(&area);
         live.update_area(&w, ai);
@@ -689,7 +696,7 @@ proptest! {
 
     #[test]
     fn trace_equals_the_reference(c in world(), degree in 1..=2u8) {
-        let w = World::build(&c.reg, c.sightings.clone(), &c.deliveries);
+        let w = World::build(&c.reg, &c.sightings, &c.deliveries);
         let reference = Reference::new(&c);
         let Some(s) = w.find_subject(&c.traced) else {
             // A subject the world never met: nothing to compare.
@@ -767,14 +774,14 @@ fn a_case_confirmed_rescores_its_secondary_contacts() {
         lookback_days: 14,
         home_region: None,
     };
-    let mut w = World::build(&reg, sightings.clone(), &[]);
+    let mut w = World::build(&reg, &sightings, &[]);
     let mut live = Screening::new(&w, &p);
     let d = w.find_subject("P2").unwrap();
     let before = live.alert(d).unwrap().score;
     let x = w.add_case(&case(CaseStatus::Confirmed));
     live.update_case(&w, x);
     reg.cases = vec![case(CaseStatus::Confirmed)];
-    let fresh = World::build(&reg, sightings, &[]);
+    let fresh = World::build(&reg, &sightings, &[]);
     let after = fresh
         .screen(&p)
         .alerts
