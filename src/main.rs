@@ -5,6 +5,7 @@
 mod bench;
 mod demo;
 mod ds4c;
+mod export;
 mod import;
 mod screen;
 mod sim;
@@ -40,6 +41,8 @@ enum Command {
     Trace(screen::TraceArgs),
     /// Count what the store holds.
     Stats(stats::Args),
+    /// Write the store's sightings out for analysts' own tools (Parquet, by date and source).
+    Export(export::Args),
     /// Simulate a city through an outbreak, import it, screen it, and measure the alerts.
     Demo(demo::Args),
     /// Real data: link the DS4C (Korea) transmission pairs by co-presence.
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Import(args) => import::run(&cli.db, args),
         Command::Stats(args) => stats::run(&cli.db, args),
+        Command::Export(args) => export::run(&cli.db, args),
         Command::Screen(args) => screen::screen(&cli.db, args),
         Command::Trace(args) => screen::trace(&cli.db, args),
         Command::Demo(args) => demo::run(args),

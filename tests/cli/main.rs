@@ -2,6 +2,7 @@
 //! codes and JSON, on SQLite and PostgreSQL alike.
 
 mod ds4c;
+mod export;
 mod import;
 mod resume;
 mod screen;
