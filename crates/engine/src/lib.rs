@@ -25,13 +25,18 @@ pub type Millis = i64;
 
 pub const DAY_MS: Millis = 86_400_000;
 
+/// The cores there are to share work among.
+pub(crate) fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// `f` over `items` on every core, each thread with its own scratch `S`; results in the items'
 /// order.
 pub(crate) fn parallel<T: Sync, R: Send, S: Default>(
     items: &[T],
     f: impl Fn(&mut S, &T) -> R + Sync,
 ) -> Vec<R> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = crate::cores();
     if cores < 2 || items.len() < 2 {
         let mut scratch = S::default();
         return items.iter().map(|t| f(&mut scratch, t)).collect();
@@ -58,7 +63,7 @@ pub(crate) fn parallel<T: Sync, R: Send, S: Default>(
 /// Sorts each group `data[bounds[g]..bounds[g + 1]]` with `sort`, the groups shared out among
 /// the cores by size.
 pub(crate) fn sort_groups<T: Send>(data: &mut [T], bounds: &[u32], sort: impl Fn(&mut [T]) + Sync) {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = crate::cores();
     let sort_range = |data: &mut [T], groups: &[u32]| {
         let base = groups.first().copied().unwrap_or(0) as usize;
         for g in groups.windows(2) {

@@ -323,15 +323,6 @@ impl Screening {
         self.alerts.get(&subject)
     }
 
-    /// The alerts as a list, highest score first, copied.
-    pub fn screen(&self) -> Screen {
-        Screen {
-            as_of: self.params.as_of,
-            window: self.window,
-            alerts: self.alerts().cloned().collect(),
-        }
-    }
-
     /// The alerts as a list, highest score first, moved out.
     pub fn into_screen(mut self) -> Screen {
         let alerts = std::mem::take(&mut self.ranked)
@@ -635,7 +626,7 @@ impl World {
             .filter(|&pl| everything || areas.iter().any(|&ai| self.area_holds(ai, pl)))
             .collect();
         let parts: Vec<Vec<PlaceIx>> = {
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let cores = crate::cores();
             let total = self.sightings.len().max(1);
             let mut parts = vec![Vec::new()];
             let mut seen = 0;

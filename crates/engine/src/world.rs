@@ -201,18 +201,14 @@ impl WorldBuilder<'_> {
     /// Adds many sightings at once, on every core: each core hashes its share's subjects and
     /// keeps their distinct ones, then the distinct ones are resolved in order.
     pub fn add_all(&mut self, rows: &[SightingRow]) {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let starts: Vec<usize> = (0..cores).map(|c| rows.len() * c / cores).collect();
-        let shares = crate::parallel(&starts, |_: &mut (), &from| {
-            let to = starts
-                .iter()
-                .find(|&&s| s > from)
-                .copied()
-                .unwrap_or(rows.len());
+        let chunks: Vec<&[SightingRow]> = rows
+            .chunks(rows.len().div_ceil(crate::cores()).max(1))
+            .collect();
+        let shares = crate::parallel(&chunks, |_: &mut (), chunk| {
             let mut share = Share::default();
             let mut local: HashMap<u128, u32> = HashMap::default();
-            share.sightings.reserve(to - from);
-            for s in &rows[from..to] {
+            share.sightings.reserve(chunk.len());
+            for s in *chunk {
                 let (Some(place), Some(source)) =
                     (self.places.get(s.pid), self.sources.get(s.source_id))
                 else {
@@ -754,16 +750,7 @@ impl World {
 
     /// A subject's sightings, in time order.
     pub(crate) fn sightings_of(&self, s: SubjectId) -> impl Iterator<Item = Sighting> + '_ {
-        let (a, b) = match (
-            self.subject_start.get(s as usize),
-            self.subject_start.get(s as usize + 1),
-        ) {
-            (Some(&a), Some(&b)) => (a as usize, b as usize),
-            _ => (0, 0),
-        };
-        self.by_subject[a..b]
-            .iter()
-            .map(|&i| self.sightings[i as usize].at(self.place_of(i)))
+        self.sightings_upto(s, Tier::None)
     }
 
     /// The place of the sighting stored at `i`: the run it lies in.
