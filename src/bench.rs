@@ -22,6 +22,8 @@ pub enum What {
     Import(ImportArgs),
     /// Screening speed on a simulated city: load, index build, screen, trace, add a case.
     Engine(EngineArgs),
+    /// The same questions asked of tracegrid, PostgreSQL + PostGIS and DuckDB, answers checked.
+    Compare(crate::compare::Args),
     /// Only write the generated drop (for tests and for measuring by hand).
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -75,6 +77,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     match args.what {
         What::Import(a) => import(a),
         What::Engine(a) => engine(a),
+        What::Compare(a) => crate::compare::run(a),
         What::Generate(a) => {
             generate(&a.dir, a.rows, a.persons)?;
             Ok(ExitCode::SUCCESS)
@@ -373,21 +376,19 @@ fn p95(mut xs: Vec<f64>) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-fn engine(a: EngineArgs) -> Result<ExitCode> {
-    use tracegrid_engine::{ScreenParams, World};
-    let dir = a.dir.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("tracegrid-bench-engine-{}", a.persons))
-    });
+/// A simulated city of `persons` residents over `days` as a drop and an SQLite store under
+/// `dir`, made unless a run of the same size left them there; returns (drop, store).
+pub fn simulated_store(dir: &Path, persons: usize, days: i64) -> Result<(PathBuf, String)> {
     let drop = dir.join("drop");
     let db = dir.join("bench.db");
-    let marker = dir.join(format!("built-{}-{}", a.persons, a.days));
+    let marker = dir.join(format!("built-{persons}-{days}"));
     if !marker.exists() {
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir)?;
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir)?;
         let t = Instant::now();
         let params = tracegrid_sim::SimParams {
-            persons: a.persons,
-            days: a.days,
+            persons,
+            days,
             ..Default::default()
         };
         let s = tracegrid_sim::simulate(&params, &drop)?;
@@ -401,7 +402,15 @@ fn engine(a: EngineArgs) -> Result<ExitCode> {
         println!("imported into SQLite in {:.1} s", r.seconds);
         std::fs::write(&marker, "")?;
     }
-    let db = db.to_string_lossy().into_owned();
+    Ok((drop, db.to_string_lossy().into_owned()))
+}
+
+fn engine(a: EngineArgs) -> Result<ExitCode> {
+    use tracegrid_engine::{ScreenParams, World};
+    let dir = a.dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("tracegrid-bench-engine-{}", a.persons))
+    });
+    let (drop, db) = simulated_store(&dir, a.persons, a.days)?;
     let truth: serde_json::Value =
         serde_json::from_slice(&std::fs::read(drop.join("truth.json"))?)?;
     let as_of = truth["end"].as_i64().unwrap_or(0);

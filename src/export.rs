@@ -17,7 +17,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::Type;
 use tracegrid_model::{Resolver, Subject};
-use tracegrid_store::{Registry, SightingRow};
+use tracegrid_store::{PlaceRow, Registry, SightingRow};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -175,14 +175,14 @@ pub fn export(db: &str, out: &Path, tz: Tz) -> Result<Summary> {
 }
 
 /// The registry's names for the store's numbers.
-struct Lookups<'r> {
-    places: BTreeMap<i64, &'r tracegrid_store::PlaceRow>,
+pub(crate) struct Lookups<'r> {
+    places: BTreeMap<i64, &'r PlaceRow>,
     sources: BTreeMap<i64, &'r str>,
     resolver: Resolver,
 }
 
 impl<'r> Lookups<'r> {
-    fn new(reg: &'r Registry) -> Lookups<'r> {
+    pub(crate) fn new(reg: &'r Registry) -> Lookups<'r> {
         Lookups {
             places: reg.places.iter().map(|p| (p.pid, p)).collect(),
             sources: reg
@@ -194,6 +194,20 @@ impl<'r> Lookups<'r> {
         }
     }
 
+    /// A sighting's subject by the contract's name, its place and its source's name.
+    pub(crate) fn names(&self, s: &SightingRow) -> Result<(String, &'r PlaceRow, &'r str)> {
+        let place = self
+            .places
+            .get(&s.pid)
+            .ok_or_else(|| anyhow!("the store names place {} that its registry lacks", s.pid))?;
+        let source = self.sources.get(&s.source_id).copied().unwrap_or("unknown");
+        let subject = match self.resolver.resolve(s.subject_type, &s.subject) {
+            Subject::Person(p) => p,
+            Subject::Unresolved(name) => name,
+        };
+        Ok((subject, place, source))
+    }
+
     fn add(
         &self,
         s: &SightingRow,
@@ -203,11 +217,7 @@ impl<'r> Lookups<'r> {
         props: &Arc<WriterProperties>,
         parts: &mut BTreeMap<(String, String), Partition>,
     ) -> Result<()> {
-        let place = self
-            .places
-            .get(&s.pid)
-            .ok_or_else(|| anyhow!("the store names place {} that its registry lacks", s.pid))?;
-        let source = self.sources.get(&s.source_id).copied().unwrap_or("unknown");
+        let (subject, place, source) = self.names(s)?;
         let date = chrono::DateTime::from_timestamp_millis(s.start)
             .map(|d| d.with_timezone(&tz).format("%Y-%m-%d").to_string())
             .unwrap_or_else(|| "unknown".into());
@@ -234,10 +244,6 @@ impl<'r> Lookups<'r> {
         }
         let Some(part) = parts.get_mut(&key) else {
             bail!("partition {key:?} vanished");
-        };
-        let subject = match self.resolver.resolve(s.subject_type, &s.subject) {
-            Subject::Person(p) => p,
-            Subject::Unresolved(name) => name,
         };
         let c = &mut part.pending;
         c.subject.push(ByteArray::from(subject.as_str()));

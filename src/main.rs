@@ -3,6 +3,7 @@
 //! not run (with a one-line message), 3 `import --strict` rejected rows.
 
 mod bench;
+mod compare;
 mod demo;
 mod ds4c;
 mod export;

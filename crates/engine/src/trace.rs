@@ -42,6 +42,19 @@ pub struct Trace {
 }
 
 impl World {
+    /// A subject's sightings that meet `[from, to]`, in time order.
+    pub fn trajectory(&self, subject: SubjectId, (from, to): (Millis, Millis)) -> Vec<TraceStep> {
+        self.sightings_of(subject)
+            .filter(|s| s.start <= to && s.end >= from)
+            .map(|s| TraceStep {
+                place: s.place,
+                start: s.start,
+                end: s.end,
+                source: s.source,
+            })
+            .collect()
+    }
+
     /// Traces `subject` at `p.as_of`, one or two degrees deep.
     pub fn trace(&self, subject: SubjectId, p: &ScreenParams, degree: u8) -> Trace {
         let (lo, hi) = p.window();
@@ -63,17 +76,7 @@ impl World {
         let Some((ws, we)) = window else { return trace };
         let visible = |s: &crate::world::Sighting| s.start <= hi && s.end >= lo;
 
-        for s in self
-            .sightings_of(subject)
-            .filter(|s| s.start <= we && s.end >= ws)
-        {
-            trace.trajectory.push(TraceStep {
-                place: s.place,
-                start: s.start,
-                end: s.end,
-                source: s.source,
-            });
-        }
+        trace.trajectory = self.trajectory(subject, (ws, we));
 
         // Degree 1: (closest tier, first contact time, first tier-close contact time).
         let mut first: HashMap<SubjectId, (Tier, Millis, Option<Millis>)> = HashMap::default();

@@ -567,21 +567,7 @@ impl World {
     /// Adds an area, or replaces the one of the same area_id; returns its number for
     /// [`crate::Screening::update_area`]. A polygon's places are found through the R-tree.
     pub fn add_area(&mut self, a: &tracegrid_store::AreaRow) -> u32 {
-        let places_inside = a
-            .geometry
-            .as_deref()
-            .map(|g| self.place_tree.inside(&MultiPolygon::from_geojson(g)));
-        let area = Area {
-            id: a.area_id.clone(),
-            region: a
-                .region_code
-                .as_ref()
-                .and_then(|c| self.region_ix.get(c).copied()),
-            places_inside,
-            from: a.from,
-            to: a.to,
-            risk: a.risk,
-        };
+        let area = self.area_of(a);
         match self.areas.iter().position(|x| x.id == area.id) {
             Some(i) => {
                 self.areas[i] = area;
@@ -594,9 +580,63 @@ impl World {
         }
     }
 
+    /// An area row as the index holds it: a polygon's places found through the R-tree.
+    fn area_of(&self, a: &tracegrid_store::AreaRow) -> Area {
+        let places_inside = a
+            .geometry
+            .as_deref()
+            .map(|g| self.place_tree.inside(&MultiPolygon::from_geojson(g)));
+        Area {
+            id: a.area_id.clone(),
+            region: a
+                .region_code
+                .as_ref()
+                .and_then(|c| self.region_ix.get(c).copied()),
+            places_inside,
+            from: a.from,
+            to: a.to,
+            risk: a.risk,
+        }
+    }
+
+    /// Who was in an area during its time and the window, each with the earliest such time:
+    /// the EPI_AREA rule for one area that is not stored (an analyst's "who was here then").
+    /// Sorted by subject.
+    pub fn present_in(
+        &self,
+        a: &tracegrid_store::AreaRow,
+        p: &crate::ScreenParams,
+    ) -> Vec<(SubjectId, Millis)> {
+        let (lo, hi) = p.window();
+        let area = self.area_of(a);
+        let places: Vec<PlaceIx> = match &area.places_inside {
+            Some(inside) => inside.clone(),
+            None => (0..self.places.len() as PlaceIx)
+                .filter(|&pl| self.holds(&area, pl))
+                .collect(),
+        };
+        let mut first: HashMap<SubjectId, Millis> = HashMap::default();
+        let to = area.to.unwrap_or(Millis::MAX);
+        for pl in places {
+            for s in self.run(pl) {
+                if s.start <= hi.min(to) && s.end >= lo.max(area.from) {
+                    let at = s.start.max(area.from).max(lo);
+                    let e = first.entry(s.subject).or_insert(at);
+                    *e = (*e).min(at);
+                }
+            }
+        }
+        let mut out: Vec<(SubjectId, Millis)> = first.into_iter().collect();
+        out.sort_unstable();
+        out
+    }
+
     /// Whether area `ai` covers place `pl`.
     pub(crate) fn area_holds(&self, ai: usize, pl: PlaceIx) -> bool {
-        let area = &self.areas[ai];
+        self.holds(&self.areas[ai], pl)
+    }
+
+    fn holds(&self, area: &Area, pl: PlaceIx) -> bool {
         match (
             &area.places_inside,
             area.region,
