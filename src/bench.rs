@@ -24,6 +24,12 @@ pub enum What {
     Engine(EngineArgs),
     /// The same questions asked of tracegrid, PostgreSQL + PostGIS and DuckDB, answers checked.
     Compare(crate::compare::Args),
+    /// Load a store into the index and print the process's memory as JSON (for compare).
+    #[command(hide = true)]
+    Resident {
+        #[arg(long)]
+        db: String,
+    },
     /// Only write the generated drop (for tests and for measuring by hand).
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -78,6 +84,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
         What::Import(a) => import(a),
         What::Engine(a) => engine(a),
         What::Compare(a) => crate::compare::run(a),
+        What::Resident { db } => {
+            let world = crate::screen::load(&db)?;
+            println!(
+                "{}",
+                serde_json::json!({"sightings": world.sighting_count(),
+                    "rss_mb": crate::import::rss_mb(), "peak_rss_mb": crate::import::peak_rss_mb()})
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         What::Generate(a) => {
             generate(&a.dir, a.rows, a.persons)?;
             Ok(ExitCode::SUCCESS)

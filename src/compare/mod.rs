@@ -105,6 +105,9 @@ pub struct SizeRun {
     pub alerts: usize,
     pub index_bytes: usize,
     pub bound_ms: f64,
+    /// The full screen's phases, milliseconds: the case-free rules (one pass over the index),
+    /// degree 1, degree 2, alerts assembled and ranked.
+    pub phases_ms: [f64; 4],
     pub systems: Vec<SystemRun>,
 }
 
@@ -177,6 +180,8 @@ fn size(a: &Args, millions: f64, bandwidth: f64) -> Result<SizeRun> {
     let n = world.sighting_count();
     let index_bytes = n * World::bytes_per_sighting();
     let bound_ms = index_bytes as f64 / bandwidth * 1000.0;
+    let ph = tracegrid_engine::Screening::new(&world, &p).phases;
+    let phase = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     let mut run = SizeRun {
         sightings: n,
         persons,
@@ -188,18 +193,24 @@ fn size(a: &Args, millions: f64, bandwidth: f64) -> Result<SizeRun> {
             .len(),
         index_bytes,
         bound_ms,
+        phases_ms: [
+            phase(ph.case_free),
+            phase(ph.degree1),
+            phase(ph.degree2),
+            phase(ph.assemble),
+        ],
         systems: vec![],
     };
-    let rss = crate::import::rss_mb();
+    let rss = resident(&db)?;
     println!(
-        "tracegrid: {} sightings, loaded in {load_s:.1} s; index {:.0} MiB, resident {rss:.0} MiB",
+        "tracegrid: {} sightings, loaded in {load_s:.1} s; index {:.0} MiB; a process that \
+         loads it: resident {rss:.0} MiB",
         crate::import::group(n as u64),
         index_bytes as f64 / 1048576.0,
     );
     run.systems.push(SystemRun {
         system: "tracegrid".into(),
         load_s,
-        // What the loaded index holds in memory (the process's other memory excluded).
         bytes: (rss * 1048576.0) as u64,
         questions: questions
             .iter_mut()
@@ -225,6 +236,22 @@ fn size(a: &Args, millions: f64, bandwidth: f64) -> Result<SizeRun> {
         run.systems.push(r);
     }
     Ok(run)
+}
+
+/// The resident memory of a process that has loaded the store at `db` into the index and does
+/// nothing else: this process has held other things (the export, earlier sizes).
+fn resident(db: &str) -> Result<f64> {
+    let out = std::process::Command::new(std::env::current_exe()?)
+        .args(["bench", "resident", "--db", db])
+        .output()?;
+    if !out.status.success() {
+        bail!(
+            "loading the store in a child: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    v["rss_mb"].as_f64().context("the child printed no rss_mb")
 }
 
 /// Chooses the samples of every question and answers them with tracegrid, timing each.

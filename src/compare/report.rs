@@ -155,19 +155,24 @@ pub fn write(dir: &Path, bw: &Bandwidth, runs: &[(f64, SizeRun)]) -> Result<()> 
     )?;
     writeln!(
         md,
-        "| sightings | index MiB | bound ms | tracegrid ms | × bound | alerts |"
+        "| sightings | index MiB | bound ms | tracegrid ms | × bound | case-free pass ms | × bound | degree 1 ms | degree 2 ms | assemble ms | alerts |"
     )?;
-    writeln!(md, "|---:|---:|---:|---:|---:|---:|")?;
+    writeln!(
+        md,
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    )?;
     for (_, run) in runs {
         let screen = timings(&run.systems[0], "screen").map_or(f64::NAN, |t| median(&t.ms));
+        let [free, d1, d2, assemble] = run.phases_ms;
         writeln!(
             md,
-            "| {} | {:.0} | {:.0} | {:.0} | {:.1} | {} |",
+            "| {} | {:.0} | {:.1} | {:.0} | {:.1} | {free:.0} | {:.1} | {d1:.0} | {d2:.0} | {assemble:.0} | {} |",
             crate::import::group(run.sightings as u64),
             run.index_bytes as f64 / 1048576.0,
             run.bound_ms,
             screen,
             screen / run.bound_ms,
+            free / run.bound_ms,
             crate::import::group(run.alerts as u64),
         )?;
     }

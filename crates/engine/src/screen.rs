@@ -621,7 +621,32 @@ impl World {
                 && PharmacyCategory::from_code(i64::from(s.tag))
                     .is_some_and(|c| c != PharmacyCategory::Other)
         };
-        // EPI_AREA, FEVER_MEDICINE: one pass over the places' runs, half the places a core.
+        // OUTSIDE_ARRIVAL: a sighting outside H, then a later one inside H. Each subject's
+        // earliest sighting outside first (places outside the home region are few); a bitset
+        // of those subjects, small enough to stay in cache, spares the pass below a random
+        // read for everyone else.
+        let home = p.home_region.filter(|_| everything);
+        let side = |pl: PlaceIx| -> Option<bool> {
+            let r = self.places[pl as usize].region?;
+            home.map(|h| self.inside(r, h))
+        };
+        let mut first_outside: Vec<Millis> = Vec::new();
+        let mut went_out: Vec<u64> = Vec::new();
+        if home.is_some() {
+            first_outside = vec![Millis::MAX; self.subjects.len()];
+            went_out = vec![0; self.subjects.len().div_ceil(64)];
+            for pl in (0..self.places.len() as PlaceIx).filter(|&pl| side(pl) == Some(false)) {
+                for s in self.run(pl).iter().filter(|s| visible(s)) {
+                    let f = &mut first_outside[s.subject as usize];
+                    *f = (*f).min(s.start);
+                    went_out[s.subject as usize / 64] |= 1 << (s.subject % 64);
+                }
+            }
+        }
+        let gone_out = |s: SubjectId| went_out[s as usize / 64] & (1 << (s % 64)) != 0;
+
+        // EPI_AREA, FEVER_MEDICINE and the arrivals: one pass over the places' runs, half the
+        // sightings a core.
         let places: Vec<PlaceIx> = (0..self.places.len() as PlaceIx)
             .filter(|&pl| everything || areas.iter().any(|&ai| self.area_holds(ai, pl)))
             .collect();
@@ -642,14 +667,18 @@ impl World {
             }
             parts
         };
+        // Per part: its hits, and each arriving subject's earliest (time, place) inside H.
+        type Arrivals = HashMap<SubjectId, (Millis, PlaceIx)>;
         let found = parallel(&parts, |_: &mut (), part| {
             let mut hits = Hits::new();
+            let mut arrivals = Arrivals::default();
             for &pl in part {
                 let inside: Vec<usize> = areas
                     .iter()
                     .copied()
                     .filter(|&ai| self.area_holds(ai, pl))
                     .collect();
+                let at_home = side(pl) == Some(true);
                 for s in self.run(pl).iter().filter(|s| visible(s)) {
                     for &ai in &inside {
                         let area = &self.areas[ai];
@@ -668,45 +697,31 @@ impl World {
                             fact(ReasonCode::FeverMedicine, None, Some(pl), at),
                         ));
                     }
-                }
-            }
-            hits
-        });
-        let mut hits: Hits = found.into_iter().flatten().collect();
-
-        // OUTSIDE_ARRIVAL: a sighting outside H, then a later one inside H. Two passes over the
-        // places' runs: each subject's earliest sighting outside, then its earliest later one
-        // inside.
-        if let (true, Some(home)) = (everything, p.home_region) {
-            let runs = |inside: bool| {
-                (0..self.places.len() as PlaceIx).filter_map(move |pl| {
-                    let r = self.places[pl as usize].region?;
-                    (self.inside(r, home) == inside).then(|| (pl, self.run(pl)))
-                })
-            };
-            let mut first_outside = vec![Millis::MAX; self.subjects.len()];
-            for (_, run) in runs(false) {
-                for s in run.iter().filter(|s| visible(s)) {
-                    let f = &mut first_outside[s.subject as usize];
-                    *f = (*f).min(s.start);
-                }
-            }
-            let mut arrival: Vec<Option<(Millis, PlaceIx)>> = vec![None; self.subjects.len()];
-            for (pl, run) in runs(true) {
-                for s in run.iter().filter(|s| visible(s)) {
-                    let x = first_outside[s.subject as usize];
-                    let a = &mut arrival[s.subject as usize];
-                    if x != Millis::MAX && s.start > x && a.is_none_or(|(t, _)| s.start < t) {
-                        *a = Some((s.start, pl));
+                    if at_home && gone_out(s.subject) && s.start > first_outside[s.subject as usize]
+                    {
+                        let a = arrivals.entry(s.subject).or_insert((s.start, pl));
+                        *a = (*a).min((s.start, pl));
                     }
                 }
             }
-            for (subject, a) in arrival.into_iter().enumerate() {
-                if let Some((at, place)) = a {
-                    let r = fact(ReasonCode::OutsideArrival, None, Some(place), at);
-                    hits.push((subject as SubjectId, r));
-                }
+            (hits, arrivals)
+        });
+        let mut hits = Hits::new();
+        let mut arrivals = Arrivals::default();
+        for (h, a) in found {
+            hits.extend(h);
+            for (subject, first) in a {
+                let e = arrivals.entry(subject).or_insert(first);
+                *e = (*e).min(first);
             }
+        }
+        let mut arrivals: Vec<_> = arrivals.into_iter().collect();
+        arrivals.sort_unstable();
+        for (subject, (at, place)) in arrivals {
+            hits.push((
+                subject,
+                fact(ReasonCode::OutsideArrival, None, Some(place), at),
+            ));
         }
 
         // DELIVERY_FROM_AREA: shipped from inside an area's region while it was active.
