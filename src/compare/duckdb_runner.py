@@ -19,11 +19,16 @@ import duckdb_extension_spatial
 
 
 def spatial_path():
-    here = os.path.dirname(duckdb_extension_spatial.__file__)
-    found = glob.glob(os.path.join(here, "extensions", "*", "spatial.duckdb_extension"))
-    if not found:
-        sys.exit("duckdb-extension-spatial holds no spatial.duckdb_extension")
-    return found[0]
+    here = os.path.join(os.path.dirname(duckdb_extension_spatial.__file__), "extensions")
+    path = os.path.join(here, "v" + duckdb.__version__, "spatial.duckdb_extension")
+    if not os.path.exists(path):
+        found = [os.path.basename(os.path.dirname(p))
+                 for p in glob.glob(os.path.join(here, "*", "spatial.duckdb_extension"))]
+        sys.exit(f"duckdb {duckdb.__version__} needs duckdb-extension-spatial of the same "
+                 f"version; installed: {', '.join(found) or 'none'} "
+                 f"(pip install duckdb=={duckdb.__version__} "
+                 f"duckdb-extension-spatial=={duckdb.__version__})")
+    return path
 
 
 def cell(v):

@@ -550,6 +550,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_different_answer_fails_loudly() {
+        let row = |a: &str, t: i64| vec![a.to_owned(), t.to_string()];
+        let mut q = Question::new("contacts", "", false);
+        q.samples.push(vec![Param::Text("P1".into())]);
+        q.answers.push(vec![row("P2", 5), row("P3", 7)]);
+        assert!(check("X", &q, 0, vec![row("P3", 7), row("P2", 5)]).is_ok());
+        let e = check("X", &q, 0, vec![row("P2", 5), row("P3", 8)]).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("X disagrees with tracegrid on contacts"),
+            "{text}"
+        );
+        assert!(text.contains("\"8\"") && text.contains("\"7\""), "{text}");
+        assert!(check("X", &q, 0, vec![row("P2", 5)]).is_err());
+    }
+
+    #[test]
     fn copresence_is_written_in_each_dialect() {
         let sql = "JOIN s o ON @copresent(o, greatest(a, b), t.c1, t.tau) AND x";
         assert_eq!(

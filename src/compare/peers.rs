@@ -22,7 +22,7 @@ fn variants(q: &Question, best: Dialect) -> Result<Vec<(String, String)>> {
 /// Loads the tables into a fresh schema of the server at `url`, asks every question, checks
 /// every answer, and drops the schema.
 pub fn postgis(url: &str, tables: &Path, questions: &[Question], a: &Args) -> Result<SystemRun> {
-    let schema = "tracegrid_compare";
+    let schema = format!("tracegrid_compare_{}", std::process::id());
     let mut admin = postgres::Client::connect(url, postgres::NoTls)
         .with_context(|| format!("connecting to {url}"))?;
     admin
@@ -66,7 +66,7 @@ pub fn postgis(url: &str, tables: &Path, questions: &[Question], a: &Args) -> Re
                 "SELECT sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c \
                  JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE n.nspname = $1 AND c.relkind IN ('r', 'm')",
-                &[&schema],
+                &[&schema.as_str()],
             )?
             .get(0);
         println!(
