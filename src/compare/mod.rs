@@ -35,6 +35,10 @@ pub struct Args {
     /// PostgreSQL server with PostGIS installed; "none" to leave it out.
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
     pub postgres: String,
+    /// Leave PostGIS out of sizes above this many millions (its load of 30 million sightings
+    /// takes over half an hour on 2 cores).
+    #[arg(long)]
+    pub postgres_upto: Option<f64>,
     /// Python with the `duckdb` and `duckdb-extension-spatial` packages; "none" to leave
     /// DuckDB out.
     #[arg(long, default_value = "python3")]
@@ -227,7 +231,7 @@ fn size(a: &Args, millions: f64, bandwidth: f64) -> Result<SizeRun> {
     });
     std::mem::drop(world);
 
-    if a.postgres != "none" {
+    if a.postgres != "none" && a.postgres_upto.is_none_or(|u| millions <= u) {
         let r = peers::postgis(&a.postgres, &tables, &questions, a)?;
         run.systems.push(r);
     }
@@ -461,7 +465,8 @@ pub enum Dialect {
     Plain,
 }
 
-/// `sql` with every `@copresent(o, c0, c1, tau)` written in `dialect`.
+/// `sql` with every `@copresent(o, c0, c1, tau)` written in `dialect`, and every `AS @cte (`
+/// a common table expression, materialized for DuckDB.
 pub fn render(sql: &str, dialect: Dialect) -> Result<String> {
     const MARK: &str = "@copresent(";
     let mut out = String::with_capacity(sql.len());
@@ -510,7 +515,12 @@ pub fn render(sql: &str, dialect: Dialect) -> Result<String> {
         rest = &args_at[end + 1..];
     }
     out.push_str(rest);
-    Ok(out)
+    let cte = if dialect == Dialect::Duckdb {
+        "AS MATERIALIZED ("
+    } else {
+        "AS ("
+    };
+    Ok(out.replace("AS @cte (", cte))
 }
 
 /// Fails loudly unless `got` (any order) is `want` (sorted).
@@ -582,6 +592,15 @@ mod tests {
             "JOIN s o ON greatest(o.start_ms, greatest(a, b)) <= least(o.end_ms, t.c1) + t.tau AND x"
         );
         assert!(render("@copresent(o, a, b)", Dialect::Plain).is_err());
+        let cte = "WITH x AS @cte (SELECT 1)";
+        assert_eq!(
+            render(cte, Dialect::Duckdb).unwrap(),
+            "WITH x AS MATERIALIZED (SELECT 1)"
+        );
+        assert_eq!(
+            render(cte, Dialect::Postgis).unwrap(),
+            "WITH x AS (SELECT 1)"
+        );
         assert!(render("@copresent(o, a, b, c", Dialect::Plain).is_err());
     }
 }

@@ -196,10 +196,13 @@ fn chart(runs: &[(f64, SizeRun)]) -> String {
     const H: f64 = 250.0;
     const COLS: usize = 3;
     let colours = ["#c0392b", "#2c6fbb", "#e69500", "#555555"];
-    let systems: Vec<String> = runs
-        .first()
-        .map(|(_, r)| r.systems.iter().map(|s| s.system.clone()).collect())
-        .unwrap_or_default();
+    // Every system of any size, in the order they first appear.
+    let mut systems: Vec<String> = Vec::new();
+    for s in runs.iter().flat_map(|(_, r)| &r.systems) {
+        if !systems.contains(&s.system) {
+            systems.push(s.system.clone());
+        }
+    }
     let rows = QUESTIONS.len().div_ceil(COLS);
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
@@ -230,7 +233,8 @@ fn chart(runs: &[(f64, SizeRun)]) -> String {
                     .iter()
                     .zip(&xs)
                     .filter_map(|((_, r), &x)| {
-                        let m = median(&timings(r.systems.get(si)?, &label)?.ms);
+                        let system = r.systems.iter().find(|s| s.system == systems[si])?;
+                        let m = median(&timings(system, &label)?.ms);
                         (m.is_finite() && m > 0.0).then(|| (x, m.log10()))
                     })
                     .collect();
