@@ -227,18 +227,42 @@ pub fn duckdb(
     });
     let job_path = dir.join("duckdb_job.json");
     std::fs::write(&job_path, serde_json::to_vec(&job)?)?;
-    let out = Command::new(python)
+    let mut child = Command::new(python)
         .arg(&runner)
         .arg(&job_path)
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .output()
+        .spawn()
         .with_context(|| format!("running {python}"))?;
-    if !out.status.success() {
+    // A statement DuckDB stalls on ignores its interrupt: the runner as a whole gets a
+    // deadline (an hour to load, then each question's budget and timeout), and is killed past it.
+    let deadline = Instant::now()
+        + Duration::from_secs(3600 + asked.len() as u64 * (a.budget_s + a.timeout_s));
+    let mut stdout = child.stdout.take().context("the runner's output")?;
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut buf).map(|_| buf)
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!("DuckDB's runner passed its deadline and was stopped (a stalled statement?)");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let out = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("reading the runner's output"))??;
+    if !status.success() {
         bail!(
             "DuckDB's runner failed (pip install duckdb duckdb-extension-spatial of one version)"
         );
     }
-    let got: DuckOut = serde_json::from_slice(&out.stdout).context("reading DuckDB's answers")?;
+    let got: DuckOut = serde_json::from_slice(&out).context("reading DuckDB's answers")?;
     println!(
         "DuckDB {}: loaded in {:.1} s, {:.0} MiB on disk",
         got.version,
