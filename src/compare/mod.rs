@@ -550,7 +550,7 @@ pub fn check(system: &str, q: &Question, sample: usize, mut got: Vec<Row>) -> Re
     )
 }
 
-/// Where a system keeps a size's files.
+/// A path as the text a SQL statement or a job file names it by.
 pub fn path_text(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
