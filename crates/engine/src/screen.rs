@@ -484,7 +484,7 @@ impl Screening {
             return None;
         }
         let mut reasons = earliest_per_key(reasons);
-        reasons.sort_by(|a, b| (a.code, a.at, a.case, a.area).cmp(&(b.code, b.at, b.case, b.area)));
+        reasons.sort_by_key(|a| (a.code, a.at, a.case, a.area));
         let score = crate::score::score(world, &reasons, self.window.1);
         Some(Alert {
             subject: s,

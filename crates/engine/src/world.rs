@@ -832,6 +832,16 @@ impl World {
     }
 }
 
+fn stored(s: &SightingRow, subject: SubjectId, source: u16) -> Stored {
+    Stored {
+        start: s.start,
+        end: s.end,
+        subject,
+        source,
+        tag: s.tag as u8,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -840,15 +850,5 @@ mod tests {
     fn a_sighting_takes_28_bytes_in_the_index() {
         assert_eq!(std::mem::size_of::<Stored>(), 24);
         assert_eq!(World::bytes_per_sighting(), 28);
-    }
-}
-
-fn stored(s: &SightingRow, subject: SubjectId, source: u16) -> Stored {
-    Stored {
-        start: s.start,
-        end: s.end,
-        subject,
-        source,
-        tag: s.tag as u8,
     }
 }

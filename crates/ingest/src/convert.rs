@@ -242,14 +242,14 @@ impl<'r> Check<'r> {
 
     /// `end` must not be before `start`.
     fn order(&mut self, start: (&str, Option<Millis>), end: (&str, Option<Millis>)) {
-        if let ((s_name, Some(s)), (e_name, Some(e))) = (start, end) {
-            if e < s {
-                let (sv, ev) = (
-                    self.opt(s_name).unwrap_or(""),
-                    self.opt(e_name).unwrap_or(""),
-                );
-                self.fail(format!("{e_name} {ev} is before {s_name} {sv}"));
-            }
+        if let ((s_name, Some(s)), (e_name, Some(e))) = (start, end)
+            && e < s
+        {
+            let (sv, ev) = (
+                self.opt(s_name).unwrap_or(""),
+                self.opt(e_name).unwrap_or(""),
+            );
+            self.fail(format!("{e_name} {ev} is before {s_name} {sv}"));
         }
     }
 
@@ -371,10 +371,10 @@ pub fn settle_regions(
                 continue;
             }
             let r = &p.row;
-            if let Some(parent) = &r.parent_code {
-                if !known.regions.contains_key(parent) || makes_cycle(known, &r.code, parent) {
-                    continue;
-                }
+            if let Some(parent) = &r.parent_code
+                && (!known.regions.contains_key(parent) || makes_cycle(known, &r.code, parent))
+            {
+                continue;
             }
             let hash = r.content_hash();
             let outcome = match known.regions.get(&r.code) {
@@ -519,10 +519,10 @@ pub fn registry_row(
             let id_number = c.id_number("id_number", true);
             let phone = c.phone("phone", false);
             let grid_code = c.region("grid_code", false, known);
-            if let (Some(pid), Some(id)) = (person_id, &id_number) {
-                if let Some(owner) = known.id_numbers.get(id).filter(|o| o.as_str() != pid) {
-                    c.fail(format!("id_number {id} already belongs to person {owner}"));
-                }
+            if let (Some(pid), Some(id)) = (person_id, &id_number)
+                && let Some(owner) = known.id_numbers.get(id).filter(|o| o.as_str() != pid)
+            {
+                c.fail(format!("id_number {id} already belongs to person {owner}"));
             }
             c.done()?;
             let p = PersonRow {

@@ -238,7 +238,7 @@ impl Job<'_> {
                 }
             }
             n += 1;
-            if n % REPORT_EVERY == 0 {
+            if n.is_multiple_of(REPORT_EVERY) {
                 obs.rows(n);
             }
         }

@@ -108,10 +108,10 @@ impl TimeReader {
             return Ok(civil.local_ms - offset);
         }
         let hour = civil.local_ms.div_euclid(HOUR_MS);
-        if let Some((h, offset)) = self.cached {
-            if h == hour {
-                return Ok(civil.local_ms - offset);
-            }
+        if let Some((h, offset)) = self.cached
+            && h == hour
+        {
+            return Ok(civil.local_ms - offset);
         }
         let day = civil.local_ms.div_euclid(DAY_MS);
         match self.cached_day {

@@ -306,10 +306,10 @@ pub fn simulate(p: &SimParams, dir: &Path) -> std::io::Result<SimSummary> {
             if back_on[i] != i64::MIN && back_on[i] > day + 20 * HOUR {
                 continue; // still away
             }
-            if let Some(inf) = &infections[i] {
-                if inf.isolated.is_some_and(|iso| iso <= day + 7 * HOUR) {
-                    continue; // isolated: no more movement
-                }
+            if let Some(inf) = &infections[i]
+                && inf.isolated.is_some_and(|iso| iso <= day + 7 * HOUR)
+            {
+                continue; // isolated: no more movement
             }
             city.day_of(
                 i,

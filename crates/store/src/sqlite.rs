@@ -83,13 +83,13 @@ impl SqliteStore {
             spec: path.display().to_string(),
             reason,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if !dir.is_dir() {
-                return Err(unreachable(format!(
-                    "the directory {} does not exist",
-                    dir.display()
-                )));
-            }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.is_dir()
+        {
+            return Err(unreachable(format!(
+                "the directory {} does not exist",
+                dir.display()
+            )));
         }
         let conn = Connection::open(path).map_err(|e| unreachable(e.to_string()))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;

@@ -78,10 +78,10 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some(schema) = &self.schema {
-            if let Ok(mut c) = ::postgres::Client::connect(&postgres_url(), ::postgres::NoTls) {
-                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-            }
+        if let Some(schema) = &self.schema
+            && let Ok(mut c) = ::postgres::Client::connect(&postgres_url(), ::postgres::NoTls)
+        {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
         }
     }
 }
