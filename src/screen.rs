@@ -70,6 +70,11 @@ fn params(w: &When, home_region: Option<u32>) -> Result<ScreenParams> {
 
 /// Loads the store into the engine.
 pub fn load(db: &str) -> Result<World> {
+    load_with_registry(db).map(|(world, _)| world)
+}
+
+/// [`load`], with the registries it read.
+pub fn load_with_registry(db: &str) -> Result<(World, tracegrid_store::Registry)> {
     let mut store = tracegrid_store::open(db)?;
     let reg = store.load_registry().context("reading the registries")?;
     let mut builder = World::builder(&reg);
@@ -77,7 +82,8 @@ pub fn load(db: &str) -> Result<World> {
         .for_each_sighting(&mut |s| builder.add(s))
         .context("reading the sightings")?;
     let deliveries = store.deliveries()?;
-    Ok(builder.finish(&deliveries))
+    let world = builder.finish(&deliveries);
+    Ok((world, reg))
 }
 
 pub fn screen(db: &str, args: ScreenArgs) -> Result<ExitCode> {

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use tracegrid_engine::{DAY_MS, ScreenParams, World};
+use tracegrid_engine::{DAY_MS, Phases, ScreenParams, Screening, World};
 use tracegrid_model::{Level, Tier};
 use tracegrid_store::AreaRow;
 
@@ -171,20 +171,18 @@ fn size(a: &Args, millions: f64, bandwidth: f64) -> Result<SizeRun> {
         serde_json::from_slice(&std::fs::read(city.join("truth.json"))?)?;
     let as_of = truth["end"].as_i64().context("truth.json names no end")?;
     let t = Instant::now();
-    let world = crate::screen::load(&db)?;
+    let (world, reg) = crate::screen::load_with_registry(&db)?;
     let load_s = t.elapsed().as_secs_f64();
-    let reg = tracegrid_store::open(&db)?.load_registry()?;
     let home = truth["home_region"].as_str().map(str::to_owned);
     let p = ScreenParams {
         as_of,
         lookback_days: 14,
         home_region: home.as_deref().and_then(|h| world.region(h)),
     };
-    let mut questions = ask(&world, &reg, &p, home, a.samples);
+    let (mut questions, ph) = ask(&world, &reg, &p, home, a.samples);
     let n = world.sighting_count();
     let index_bytes = n * World::bytes_per_sighting();
     let bound_ms = index_bytes as f64 / bandwidth * 1000.0;
-    let ph = tracegrid_engine::Screening::new(&world, &p).phases;
     let phase = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     let mut run = SizeRun {
         sightings: n,
@@ -258,14 +256,15 @@ fn resident(db: &str) -> Result<f64> {
     v["rss_mb"].as_f64().context("the child printed no rss_mb")
 }
 
-/// Chooses the samples of every question and answers them with tracegrid, timing each.
+/// Chooses the samples of every question and answers them with tracegrid, timing each; with
+/// where the last full screen's time went.
 fn ask(
     world: &World,
     reg: &tracegrid_store::Registry,
     p: &ScreenParams,
     home: Option<String>,
     n: usize,
-) -> Vec<Question> {
+) -> (Vec<Question>, Phases) {
     let (lo, hi) = p.window();
     let window = [Param::Int(lo), Param::Int(hi)];
     let spread = |len: usize| -> Vec<usize> {
@@ -284,8 +283,22 @@ fn ask(
         .collect();
     let cases: Vec<_> = spread(cases.len()).into_iter().map(|i| cases[i]).collect();
     for (qname, sql, degree) in [
-        ("contacts", include_str!("sql/contacts.sql"), 1),
-        ("two_degree", include_str!("sql/two_degree.sql"), 2),
+        (
+            "contacts",
+            concat!(
+                include_str!("sql/degree1.sql"),
+                include_str!("sql/contacts.sql")
+            ),
+            1,
+        ),
+        (
+            "two_degree",
+            concat!(
+                include_str!("sql/degree1.sql"),
+                include_str!("sql/two_degree.sql")
+            ),
+            2,
+        ),
     ] {
         let mut q = Question::new(qname, sql, true);
         for &c in &cases {
@@ -404,9 +417,13 @@ fn ask(
         (Some(_), Some(h)) => Param::Text(h),
         _ => Param::Null(None),
     };
+    let mut phases = Phases::default();
     for _ in 0..3 {
         let t = Instant::now();
-        let screen = world.screen(p);
+        // `World::screen`, with its phases kept.
+        let screening = Screening::new(world, p);
+        phases = screening.phases;
+        let screen = screening.into_screen();
         q.tracegrid_ms.push(ms(t));
         let mut rows = Vec::new();
         for al in &screen.alerts {
@@ -434,7 +451,7 @@ fn ask(
             a.sort_unstable();
         }
     }
-    qs
+    (qs, phases)
 }
 
 impl Question {

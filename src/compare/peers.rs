@@ -59,6 +59,7 @@ pub fn postgis(url: &str, tables: &Path, questions: &[Question], a: &Args) -> Re
             std::io::copy(&mut file, &mut w).with_context(|| format!("COPY {table}"))?;
             w.finish().with_context(|| format!("COPY {table}"))?;
         }
+        c.batch_execute(include_str!("sql/region_tree.sql"))?;
         c.batch_execute(include_str!("sql/postgis/index.sql"))?;
         let load_s = t.elapsed().as_secs_f64();
         let bytes: i64 = c
@@ -198,17 +199,21 @@ pub fn duckdb(
 ) -> Result<SystemRun> {
     let runner = dir.join("duckdb_runner.py");
     std::fs::write(&runner, include_str!("duckdb_runner.py"))?;
-    let load: Vec<String> = include_str!("sql/duckdb/load.sql")
-        .replace("{tables}", &super::path_text(tables))
-        .replace("{parquet}", &super::path_text(parquet))
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("--"))
-        .collect::<Vec<_>>()
-        .join("\n")
-        .split(';')
-        .filter(|s| !s.trim().is_empty())
-        .map(str::to_owned)
-        .collect();
+    let load: Vec<String> = concat!(
+        include_str!("sql/duckdb/load.sql"),
+        include_str!("sql/region_tree.sql"),
+        "CHECKPOINT;\n"
+    )
+    .replace("{tables}", &super::path_text(tables))
+    .replace("{parquet}", &super::path_text(parquet))
+    .lines()
+    .filter(|l| !l.trim_start().starts_with("--"))
+    .collect::<Vec<_>>()
+    .join("\n")
+    .split(';')
+    .filter(|s| !s.trim().is_empty())
+    .map(str::to_owned)
+    .collect();
     let mut asked = Vec::new();
     let mut jobs = Vec::new();
     for q in questions {

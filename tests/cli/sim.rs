@@ -3,18 +3,12 @@
 
 use super::*;
 
+/// The small city the simulator and the demo are tested on.
+const SMALL_CITY: [&str; 6] = ["--persons", "3000", "--days", "12", "--seeds", "6"];
+
 fn sim(dir: &std::path::Path, extra: &[&str]) {
-    let mut args = vec![
-        "sim",
-        "--out",
-        dir.to_str().unwrap(),
-        "--persons",
-        "3000",
-        "--days",
-        "12",
-        "--seeds",
-        "6",
-    ];
+    let mut args = vec!["sim", "--out", dir.to_str().unwrap()];
+    args.extend_from_slice(&SMALL_CITY);
     args.extend_from_slice(extra);
     let out = tracegrid("unused.db", &args);
     assert!(
@@ -131,20 +125,9 @@ fn bad_rows_are_added_and_each_is_rejected() {
 #[test]
 fn the_demo_reports_reach_and_workload() {
     let d = Scratch::new("demo");
-    let out = tracegrid(
-        "unused.db",
-        &[
-            "demo",
-            "--dir",
-            d.0.to_str().unwrap(),
-            "--persons",
-            "3000",
-            "--days",
-            "12",
-            "--seeds",
-            "6",
-        ],
-    );
+    let mut args = vec!["demo", "--dir", d.0.to_str().unwrap()];
+    args.extend_from_slice(&SMALL_CITY);
+    let out = tracegrid("unused.db", &args);
     assert!(
         out.status.success(),
         "{}",

@@ -513,21 +513,13 @@ impl World {
             return found;
         };
         let visible = |s: &Sighting| s.start <= hi && s.end >= lo;
-        for a in self.sightings_upto(case, Tier::General) {
-            let (cs, ce) = (a.start.max(ws), a.end.min(we));
-            let kind = self.places[a.place as usize].kind;
-            let Some(tau) = kind.tolerance_ms() else {
-                continue;
-            };
-            if cs > ce {
-                continue;
-            }
-            let code = if kind.tier() == Tier::Close {
+        for a in self.clipped_contact_sightings(case, (ws, we)) {
+            let code = if a.kind.tier() == Tier::Close {
                 ReasonCode::CloseContact
             } else {
                 ReasonCode::GeneralContact
             };
-            self.co_present(a.place, cs, ce, tau, |b, at| {
+            self.co_present(a.place, a.start, a.end, a.tau, |b, at| {
                 if b.subject != case && visible(b) {
                     let m = Met {
                         at,

@@ -91,18 +91,10 @@ impl World {
                 e.2 = Some(e.2.map_or(t, |x| x.min(t)));
             }
         };
-        for a in self.sightings_upto(subject, Tier::General) {
-            let (cs, ce) = (a.start.max(ws), a.end.min(we));
-            let kind = self.places[a.place as usize].kind;
-            let Some(tau) = kind.tolerance_ms() else {
-                continue;
-            };
-            if cs > ce {
-                continue;
-            }
-            self.co_present(a.place, cs, ce, tau, |b, t| {
+        for a in self.clipped_contact_sightings(subject, (ws, we)) {
+            self.co_present(a.place, a.start, a.end, a.tau, |b, t| {
                 if b.subject != subject && visible(b) {
-                    meet(&mut first, b.subject, kind.tier(), t);
+                    meet(&mut first, b.subject, a.kind.tier(), t);
                 }
             });
         }

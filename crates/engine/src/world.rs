@@ -101,6 +101,16 @@ pub(crate) struct Area {
     pub risk: Risk,
 }
 
+/// A sighting clipped to a window, with its place's kind and contact tolerance τ.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Clipped {
+    pub place: PlaceIx,
+    pub start: Millis,
+    pub end: Millis,
+    pub kind: PlaceKind,
+    pub tau: Millis,
+}
+
 #[derive(Debug)]
 pub(crate) struct Delivery {
     pub recipient: SubjectId,
@@ -609,15 +619,19 @@ impl World {
     ) -> Vec<(SubjectId, Millis)> {
         let (lo, hi) = p.window();
         let area = self.area_of(a);
-        let places: Vec<PlaceIx> = match &area.places_inside {
-            Some(inside) => inside.clone(),
-            None => (0..self.places.len() as PlaceIx)
-                .filter(|&pl| self.holds(&area, pl))
-                .collect(),
+        let in_region: Vec<PlaceIx>;
+        let places: &[PlaceIx] = match &area.places_inside {
+            Some(inside) => inside,
+            None => {
+                in_region = (0..self.places.len() as PlaceIx)
+                    .filter(|&pl| self.holds(&area, pl))
+                    .collect();
+                &in_region
+            }
         };
         let mut first: HashMap<SubjectId, Millis> = HashMap::default();
         let to = area.to.unwrap_or(Millis::MAX);
-        for pl in places {
+        for &pl in places {
             for s in self.run(pl) {
                 if s.start <= hi.min(to) && s.end >= lo.max(area.from) {
                     let at = s.start.max(area.from).max(lo);
@@ -786,6 +800,27 @@ impl World {
             .iter()
             .filter(move |&&i| i < end)
             .map(|&i| self.sightings[i as usize].at(self.place_of(i)))
+    }
+
+    /// A subject's sightings at places where contact counts (tier close or general), clipped to
+    /// `[from, to]`; those that miss it are left out. In time order.
+    pub(crate) fn clipped_contact_sightings(
+        &self,
+        s: SubjectId,
+        (from, to): (Millis, Millis),
+    ) -> impl Iterator<Item = Clipped> + '_ {
+        self.sightings_upto(s, Tier::General).filter_map(move |a| {
+            let (start, end) = (a.start.max(from), a.end.min(to));
+            let kind = self.places[a.place as usize].kind;
+            let tau = kind.tolerance_ms()?;
+            (start <= end).then_some(Clipped {
+                place: a.place,
+                start,
+                end,
+                kind,
+                tau,
+            })
+        })
     }
 
     /// A subject's sightings, in time order.

@@ -1,6 +1,7 @@
 -- DuckDB: the registries from the CSV tables ({tables}), the sightings from tracegrid's
 -- Parquet export ({parquet}), sorted by place and time so that each block's min/max
 -- (DuckDB's zone maps) skip most of the table in a place's lookups; an ART index on subject.
+-- Then region_tree.sql and a checkpoint.
 CREATE TABLE regions AS SELECT * FROM read_csv('{tables}/regions.csv', header = true,
     columns = {'code': 'VARCHAR', 'parent_code': 'VARCHAR'});
 CREATE TABLE places AS
@@ -22,18 +23,9 @@ FROM read_csv('{tables}/areas.csv', header = true,
 CREATE TABLE deliveries AS SELECT * FROM read_csv('{tables}/deliveries.csv', header = true,
     columns = {'recipient': 'VARCHAR', 'origin_region_code': 'VARCHAR', 'shipped': 'BIGINT',
                'delivered': 'BIGINT'});
-CREATE TABLE region_tree AS
-WITH RECURSIVE t(code, ancestor) AS (
-    SELECT code, code FROM regions
-    UNION ALL
-    SELECT t.code, r.parent_code FROM t JOIN regions r ON r.code = t.ancestor
-    WHERE r.parent_code IS NOT NULL
-)
-SELECT code, ancestor FROM t;
 CREATE TABLE sightings AS
 SELECT subject, place_id, epoch_ms("start") AS start_ms, epoch_ms("end") AS end_ms,
        source, tag
 FROM read_parquet('{parquet}/*/*/*.parquet', hive_partitioning = true)
 ORDER BY place_id, start_ms;
 CREATE INDEX sightings_subject ON sightings (subject);
-CHECKPOINT;
