@@ -19,8 +19,13 @@ use tracegrid_model::{IdNumber, PlaceKind};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The DS4C directory (PatientInfo.csv, PatientRoute.csv).
-    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realdata/ds4c"))]
+    /// The DS4C directory (PatientInfo.csv, PatientRoute.csv); by default the one beside the
+    /// checkout, ../shared/realdata/ds4c.
+    #[arg(
+        long,
+        env = "TRACEGRID_DS4C",
+        default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realdata/ds4c")
+    )]
     pub from: PathBuf,
     /// Where to write the drop and the store (default: a temporary directory).
     #[arg(long)]
