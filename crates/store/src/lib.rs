@@ -6,11 +6,13 @@
 //! rules. What the store guarantees is atomicity (a batch is one transaction) and idempotence (an
 //! event row whose identity is already stored is not stored again).
 
+mod accounts;
 mod pg;
 mod rows;
 mod sqlite;
 pub mod testing;
 
+pub use accounts::*;
 pub use rows::*;
 
 /// Why the store could not do what was asked.
@@ -26,6 +28,8 @@ pub enum StoreError {
     Busy(String),
     #[error("the store holds a value it cannot read: {0}")]
     Corrupt(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
 }

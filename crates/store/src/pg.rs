@@ -10,7 +10,10 @@ use tracegrid_model::{CaseStatus, Level, PlaceKind, Risk, SubjectType};
 
 use crate::*;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/postgres/0001_init.sql"),
+    include_str!("../migrations/postgres/0002_accounts.sql"),
+];
 
 pub struct PgStore {
     client: Client,
@@ -630,5 +633,56 @@ mod tests {
     fn passwords_are_redacted() {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+    }
+}
+
+fn pg_params<'a>(params: &'a [Param<'a>]) -> Vec<&'a (dyn ::postgres::types::ToSql + Sync)> {
+    params
+        .iter()
+        .map(|p| match p {
+            Param::Int(v) => v as &(dyn ::postgres::types::ToSql + Sync),
+            Param::Text(v) => v as &(dyn ::postgres::types::ToSql + Sync),
+            Param::OptInt(v) => v as &(dyn ::postgres::types::ToSql + Sync),
+        })
+        .collect()
+}
+
+impl SqlConn for PgStore {
+    fn exec(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError> {
+        Ok(self.client.execute(sql, &pg_params(params))?)
+    }
+
+    fn rows(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>, StoreError> {
+        use ::postgres::types::Type;
+        let rows = self.client.query(sql, &pg_params(params))?;
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| {
+                        let ty = r.columns()[i].type_();
+                        Ok(if *ty == Type::INT8 {
+                            r.get::<_, Option<i64>>(i).map_or(Cell::Null, Cell::Int)
+                        } else if *ty == Type::INT4 {
+                            r.get::<_, Option<i32>>(i)
+                                .map_or(Cell::Null, |v| Cell::Int(i64::from(v)))
+                        } else if *ty == Type::TEXT || *ty == Type::VARCHAR {
+                            r.get::<_, Option<String>>(i).map_or(Cell::Null, Cell::Text)
+                        } else {
+                            return Err(StoreError::Corrupt(format!("column {i} has type {ty}")));
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn exec_all(&mut self, sql: &str, params: &[Vec<Param<'_>>]) -> Result<(), StoreError> {
+        let mut tx = self.client.transaction()?;
+        let st = tx.prepare(sql)?;
+        for p in params {
+            tx.execute(&st, &pg_params(p))?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 }

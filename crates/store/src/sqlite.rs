@@ -9,7 +9,10 @@ use tracegrid_model::{CaseStatus, Level, PlaceKind, Risk, SubjectType};
 
 use crate::*;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/sqlite/0001_init.sql"),
+    include_str!("../migrations/sqlite/0002_accounts.sql"),
+];
 
 /// Memory SQLite may keep as page cache. Random-key inserts touch pages all over the sightings
 /// table; a large cache keeps them in memory between commits.
@@ -629,4 +632,63 @@ fn upsert_places(tx: &Transaction<'_>, places: &[PlaceRow]) -> Result<(), StoreE
         ])?;
     }
     Ok(())
+}
+
+fn sqlite_params<'a>(params: &'a [Param<'a>]) -> Vec<&'a dyn rusqlite::ToSql> {
+    params
+        .iter()
+        .map(|p| match p {
+            Param::Int(v) => v as &dyn rusqlite::ToSql,
+            Param::Text(v) => v as &dyn rusqlite::ToSql,
+            Param::OptInt(v) => v as &dyn rusqlite::ToSql,
+        })
+        .collect()
+}
+
+impl SqlConn for SqliteStore {
+    fn exec(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError> {
+        let mut st = self.conn.prepare_cached(sql)?;
+        Ok(st.execute(sqlite_params(params).as_slice())? as u64)
+    }
+
+    fn rows(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>, StoreError> {
+        let mut st = self.conn.prepare_cached(sql)?;
+        let n = st.column_count();
+        let mut out = Vec::new();
+        let mut rows = st.query(sqlite_params(params).as_slice())?;
+        while let Some(r) = rows.next()? {
+            let mut row = Vec::with_capacity(n);
+            for i in 0..n {
+                row.push(match r.get_ref(i)? {
+                    rusqlite::types::ValueRef::Integer(v) => Cell::Int(v),
+                    rusqlite::types::ValueRef::Text(t) => {
+                        Cell::Text(String::from_utf8_lossy(t).into_owned())
+                    }
+                    rusqlite::types::ValueRef::Null => Cell::Null,
+                    other => {
+                        return Err(StoreError::Corrupt(format!(
+                            "column {i} holds {:?}",
+                            other.data_type()
+                        )));
+                    }
+                });
+            }
+            out.push(row);
+        }
+        Ok(out)
+    }
+
+    fn exec_all(&mut self, sql: &str, params: &[Vec<Param<'_>>]) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        {
+            let mut st = tx.prepare_cached(sql)?;
+            for p in params {
+                st.execute(sqlite_params(p).as_slice())?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
 }

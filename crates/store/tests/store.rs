@@ -202,6 +202,137 @@ fn one_import_at_a_time(db: &TestDb) {
     b.lock_for_import().unwrap();
 }
 
+fn accounts_keep_users_sessions_and_tokens(db: &TestDb) {
+    let mut a = accounts(&db.spec).unwrap();
+    let grids = vec!["330802001001".to_owned(), "330802001002".to_owned()];
+    let id = a
+        .add_user(&NewUser {
+            username: "wang",
+            role: "grid_worker",
+            password_hash: "$argon2id$x",
+            grids: &grids,
+            gates: &[],
+            created: 1_000,
+        })
+        .unwrap();
+    let again = a.add_user(&NewUser {
+        username: "wang",
+        role: "admin",
+        password_hash: "h",
+        grids: &[],
+        gates: &[],
+        created: 2_000,
+    });
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    let u = a.user_by_name("wang").unwrap().unwrap();
+    assert_eq!(
+        (u.id, u.role.as_str(), &u.grids),
+        (id, "grid_worker", &grids)
+    );
+    assert!(u.gates.is_empty() && !u.disabled);
+    assert!(a.set_password("wang", "new").unwrap());
+    assert!(!a.set_password("nobody", "new").unwrap());
+
+    a.create_session("s1", id, 1_000, 5_000).unwrap();
+    assert_eq!(
+        a.session("s1", 4_999).unwrap().map(|(u, e)| (u.id, e)),
+        Some((id, 5_000))
+    );
+    assert!(a.session("s1", 5_000).unwrap().is_none(), "expired");
+    assert!(a.session("s2", 0).unwrap().is_none());
+    a.create_session("s3", id, 1_000, 9_000).unwrap();
+    assert_eq!(a.purge_sessions(6_000).unwrap(), 1);
+    a.delete_session("s3").unwrap();
+    assert!(a.session("s3", 1_000).unwrap().is_none(), "logged out");
+
+    a.create_token("t1", "gate feed", id, 1_000).unwrap();
+    assert_eq!(
+        a.token_user("t1").unwrap().map(|u| u.username),
+        Some("wang".into())
+    );
+    assert!(a.token_user("t2").unwrap().is_none());
+    drop(a);
+    // Reopened, everything is still there.
+    let mut a = accounts(&db.spec).unwrap();
+    assert_eq!(a.users().unwrap().len(), 1);
+    assert_eq!(
+        a.user_by_name("wang").unwrap().unwrap().password_hash,
+        "new"
+    );
+}
+
+fn audit_log_is_append_only(db: &TestDb) {
+    let mut a = accounts(&db.spec).unwrap();
+    let entry = |k: i64, who: &str, target: &str| AuditEntry {
+        at: k,
+        user_id: Some(k),
+        username: who.into(),
+        action: "person.read".into(),
+        target: target.into(),
+        purpose: "check a close contact".into(),
+        detail: String::new(),
+    };
+    a.append_audit(&[entry(1, "li", "P1"), entry(2, "wang", "P2")])
+        .unwrap();
+    a.append_audit(&[entry(3, "li", "P2")]).unwrap();
+    let all = a
+        .audit(&AuditQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        all.iter().map(|r| r.entry.at).collect::<Vec<_>>(),
+        [3, 2, 1],
+        "newest first"
+    );
+    assert_eq!(all[0].entry, entry(3, "li", "P2"));
+    let li = a
+        .audit(&AuditQuery {
+            username: Some("li".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(li.len(), 2);
+    let p2 = a
+        .audit(&AuditQuery {
+            target: Some("P2".into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(p2.iter().map(|r| r.entry.at).collect::<Vec<_>>(), [3]);
+    let older = a
+        .audit(&AuditQuery {
+            before: Some(all[0].id),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(older.len(), 2);
+
+    // Neither an update nor a delete gets through, whoever connects.
+    let refused = |sql: &str| -> bool {
+        if is_postgres(&db.spec) {
+            let mut c = ::postgres::Client::connect(&db.spec, ::postgres::NoTls).unwrap();
+            c.batch_execute(sql).is_err()
+        } else {
+            let c = rusqlite::Connection::open(&db.spec).unwrap();
+            c.execute_batch(sql).is_err()
+        }
+    };
+    assert!(refused("UPDATE audit_log SET purpose = 'none'"));
+    assert!(refused("DELETE FROM audit_log"));
+    let still = a
+        .audit(&AuditQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(still, all);
+}
+
 macro_rules! suite {
     ($backend:ident) => {
         mod $backend {
@@ -221,6 +352,14 @@ macro_rules! suite {
             #[test]
             fn reopening_keeps_everything() {
                 super::reopening_keeps_everything(&TestDb::$backend());
+            }
+            #[test]
+            fn accounts_keep_users_sessions_and_tokens() {
+                super::accounts_keep_users_sessions_and_tokens(&TestDb::$backend());
+            }
+            #[test]
+            fn audit_log_is_append_only() {
+                super::audit_log_is_append_only(&TestDb::$backend());
             }
             #[test]
             fn one_import_at_a_time() {
