@@ -12,6 +12,8 @@ use anyhow::{Context, Result};
 use tracegrid_engine::ScreenParams;
 use tracegrid_ingest::{Encoding, Options, RejectsTarget};
 
+use tracegrid_server::Role;
+
 use crate::import::group;
 
 #[derive(Debug, clap::Args)]
@@ -21,6 +23,12 @@ pub struct Args {
     pub dir: Option<PathBuf>,
     #[command(flatten)]
     pub knobs: crate::sim::Knobs,
+    /// Print the results and stop, rather than serving the command centre on the city.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Where the command centre listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
 }
 
 fn secs(t: Instant) -> String {
@@ -64,7 +72,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let t_import = secs(t);
 
     let t = Instant::now();
-    let world = crate::screen::load(&db)?;
+    let (world, registry) = crate::screen::load_with_registry(&db)?;
     let t_index = secs(t);
     let t = Instant::now();
     let params = ScreenParams {
@@ -225,9 +233,49 @@ pub fn run(args: Args) -> Result<ExitCode> {
         "\nThe drop is in {} (with truth.json); the store is {db}.",
         drop_dir.display()
     );
+    let as_of = tracegrid_model::format_time(end, chrono_tz::Asia::Shanghai);
+    println!("Try: tracegrid --db {db} screen --as-of '{as_of}' | head");
+    if args.no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    // The command centre on the same city, screened at the same moment.
+    let busiest_grid = screen
+        .alerts
+        .iter()
+        .filter_map(|a| world.person_of(a.subject).and_then(|p| p.2))
+        .fold(BTreeMap::<&str, usize>::new(), |mut m, g| {
+            *m.entry(g).or_default() += 1;
+            m
+        })
+        .into_iter()
+        .max_by_key(|&(_, n)| n)
+        .map(|(g, _)| g.to_owned());
+    let password = tracegrid_server::auth::new_token("")?[..12].to_owned();
+    let mut logins = vec![("admin", Role::Admin), ("analyst", Role::Analyst), ("viewer", Role::Viewer)];
+    if busiest_grid.is_some() {
+        logins.push(("grid", Role::GridWorker));
+    }
+    let grids: Vec<String> = busiest_grid.iter().cloned().collect();
+    for (name, role) in &logins {
+        let g: &[String] = if *role == Role::GridWorker { &grids } else { &[] };
+        tracegrid_server::add_user(&db, name, &password, *role, g, &[])?;
+    }
+    let config = tracegrid_server::Config {
+        db: db.clone(),
+        listen: args.listen.clone(),
+        as_of: Some(as_of),
+        home_region: Some("330800".into()),
+        ..Default::default()
+    };
+    let live = tracegrid_server::Live::build(&config, world, registry)?;
+    let app = tracegrid_server::App::with_live(config, live)?;
     println!(
-        "Try: tracegrid --db {db} screen --as-of '{}' | head",
-        tracegrid_model::format_time(end, chrono_tz::Asia::Shanghai)
+        "\nThe command centre: log in as admin, analyst or viewer{} with the password {password}",
+        busiest_grid
+            .as_deref()
+            .map_or(String::new(), |g| format!(", or as grid (a grid worker of grid {g})"))
     );
-    Ok(ExitCode::SUCCESS)
+    crate::serve::tracing_init();
+    crate::serve::serve(app, &args.listen)
 }

@@ -9,6 +9,7 @@ mod ds4c;
 mod export;
 mod import;
 mod screen;
+mod serve;
 mod sim;
 mod stats;
 
@@ -52,10 +53,26 @@ enum Command {
     Sim(sim::Args),
     /// Measure import throughput on a generated drop.
     Bench(bench::Args),
+    /// Serve the command centre: the web pages and the API.
+    Serve(serve::Args),
+    /// Manage the command centre's users.
+    #[command(subcommand)]
+    User(serve::UserCommand),
+    /// Manage API tokens for machines.
+    #[command(subcommand)]
+    Token(serve::TokenCommand),
+}
+
+impl Cli {
+    /// The store, unless it is the default: then a configuration file's `db` applies.
+    fn db_given(&self) -> Option<String> {
+        (self.db != "./tracegrid.db").then(|| self.db.clone())
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let db_given = cli.db_given();
     let result = match cli.command {
         Command::Import(args) => import::run(&cli.db, args),
         Command::Stats(args) => stats::run(&cli.db, args),
@@ -66,6 +83,9 @@ fn main() -> ExitCode {
         Command::Sim(args) => sim::run(args),
         Command::Ds4c(args) => ds4c::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Serve(args) => serve::run(db_given.as_deref(), args),
+        Command::User(cmd) => serve::user(&cli.db, cmd),
+        Command::Token(cmd) => serve::token(&cli.db, cmd),
     };
     match result {
         Ok(code) => code,

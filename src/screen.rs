@@ -3,10 +3,11 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use chrono_tz::Tz;
 use serde_json::{Value, json};
 use tracegrid_engine::{ScreenParams, World};
+use tracegrid_server::views::{self, Shown};
 use tracegrid_model::{TimeReader, format_time};
 
 /// Options shared by `screen` and `trace`.
@@ -75,15 +76,7 @@ pub fn load(db: &str) -> Result<World> {
 
 /// [`load`], with the registries it read.
 pub fn load_with_registry(db: &str) -> Result<(World, tracegrid_store::Registry)> {
-    let mut store = tracegrid_store::open(db)?;
-    let reg = store.load_registry().context("reading the registries")?;
-    let mut builder = World::builder(&reg);
-    store
-        .for_each_sighting(&mut |s| builder.add(s))
-        .context("reading the sightings")?;
-    let deliveries = store.deliveries()?;
-    let world = builder.finish(&deliveries);
-    Ok((world, reg))
+    tracegrid_server::live::load_world(db)
 }
 
 pub fn screen(db: &str, args: ScreenArgs) -> Result<ExitCode> {
@@ -103,38 +96,7 @@ pub fn screen(db: &str, args: ScreenArgs) -> Result<ExitCode> {
     let alerts: Vec<Value> = result
         .alerts
         .iter()
-        .map(|a| {
-            let person = world.person_of(a.subject);
-            let reasons: Vec<Value> = a
-                .reasons
-                .iter()
-                .map(|r| {
-                    let mut o = json!({"code": r.code.as_str(), "at": t(r.at)});
-                    if let Some(c) = r.case {
-                        o["case"] = world.subject_name(c).into();
-                    }
-                    if let Some(ar) = r.area {
-                        o["area_id"] = world.area_id(ar).into();
-                    }
-                    o["place_id"] = r.place.map_or(Value::Null, |pl| world.place_id(pl).into());
-                    if let Some(d) = r.degree {
-                        o["degree"] = d.into();
-                    }
-                    if let Some(v) = r.via {
-                        o["via"] = world.subject_name(v).into();
-                    }
-                    o
-                })
-                .collect();
-            json!({
-                "subject": world.subject_name(a.subject),
-                "id_number": person.map(|p| p.0),
-                "name": person.and_then(|p| p.1),
-                "grid_code": person.and_then(|p| p.2),
-                "score": a.score,
-                "reasons": reasons,
-            })
-        })
+        .map(|a| views::alert_json(&world, a, Shown::ALL, &t))
         .collect();
     if args.when.json {
         println!(
@@ -188,31 +150,9 @@ pub fn trace(db: &str, args: TraceArgs) -> Result<ExitCode> {
     let tz = zone(&args.when)?;
     let t = |ms| format_time(ms, tz);
     let tr = world.trace(subject, &p, args.degree);
-    let trajectory: Vec<Value> = tr
-        .trajectory
-        .iter()
-        .map(|s| {
-            json!({"place_id": world.place_id(s.place), "kind": world.place_kind(s.place).as_str(),
-                   "region_code": world.place_region(s.place), "start": t(s.start), "end": t(s.end),
-                   "source": world.source_name(s.source)})
-        })
-        .collect();
-    let contacts: Vec<Value> = tr
-        .contacts
-        .iter()
-        .map(|c| {
-            json!({"subject": world.subject_name(c.subject), "degree": c.degree, "tier": c.tier.as_str(),
-                   "first_at": t(c.first_at), "is_case": c.is_case, "via": c.via.map(|v| world.subject_name(v))})
-        })
-        .collect();
-    let window = tr
-        .window
-        .map_or(Value::Null, |(a, b)| json!({"from": t(a), "to": t(b)}));
+    let out = views::trace_json(&world, subject, &tr, &t);
     if args.when.json {
-        println!(
-            "{}",
-            json!({"subject": world.subject_name(subject), "is_case": tr.is_case, "window": window, "trajectory": trajectory, "contacts": contacts})
-        );
+        println!("{out}");
     } else {
         println!(
             "{}{}",
@@ -224,7 +164,7 @@ pub fn trace(db: &str, args: TraceArgs) -> Result<ExitCode> {
             None => println!("its exposure window lies outside the lookback\n"),
         }
         println!("trajectory:");
-        for s in &trajectory {
+        for s in out["trajectory"].as_array().into_iter().flatten() {
             println!(
                 "  {} .. {}  {:<24} {:<14} {}",
                 s["start"].as_str().unwrap_or(""),
@@ -235,7 +175,7 @@ pub fn trace(db: &str, args: TraceArgs) -> Result<ExitCode> {
             );
         }
         println!("\ncontacts:");
-        for c in &contacts {
+        for c in out["contacts"].as_array().into_iter().flatten() {
             println!(
                 "  degree {}  {:<7}  {}  {:<24}{}{}",
                 c["degree"],

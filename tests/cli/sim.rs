@@ -125,7 +125,7 @@ fn bad_rows_are_added_and_each_is_rejected() {
 #[test]
 fn the_demo_reports_reach_and_workload() {
     let d = Scratch::new("demo");
-    let mut args = vec!["demo", "--dir", d.0.to_str().unwrap()];
+    let mut args = vec!["demo", "--no-serve", "--dir", d.0.to_str().unwrap()];
     args.extend_from_slice(&SMALL_CITY);
     let out = tracegrid("unused.db", &args);
     assert!(

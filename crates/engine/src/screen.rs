@@ -44,6 +44,16 @@ pub enum ReasonCode {
 }
 
 impl ReasonCode {
+    pub const ALL: [ReasonCode; 7] = [
+        ReasonCode::CloseContact,
+        ReasonCode::SecondaryContact,
+        ReasonCode::GeneralContact,
+        ReasonCode::EpiArea,
+        ReasonCode::DeliveryFromArea,
+        ReasonCode::FeverMedicine,
+        ReasonCode::OutsideArrival,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ReasonCode::EpiArea => "EPI_AREA",

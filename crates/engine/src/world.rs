@@ -741,6 +741,11 @@ impl World {
         Some((&p.id_number, p.name.as_deref(), p.grid_code.as_deref()))
     }
 
+    /// How many places the world numbers (`0..place_count()`).
+    pub fn place_count(&self) -> u32 {
+        self.places.len() as u32
+    }
+
     pub fn place_id(&self, p: u32) -> &str {
         &self.places[p as usize].id
     }

@@ -1,0 +1,196 @@
+//! Data drops uploaded through the API: a zip, or the files themselves as multipart form data.
+//! The import runs in the background; its job is polled for progress and its rejects downloaded.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::audit;
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::imports::{ImportJob, ImportState, Progress, lock, safe_name, unzip};
+use crate::roles::{Action, Principal};
+use crate::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// utf-8 (default) or gb18030.
+    pub encoding: Option<String>,
+}
+
+/// Uploads a data drop and starts importing it. Send a zip (`Content-Type: application/zip`)
+/// or the drop's files as `multipart/form-data`. Answers at once with the job to watch.
+#[utoipa::path(post, path = "/api/imports", tag = "imports", params(UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/zip", description = "The drop as a zip; or multipart/form-data with one part per file"),
+    responses((status = 202, body = ImportJob), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    p: Principal,
+    q: Result<Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
+    req: Request,
+) -> AppResult<impl IntoResponse> {
+    let Query(q) = q?;
+    p.may(Action::Import)?;
+    let encoding = match q.encoding.as_deref().unwrap_or("utf-8").to_ascii_lowercase().as_str() {
+        "utf-8" | "utf8" => tracegrid_ingest::Encoding::Utf8,
+        "gb18030" | "gbk" => tracegrid_ingest::Encoding::Gb18030,
+        other => return Err(AppError::BadRequest(format!("encoding {other}: use utf-8 or gb18030"))),
+    };
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let (id, dir) = state.imports.new_dir()?;
+    let drop_dir = dir.join("drop");
+    let files = if content_type.starts_with("multipart/form-data") {
+        let mut mp = Multipart::from_request(req, &state)
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        let mut files = Vec::new();
+        while let Some(field) = mp
+            .next_field()
+            .await
+            .map_err(|e| AppError::BadRequest(format!("reading the upload: {e}")))?
+        {
+            let Some(name) = field.file_name().and_then(safe_name) else {
+                continue;
+            };
+            let data = field
+                .bytes()
+                .await
+                .map_err(|e| AppError::BadRequest(format!("reading {name}: {e}")))?;
+            if name.ends_with(".zip") {
+                files.extend(unzip(&data, &drop_dir)?);
+            } else {
+                std::fs::write(drop_dir.join(&name), &data)
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("writing {name}: {e}")))?;
+                files.push(name);
+            }
+        }
+        files
+    } else {
+        let body = Bytes::from_request(req, &state)
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        unzip(&body, &drop_dir)?
+    };
+    if files.is_empty() {
+        return Err(AppError::BadRequest("the upload holds no files".into()));
+    }
+    let job = state.imports.add(ImportJob {
+        id: id.clone(),
+        started_by: p.username.clone(),
+        started_at: crate::views::now_text(&state),
+        state: ImportState::Running,
+        files: files.clone(),
+        current_file: None,
+        rows_read: 0,
+        summary: None,
+        error: None,
+        has_rejects: false,
+    });
+    audit(&state, &p, "import", &id, "import a data drop", files.join(",")).await?;
+    let st = state.clone();
+    let job2 = job.clone();
+    tokio::task::spawn_blocking(move || {
+        let result = run_import(&st, &dir, encoding, Progress::new(job2.clone()));
+        let mut j = lock(&job2);
+        match result {
+            Ok(summary) => {
+                j.state = ImportState::Done;
+                j.has_rejects = dir.join("rejects.csv").is_file();
+                j.summary = Some(summary);
+            }
+            Err(e) => {
+                tracing::warn!(import = j.id.as_str(), error = format!("{e:#}"), "import failed");
+                j.state = ImportState::Failed;
+                j.has_rejects = dir.join("rejects.csv").is_file();
+                j.error = Some(format!("{e:#}"));
+            }
+        }
+    });
+    let snapshot = lock(&job).clone();
+    Ok((StatusCode::ACCEPTED, Json(snapshot)))
+}
+
+/// Imports the drop, then loads the city again and swaps it in.
+fn run_import(
+    state: &AppState,
+    dir: &std::path::Path,
+    encoding: tracegrid_ingest::Encoding,
+    mut progress: Progress,
+) -> anyhow::Result<serde_json::Value> {
+    let opts = tracegrid_ingest::Options {
+        tz: state.config.zone()?,
+        encoding,
+        rejects: tracegrid_ingest::RejectsTarget::IfAny(dir.join("rejects.csv")),
+        batch_rows: None,
+    };
+    let store = tracegrid_store::open(&state.config.db)?;
+    let (summary, store) = tracegrid_ingest::import(&dir.join("drop"), store, &opts, &mut progress)?;
+    drop(store);
+    let mut summary = serde_json::to_value(&summary)?;
+    // The server's path of the rejects file means nothing to a client: it downloads them.
+    summary["rejects_file"] = serde_json::Value::Null;
+    let generation = state.live().generation;
+    let mut fresh = crate::live::Live::load(&state.config)?;
+    let mut live = state.live_mut();
+    fresh.generation = generation.max(live.generation) + 1;
+    *live = fresh;
+    Ok(summary)
+}
+
+/// The imports of this server's life, newest first.
+#[utoipa::path(get, path = "/api/imports", tag = "imports",
+    responses((status = 200, body = Vec<ImportJob>), (status = 403, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, p: Principal) -> AppResult<Json<Vec<ImportJob>>> {
+    p.may(Action::Import)?;
+    Ok(Json(state.imports.list()))
+}
+
+/// One import: its progress, then its summary.
+#[utoipa::path(get, path = "/api/imports/{id}", tag = "imports", params(("id" = String, Path)),
+    responses((status = 200, body = ImportJob), (status = 404, body = ErrorBody)))]
+pub async fn status(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<Json<ImportJob>> {
+    p.may(Action::Import)?;
+    state
+        .imports
+        .get(&id)
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("there is no import {id}")))
+}
+
+/// The rows an import rejected, each with its file, line and reason (CSV).
+#[utoipa::path(get, path = "/api/imports/{id}/rejects.csv", tag = "imports", params(("id" = String, Path)),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = ErrorBody)))]
+pub async fn rejects(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> AppResult<impl IntoResponse> {
+    p.may(Action::Import)?;
+    let path = state
+        .imports
+        .rejects_path(&id)
+        .ok_or_else(|| AppError::NotFound(format!("import {id} has no rejects")))?;
+    let bytes = std::fs::read(&path)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("reading {}: {e}", path.display())))?;
+    audit(&state, &p, "import.rejects", &id, "fix rejected rows", String::new()).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"rejects-{id}.csv\"")),
+        ],
+        bytes,
+    ))
+}

@@ -1,0 +1,193 @@
+//! Passwords, sessions and machine tokens. Passwords are kept as argon2id PHC strings; session
+//! and API tokens are 32 random bytes, handed out once and stored only as their BLAKE2b-256 hash,
+//! so that the store alone opens no session. A request proves who it is by the session cookie
+//! (the pages) or `Authorization: Bearer` (machines); [`Principal`] is the extractor that checks.
+//!
+//! Looked-up sessions are cached for [`CACHE_SECONDS`], so that an API under load does not ask
+//! the store on every request; a logout removes the entry at once on this node.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use blake2::Digest;
+use tracegrid_model::Millis;
+use tracegrid_store::UserRow;
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::roles::{Principal, Role};
+
+/// The cookie the pages' session travels in.
+pub const SESSION_COOKIE: &str = "tracegrid_session";
+
+/// How long a looked-up session or token is trusted before the store is asked again.
+pub const CACHE_SECONDS: u64 = 30;
+
+/// Hashes a password for storage.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
+}
+
+/// Whether `password` matches the stored hash.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// A hash to verify against when the user does not exist, so that a login takes as long
+/// whether or not the name is known.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("no such user").unwrap_or_default())
+}
+
+/// A new secret token: a prefix saying what it is for, then 32 random bytes in hex.
+pub fn new_token(prefix: &str) -> anyhow::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let mut t = String::with_capacity(prefix.len() + 64);
+    t.push_str(prefix);
+    for b in bytes {
+        t.push_str(&format!("{b:02x}"));
+    }
+    Ok(t)
+}
+
+/// What the store keeps of a token.
+pub fn token_hash(token: &str) -> String {
+    let digest = blake2::Blake2b::<blake2::digest::consts::U32>::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A stored user as the permission checks see them.
+pub fn principal(u: &UserRow) -> Result<Principal, AppError> {
+    let role = Role::parse(&u.role).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!("user {} has an unknown role", u.id))
+    })?;
+    Ok(Principal {
+        user_id: u.id,
+        username: u.username.clone(),
+        role,
+        grids: u.grids.clone(),
+        gates: u.gates.clone(),
+    })
+}
+
+/// Sessions and tokens looked up recently, by hash.
+#[derive(Debug, Default)]
+pub struct SessionCache {
+    entries: Mutex<HashMap<String, (Principal, Instant)>>,
+}
+
+impl SessionCache {
+    fn get(&self, hash: &str) -> Option<Principal> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(hash)
+            .filter(|(_, at)| at.elapsed() < Duration::from_secs(CACHE_SECONDS))
+            .map(|(p, _)| p.clone())
+    }
+
+    fn put(&self, hash: String, p: Principal) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() > 100_000 {
+            entries.retain(|_, (_, at)| at.elapsed() < Duration::from_secs(CACHE_SECONDS));
+        }
+        entries.insert(hash, (p, Instant::now()));
+    }
+
+    pub fn forget(&self, hash: &str) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(hash);
+    }
+}
+
+/// The token a request carries: a bearer token, else the session cookie.
+pub fn request_token(headers: &axum::http::HeaderMap) -> Option<String> {
+    if let Some(v) = headers.get(axum::http::header::AUTHORIZATION)
+        && let Ok(v) = v.to_str()
+        && let Some(t) = v.strip_prefix("Bearer ")
+    {
+        return Some(t.trim().to_owned());
+    }
+    for v in headers.get_all(axum::http::header::COOKIE) {
+        let Ok(v) = v.to_str() else { continue };
+        for kv in v.split(';') {
+            if let Some((k, val)) = kv.trim().split_once('=')
+                && k == SESSION_COOKIE
+            {
+                return Some(val.to_owned());
+            }
+        }
+    }
+    None
+}
+
+pub fn now_ms() -> Millis {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = request_token(&parts.headers).ok_or(AppError::Unauthenticated)?;
+        let hash = token_hash(&token);
+        if let Some(p) = state.sessions.get(&hash) {
+            return Ok(p);
+        }
+        let accounts = state.accounts.clone();
+        let h = hash.clone();
+        let user = tokio::task::spawn_blocking(move || {
+            let mut a = accounts.lock().unwrap_or_else(|e| e.into_inner());
+            match a.session(&h, now_ms())? {
+                Some((u, _)) => Ok(Some(u)),
+                None => a.token_user(&h),
+            }
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(AppError::from)?;
+        let p = principal(&user.ok_or(AppError::Unauthenticated)?)?;
+        state.sessions.put(hash, p.clone());
+        Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_only_itself() {
+        let h = hash_password("correct horse").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("correct horsf", &h));
+        assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let a = new_token("tgs_").unwrap();
+        let b = new_token("tgs_").unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 4 + 64);
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_eq!(token_hash(&a), token_hash(&a));
+        assert_ne!(token_hash(&a), token_hash(&b));
+    }
+}

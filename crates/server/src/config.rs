@@ -1,0 +1,162 @@
+//! How the server is configured: a TOML file, then `TRACEGRID_`-prefixed environment variables
+//! over it, then whatever the command line says over both. Every field has a default, so no file
+//! is needed to start.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The server's settings.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: String,
+    /// The store: a SQLite file path or a postgres:// URL.
+    pub db: String,
+    /// Zone for reading and printing times.
+    pub tz: String,
+    /// The moment screening is evaluated at (RFC 3339 or a date); absent: now, moving.
+    pub as_of: Option<String>,
+    pub lookback_days: i64,
+    /// Turns on OUTSIDE_ARRIVAL for arrivals into this region.
+    pub home_region: Option<String>,
+    /// How long a login lasts.
+    pub session_hours: i64,
+    /// Set the session cookie's `Secure` flag (behind HTTPS).
+    pub secure_cookies: bool,
+    /// Where uploaded drops and their rejects are kept; default: beside a SQLite store, else
+    /// the system's temporary directory.
+    pub import_dir: Option<PathBuf>,
+    /// Largest upload accepted, in megabytes.
+    pub max_upload_mb: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            db: "./tracegrid.db".into(),
+            tz: "Asia/Shanghai".into(),
+            as_of: None,
+            lookback_days: 14,
+            home_region: None,
+            session_hours: 12,
+            secure_cookies: false,
+            import_dir: None,
+            max_upload_mb: 512,
+        }
+    }
+}
+
+/// Why the configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {0}: {1}")]
+    Unreadable(String, std::io::Error),
+    #[error("{0}: {1}")]
+    Invalid(String, String),
+}
+
+impl Config {
+    /// The file at `path` (if given), then the environment over it.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut c = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| ConfigError::Unreadable(p.display().to_string(), e))?;
+                toml::from_str(&text)
+                    .map_err(|e| ConfigError::Invalid(p.display().to_string(), e.to_string()))?
+            }
+            None => Config::default(),
+        };
+        c.apply_env(|k| std::env::var(k).ok())?;
+        Ok(c)
+    }
+
+    /// Overrides fields from `TRACEGRID_<FIELD>` variables, as `var` finds them.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn parse<T: std::str::FromStr>(key: &str, v: &str) -> Result<T, ConfigError> {
+            v.parse()
+                .map_err(|_| ConfigError::Invalid(key.into(), format!("{v:?} is not valid here")))
+        }
+        let get = |k: &str| var(&format!("TRACEGRID_{k}"));
+        if let Some(v) = get("LISTEN") {
+            self.listen = v;
+        }
+        if let Some(v) = get("DB") {
+            self.db = v;
+        }
+        if let Some(v) = get("TZ") {
+            self.tz = v;
+        }
+        if let Some(v) = get("AS_OF") {
+            self.as_of = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = get("LOOKBACK_DAYS") {
+            self.lookback_days = parse("TRACEGRID_LOOKBACK_DAYS", &v)?;
+        }
+        if let Some(v) = get("HOME_REGION") {
+            self.home_region = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = get("SESSION_HOURS") {
+            self.session_hours = parse("TRACEGRID_SESSION_HOURS", &v)?;
+        }
+        if let Some(v) = get("SECURE_COOKIES") {
+            self.secure_cookies = parse("TRACEGRID_SECURE_COOKIES", &v)?;
+        }
+        if let Some(v) = get("IMPORT_DIR") {
+            self.import_dir = Some(v.into());
+        }
+        if let Some(v) = get("MAX_UPLOAD_MB") {
+            self.max_upload_mb = parse("TRACEGRID_MAX_UPLOAD_MB", &v)?;
+        }
+        Ok(())
+    }
+
+    /// The zone named by `tz`.
+    pub fn zone(&self) -> Result<chrono_tz::Tz, ConfigError> {
+        self.tz.parse().map_err(|_| {
+            ConfigError::Invalid("tz".into(), format!("{} is not a time zone name", self.tz))
+        })
+    }
+
+    /// Where uploads go.
+    pub fn import_root(&self) -> PathBuf {
+        match &self.import_dir {
+            Some(d) => d.clone(),
+            None if !tracegrid_store::is_postgres(&self.db) => {
+                PathBuf::from(format!("{}.imports", self.db))
+            }
+            None => std::env::temp_dir().join("tracegrid-imports"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tracegrid.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\nlookback_days = 7\n").unwrap();
+        let mut c = Config::load(Some(&file)).unwrap();
+        assert_eq!((c.listen.as_str(), c.lookback_days), ("0.0.0.0:9000", 7));
+        c.apply_env(|k| (k == "TRACEGRID_LOOKBACK_DAYS").then(|| "21".to_owned()))
+            .unwrap();
+        assert_eq!((c.listen.as_str(), c.lookback_days), ("0.0.0.0:9000", 21));
+        let bad = c.apply_env(|k| (k == "TRACEGRID_SESSION_HOURS").then(|| "soon".to_owned()));
+        assert!(bad.unwrap_err().to_string().contains("TRACEGRID_SESSION_HOURS"));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.toml");
+        std::fs::write(&file, "listn = \"x\"\n").unwrap();
+        let err = Config::load(Some(&file)).unwrap_err().to_string();
+        assert!(err.contains("listn"), "{err}");
+    }
+}

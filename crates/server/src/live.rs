@@ -1,0 +1,250 @@
+//! The city as the server holds it: the engine's index of every sighting, the screening kept up
+//! to date as cases and areas change, and the registry records the pages show (names, phones,
+//! coordinates, grid shapes). One [`Live`] behind a lock: reads share it, a new case or area
+//! takes it briefly to update the screening in place, an import builds a new one beside it and
+//! swaps.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result, anyhow};
+use chrono_tz::Tz;
+use serde_json::{Value, json};
+use tracegrid_engine::{ScreenParams, Screening, SubjectId, World};
+use tracegrid_model::{Level, Millis, TimeReader};
+use tracegrid_store::{AreaRow, CaseRow, PersonRow, PlaceRow, Registry, RegistryBatch};
+
+use crate::config::Config;
+
+/// Loads the store into the engine, with the registries it read.
+pub fn load_world(db: &str) -> Result<(World, Registry)> {
+    let mut store = tracegrid_store::open(db)?;
+    let reg = store.load_registry().context("reading the registries")?;
+    let mut builder = World::builder(&reg);
+    store
+        .for_each_sighting(&mut |s| builder.add(s))
+        .context("reading the sightings")?;
+    let deliveries = store.deliveries()?;
+    Ok((builder.finish(&deliveries), reg))
+}
+
+/// The moment and window screening is evaluated at, as configured.
+pub fn screen_params(c: &Config, world: &World) -> Result<ScreenParams> {
+    let as_of = match &c.as_of {
+        Some(t) => TimeReader::new(c.zone()?)
+            .time_or_date(t, true)
+            .map_err(|e| anyhow!("as_of {t}: {e}"))?,
+        None => chrono::Utc::now().timestamp_millis(),
+    };
+    let home_region = match &c.home_region {
+        Some(h) => Some(
+            world
+                .region(h)
+                .ok_or_else(|| anyhow!("home_region {h} is not a known region"))?,
+        ),
+        None => None,
+    };
+    if c.lookback_days < 0 {
+        anyhow::bail!("lookback_days must not be negative");
+    }
+    Ok(ScreenParams {
+        as_of,
+        lookback_days: c.lookback_days,
+        home_region,
+    })
+}
+
+/// A place as the pages show it.
+#[derive(Clone, Debug)]
+pub struct PlaceInfo {
+    pub name: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub grid_code: Option<String>,
+}
+
+/// The world, its screening, and the registry records around them.
+#[derive(Debug)]
+pub struct Live {
+    pub world: World,
+    pub screening: Screening,
+    pub zone: Tz,
+    /// Registered persons by person_id.
+    pub persons: HashMap<String, PersonRow>,
+    pub places: HashMap<String, PlaceInfo>,
+    /// The engine's number of each place, by place_id.
+    pub place_ix: HashMap<String, u32>,
+    /// Grid-level regions with a shape, as a GeoJSON FeatureCollection (`properties.name` is the
+    /// grid code, as ECharts' map series wants).
+    pub grids: Value,
+    /// Region names by code.
+    pub region_names: HashMap<String, String>,
+    pub areas: Vec<AreaRow>,
+    pub cases: Vec<CaseRow>,
+    /// Bumped by every change, so clients can tell their view is stale.
+    pub generation: u64,
+}
+
+/// What a change did to the alerts.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Changed {
+    pub alerts_before: usize,
+    pub alerts_after: usize,
+    /// Subjects that now have an alert and had none.
+    pub new_alerts: Vec<String>,
+    /// Subjects that had an alert and now have none.
+    pub cleared: Vec<String>,
+    /// Subjects whose alert changed in any way (new, cleared, new reasons, new score).
+    pub touched: usize,
+    pub generation: u64,
+}
+
+impl Live {
+    /// Loads the store and screens it.
+    pub fn load(c: &Config) -> Result<Live> {
+        let (world, reg) = load_world(&c.db)?;
+        Live::build(c, world, reg)
+    }
+
+    /// Screens a loaded world.
+    pub fn build(c: &Config, world: World, reg: Registry) -> Result<Live> {
+        let params = screen_params(c, &world)?;
+        let screening = Screening::new(&world, &params);
+        let grid_codes: std::collections::HashSet<&str> = reg
+            .regions
+            .iter()
+            .filter(|r| r.level == Level::Grid)
+            .map(|r| r.code.as_str())
+            .collect();
+        let features: Vec<Value> = reg
+            .region_shapes
+            .iter()
+            .filter(|s| grid_codes.contains(s.code.as_str()))
+            .filter_map(|s| {
+                let geometry: Value = serde_json::from_str(&s.geometry).ok()?;
+                Some(json!({"type": "Feature", "properties": {"name": s.code}, "geometry": geometry}))
+            })
+            .collect();
+        Ok(Live {
+            zone: c.zone()?,
+            persons: reg
+                .persons
+                .iter()
+                .map(|p| (p.person_id.clone(), p.clone()))
+                .collect(),
+            places: reg.places.iter().map(place_entry).collect(),
+            place_ix: (0..world.place_count())
+                .map(|i| (world.place_id(i).to_owned(), i))
+                .collect(),
+            grids: json!({"type": "FeatureCollection", "features": features}),
+            region_names: reg
+                .regions
+                .iter()
+                .map(|r| (r.code.clone(), r.name.clone()))
+                .collect(),
+            areas: reg.areas.clone(),
+            cases: reg.cases.clone(),
+            world,
+            screening,
+            generation: 0,
+        })
+    }
+
+    pub fn params(&self) -> &ScreenParams {
+        self.screening.params()
+    }
+
+    /// The registered person behind a subject, if it is one.
+    pub fn person(&self, s: SubjectId) -> Option<&PersonRow> {
+        self.persons.get(self.world.subject_name(s))
+    }
+
+    /// The grid a subject lives in, if it is a registered person.
+    pub fn grid_of(&self, s: SubjectId) -> Option<&str> {
+        self.world.person_of(s).and_then(|p| p.2)
+    }
+
+    fn snapshot(&self) -> HashMap<SubjectId, (u16, usize)> {
+        self.screening
+            .alerts()
+            .map(|a| ((a.subject), ((a.score * 1000.0) as u16, a.reasons.len())))
+            .collect()
+    }
+
+    fn changed(&self, before: HashMap<SubjectId, (u16, usize)>, touched: &[SubjectId]) -> Changed {
+        let after = self.snapshot();
+        let name = |s: &SubjectId| self.world.subject_name(*s).to_owned();
+        let mut new_alerts: Vec<String> =
+            after.keys().filter(|s| !before.contains_key(s)).map(name).collect();
+        let mut cleared: Vec<String> =
+            before.keys().filter(|s| !after.contains_key(s)).map(name).collect();
+        new_alerts.sort();
+        cleared.sort();
+        Changed {
+            alerts_before: before.len(),
+            alerts_after: after.len(),
+            new_alerts,
+            cleared,
+            touched: touched
+                .iter()
+                .filter(|s| before.get(s) != after.get(s))
+                .count(),
+            generation: self.generation,
+        }
+    }
+
+    /// Takes a case that the store has already kept into the screening.
+    pub fn apply_case(&mut self, row: CaseRow) -> Changed {
+        let before = self.snapshot();
+        let subject = self.world.add_case(&row);
+        let touched = self.screening.update_case(&self.world, subject);
+        match self.cases.iter_mut().find(|c| c.subject == row.subject) {
+            Some(c) => *c = row,
+            None => self.cases.push(row),
+        }
+        self.generation += 1;
+        self.changed(before, &touched)
+    }
+
+    /// Takes an area that the store has already kept into the screening.
+    pub fn apply_area(&mut self, row: AreaRow) -> Changed {
+        let before = self.snapshot();
+        let ix = self.world.add_area(&row);
+        let touched = self.screening.update_area(&self.world, ix);
+        match self.areas.iter_mut().find(|a| a.area_id == row.area_id) {
+            Some(a) => *a = row,
+            None => self.areas.push(row),
+        }
+        self.generation += 1;
+        self.changed(before, &touched)
+    }
+
+    /// Screens the whole world again at `params`.
+    pub fn rescreen(&mut self, params: &ScreenParams) {
+        self.screening = Screening::new(&self.world, params);
+        self.generation += 1;
+    }
+
+    /// Formats a time in the server's zone, as the contract prints times.
+    pub fn time(&self, t: Millis) -> String {
+        tracegrid_model::format_time(t, self.zone)
+    }
+}
+
+fn place_entry(p: &PlaceRow) -> (String, PlaceInfo) {
+    (
+        p.place_id.clone(),
+        PlaceInfo {
+            name: p.name.clone(),
+            lat: p.lat,
+            lon: p.lon,
+            grid_code: p.grid_code.clone(),
+        },
+    )
+}
+
+/// Keeps registry rows in the store: one transaction.
+pub fn store_registry(db: &str, batch: &RegistryBatch) -> Result<()> {
+    let mut store = tracegrid_store::open(db)?;
+    store.write_registry(batch).context("writing to the store")?;
+    Ok(())
+}

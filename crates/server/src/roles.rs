@@ -1,0 +1,205 @@
+//! Who may do what. Every handler names the [`Action`] it performs and asks [`Principal::may`];
+//! scoped roles (grid worker, gate guard) are further limited to their grids or gates by
+//! [`Principal::sees_grid`] and [`Principal::stands_at`]. The pages hide what a role cannot do,
+//! but only these checks decide.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::AppError;
+
+/// A user's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Users, audit, and everything else.
+    Admin,
+    /// The command centre: imports, areas, cases, screening, traces.
+    Analyst,
+    /// Cases and traces; no imports.
+    Epidemiologist,
+    /// Alerts and residents of their own grids only.
+    GridWorker,
+    /// Checks at their own gates only.
+    GateGuard,
+    /// Counts, maps and masked alert lists; no person's details, no trace.
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Analyst,
+        Role::Epidemiologist,
+        Role::GridWorker,
+        Role::GateGuard,
+        Role::Viewer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Analyst => "analyst",
+            Role::Epidemiologist => "epidemiologist",
+            Role::GridWorker => "grid_worker",
+            Role::GateGuard => "gate_guard",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// What a request does, for the role check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Counts, the grid map, areas: nothing about one person.
+    ViewOverview,
+    /// The alert list and an alert's evidence.
+    ReadAlerts,
+    /// One person's registry record.
+    ReadPerson,
+    /// Full ID numbers and phones instead of masked ones.
+    Reveal,
+    /// A trajectory and contacts.
+    Trace,
+    ReadCases,
+    ManageCases,
+    ManageAreas,
+    Import,
+    /// A check at a gate.
+    GateCheck,
+    ManageUsers,
+    ReadAudit,
+}
+
+impl Role {
+    fn may(self, a: Action) -> bool {
+        use Action::*;
+        match self {
+            Role::Admin => true,
+            Role::Analyst => !matches!(a, ManageUsers | ReadAudit | GateCheck),
+            Role::Epidemiologist => !matches!(a, ManageUsers | ReadAudit | GateCheck | Import),
+            Role::GridWorker => matches!(a, ViewOverview | ReadAlerts | ReadPerson | Reveal),
+            Role::GateGuard => matches!(a, GateCheck),
+            Role::Viewer => matches!(a, ViewOverview | ReadAlerts),
+        }
+    }
+}
+
+/// The user a request acts for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub role: Role,
+    /// Grid codes a grid worker is responsible for.
+    pub grids: Vec<String>,
+    /// Gate place_ids a gate guard stands at.
+    pub gates: Vec<String>,
+}
+
+impl Principal {
+    /// Fails unless the role may do `a`.
+    pub fn may(&self, a: Action) -> Result<(), AppError> {
+        if self.role.may(a) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "a {} may not do this",
+                self.role.as_str()
+            )))
+        }
+    }
+
+    /// Whether the user's scope covers everyone (not a grid worker).
+    pub fn sees_everyone(&self) -> bool {
+        self.role != Role::GridWorker
+    }
+
+    /// Whether a person of `grid` is inside the user's scope.
+    pub fn sees_grid(&self, grid: Option<&str>) -> bool {
+        self.sees_everyone() || grid.is_some_and(|g| self.grids.iter().any(|m| m == g))
+    }
+
+    /// Fails unless a person of `grid` is inside the user's scope. Says "not found" rather than
+    /// "forbidden", so that a grid worker cannot learn who exists outside their grids.
+    pub fn must_see_grid(&self, grid: Option<&str>, what: &str) -> Result<(), AppError> {
+        if self.sees_grid(grid) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound(format!("{what} is not in your grids")))
+        }
+    }
+
+    /// Whether the user may check people at this gate.
+    pub fn stands_at(&self, place_id: &str) -> bool {
+        self.role == Role::Admin || self.gates.iter().any(|g| g == place_id)
+    }
+
+    /// Whether full ID numbers and phones may be shown to this user at all.
+    pub fn may_reveal(&self) -> bool {
+        self.role.may(Action::Reveal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(role: Role, grids: &[&str]) -> Principal {
+        Principal {
+            user_id: 1,
+            username: "u".into(),
+            role,
+            grids: grids.iter().map(|g| g.to_string()).collect(),
+            gates: vec!["GATE1".into()],
+        }
+    }
+
+    #[test]
+    fn roles_parse_back_from_their_names() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn only_admins_manage_users_and_read_the_audit() {
+        for r in Role::ALL {
+            let p = user(r, &[]);
+            assert_eq!(p.may(Action::ManageUsers).is_ok(), r == Role::Admin);
+            assert_eq!(p.may(Action::ReadAudit).is_ok(), r == Role::Admin);
+        }
+    }
+
+    #[test]
+    fn viewers_and_guards_never_read_a_person_or_trace() {
+        for r in [Role::Viewer, Role::GateGuard] {
+            let p = user(r, &[]);
+            for a in [Action::ReadPerson, Action::Reveal, Action::Trace, Action::Import] {
+                assert!(p.may(a).is_err(), "{r:?} {a:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_grid_worker_sees_only_their_grids() {
+        let p = user(Role::GridWorker, &["G1", "G2"]);
+        assert!(p.sees_grid(Some("G2")));
+        assert!(!p.sees_grid(Some("G3")));
+        assert!(!p.sees_grid(None), "a person of no grid is no grid worker's");
+        assert!(p.may(Action::Trace).is_err());
+        assert!(user(Role::Analyst, &[]).sees_grid(None));
+    }
+
+    #[test]
+    fn a_guard_checks_only_at_their_gates() {
+        let p = user(Role::GateGuard, &[]);
+        assert!(p.stands_at("GATE1") && !p.stands_at("GATE2"));
+        assert!(p.may(Action::GateCheck).is_ok());
+    }
+}
