@@ -252,13 +252,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .max_by_key(|&(_, n)| n)
         .map(|(g, _)| g.to_owned());
     let password = tracegrid_server::auth::new_token("")?[..12].to_owned();
-    let mut logins = vec![("admin", Role::Admin), ("analyst", Role::Analyst), ("viewer", Role::Viewer)];
+    let mut logins = vec![
+        ("admin", Role::Admin),
+        ("analyst", Role::Analyst),
+        ("viewer", Role::Viewer),
+    ];
     if busiest_grid.is_some() {
         logins.push(("grid", Role::GridWorker));
     }
     let grids: Vec<String> = busiest_grid.iter().cloned().collect();
     for (name, role) in &logins {
-        let g: &[String] = if *role == Role::GridWorker { &grids } else { &[] };
+        let g: &[String] = if *role == Role::GridWorker {
+            &grids
+        } else {
+            &[]
+        };
         tracegrid_server::add_user(&db, name, &password, *role, g, &[])?;
     }
     let config = tracegrid_server::Config {
@@ -272,9 +280,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let app = tracegrid_server::App::with_live(config, live)?;
     println!(
         "\nThe command centre: log in as admin, analyst or viewer{} with the password {password}",
-        busiest_grid
-            .as_deref()
-            .map_or(String::new(), |g| format!(", or as grid (a grid worker of grid {g})"))
+        busiest_grid.as_deref().map_or(String::new(), |g| format!(
+            ", or as grid (a grid worker of grid {g})"
+        ))
     );
     crate::serve::tracing_init();
     crate::serve::serve(app, &args.listen)

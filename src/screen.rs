@@ -7,8 +7,8 @@ use anyhow::{Result, anyhow};
 use chrono_tz::Tz;
 use serde_json::{Value, json};
 use tracegrid_engine::{ScreenParams, World};
-use tracegrid_server::views::{self, Shown};
 use tracegrid_model::{TimeReader, format_time};
+use tracegrid_server::views::{self, Shown};
 
 /// Options shared by `screen` and `trace`.
 #[derive(Debug, clap::Args)]

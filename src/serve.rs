@@ -67,10 +67,7 @@ pub fn run(db: Option<&str>, args: Args) -> Result<ExitCode> {
     let listen = c.listen.clone();
     let t = std::time::Instant::now();
     let app = App::build(c)?;
-    println!(
-        "Loaded the city in {:.1} s.",
-        t.elapsed().as_secs_f64()
-    );
+    println!("Loaded the city in {:.1} s.", t.elapsed().as_secs_f64());
     serve(app, &listen)
 }
 

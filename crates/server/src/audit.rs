@@ -40,7 +40,11 @@ impl AuditWriter {
                     let entries: Vec<AuditEntry> = jobs.iter().map(|(e, _)| e.clone()).collect();
                     let result = accounts.append_audit(&entries).map_err(|e| e.to_string());
                     if let Err(e) = &result {
-                        tracing::error!(error = e.as_str(), entries = entries.len(), "audit write failed");
+                        tracing::error!(
+                            error = e.as_str(),
+                            entries = entries.len(),
+                            "audit write failed"
+                        );
                     }
                     for (_, reply) in jobs {
                         let _ = reply.send(result.clone());

@@ -72,9 +72,8 @@ pub fn token_hash(token: &str) -> String {
 
 /// A stored user as the permission checks see them.
 pub fn principal(u: &UserRow) -> Result<Principal, AppError> {
-    let role = Role::parse(&u.role).ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!("user {} has an unknown role", u.id))
-    })?;
+    let role = Role::parse(&u.role)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("user {} has an unknown role", u.id)))?;
     Ok(Principal {
         user_id: u.id,
         username: u.username.clone(),

@@ -148,7 +148,11 @@ mod tests {
             .unwrap();
         assert_eq!((c.listen.as_str(), c.lookback_days), ("0.0.0.0:9000", 21));
         let bad = c.apply_env(|k| (k == "TRACEGRID_SESSION_HOURS").then(|| "soon".to_owned()));
-        assert!(bad.unwrap_err().to_string().contains("TRACEGRID_SESSION_HOURS"));
+        assert!(
+            bad.unwrap_err()
+                .to_string()
+                .contains("TRACEGRID_SESSION_HOURS")
+        );
     }
 
     #[test]

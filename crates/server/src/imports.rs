@@ -71,9 +71,8 @@ impl Imports {
             self.seq.fetch_add(1, Ordering::Relaxed)
         );
         let dir = self.root.join(&id);
-        std::fs::create_dir_all(dir.join("drop")).map_err(|e| {
-            AppError::Internal(anyhow::anyhow!("creating {}: {e}", dir.display()))
-        })?;
+        std::fs::create_dir_all(dir.join("drop"))
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("creating {}: {e}", dir.display())))?;
         Ok((id, dir))
     }
 
@@ -84,7 +83,11 @@ impl Imports {
     }
 
     pub fn list(&self) -> Vec<ImportJob> {
-        lock(&self.jobs).iter().rev().map(|j| lock(j).clone()).collect()
+        lock(&self.jobs)
+            .iter()
+            .rev()
+            .map(|j| lock(j).clone())
+            .collect()
     }
 
     pub fn get(&self, id: &str) -> Option<ImportJob> {
@@ -97,7 +100,8 @@ impl Imports {
     /// The rejects file of a job, if it wrote one.
     pub fn rejects_path(&self, id: &str) -> Option<PathBuf> {
         let job = self.get(id)?;
-        job.has_rejects.then(|| self.root.join(&job.id).join("rejects.csv"))
+        job.has_rejects
+            .then(|| self.root.join(&job.id).join("rejects.csv"))
     }
 }
 
@@ -116,7 +120,8 @@ pub fn safe_name(name: &str) -> Option<String> {
 /// directory. Returns the files written.
 pub fn unzip(bytes: &[u8], dir: &Path) -> Result<Vec<String>, AppError> {
     let bad = |e: String| AppError::BadRequest(format!("the upload is not a readable zip: {e}"));
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
+    let mut zip =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
     let mut files = Vec::new();
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i).map_err(|e| bad(e.to_string()))?;
@@ -184,7 +189,10 @@ mod tests {
 
     #[test]
     fn upload_names_lose_their_folders() {
-        assert_eq!(safe_name("drop/persons.csv").as_deref(), Some("persons.csv"));
+        assert_eq!(
+            safe_name("drop/persons.csv").as_deref(),
+            Some("persons.csv")
+        );
         assert_eq!(safe_name("..\\..\\x.csv").as_deref(), Some("x.csv"));
         assert_eq!(safe_name("../"), None);
         assert_eq!(safe_name(".hidden"), None);
@@ -204,7 +212,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let files = unzip(buf.get_ref(), dir.path()).unwrap();
         assert_eq!(files, ["persons.csv"]);
-        assert_eq!(std::fs::read(dir.path().join("persons.csv")).unwrap(), b"person_id\n");
+        assert_eq!(
+            std::fs::read(dir.path().join("persons.csv")).unwrap(),
+            b"person_id\n"
+        );
         let err = unzip(b"not a zip", dir.path()).unwrap_err();
         assert!(err.to_string().contains("not a readable zip"), "{err}");
     }

@@ -173,10 +173,16 @@ impl Live {
     fn changed(&self, before: HashMap<SubjectId, (u16, usize)>, touched: &[SubjectId]) -> Changed {
         let after = self.snapshot();
         let name = |s: &SubjectId| self.world.subject_name(*s).to_owned();
-        let mut new_alerts: Vec<String> =
-            after.keys().filter(|s| !before.contains_key(s)).map(name).collect();
-        let mut cleared: Vec<String> =
-            before.keys().filter(|s| !after.contains_key(s)).map(name).collect();
+        let mut new_alerts: Vec<String> = after
+            .keys()
+            .filter(|s| !before.contains_key(s))
+            .map(name)
+            .collect();
+        let mut cleared: Vec<String> = before
+            .keys()
+            .filter(|s| !after.contains_key(s))
+            .map(name)
+            .collect();
         new_alerts.sort();
         cleared.sort();
         Changed {
@@ -245,6 +251,8 @@ fn place_entry(p: &PlaceRow) -> (String, PlaceInfo) {
 /// Keeps registry rows in the store: one transaction.
 pub fn store_registry(db: &str, batch: &RegistryBatch) -> Result<()> {
     let mut store = tracegrid_store::open(db)?;
-    store.write_registry(batch).context("writing to the store")?;
+    store
+        .write_registry(batch)
+        .context("writing to the store")?;
     Ok(())
 }

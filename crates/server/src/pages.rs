@@ -46,8 +46,14 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(html(INDEX)))
         .route("/api/docs", get(html(API_HTML)))
-        .route("/assets/app.js", get(asset(APP_JS, "text/javascript; charset=utf-8")))
-        .route("/assets/app.css", get(asset(APP_CSS, "text/css; charset=utf-8")))
+        .route(
+            "/assets/app.js",
+            get(asset(APP_JS, "text/javascript; charset=utf-8")),
+        )
+        .route(
+            "/assets/app.css",
+            get(asset(APP_CSS, "text/css; charset=utf-8")),
+        )
         .route(
             "/assets/vendor/echarts.min.js",
             get((

@@ -180,7 +180,12 @@ mod tests {
     fn viewers_and_guards_never_read_a_person_or_trace() {
         for r in [Role::Viewer, Role::GateGuard] {
             let p = user(r, &[]);
-            for a in [Action::ReadPerson, Action::Reveal, Action::Trace, Action::Import] {
+            for a in [
+                Action::ReadPerson,
+                Action::Reveal,
+                Action::Trace,
+                Action::Import,
+            ] {
                 assert!(p.may(a).is_err(), "{r:?} {a:?}");
             }
         }
@@ -191,7 +196,10 @@ mod tests {
         let p = user(Role::GridWorker, &["G1", "G2"]);
         assert!(p.sees_grid(Some("G2")));
         assert!(!p.sees_grid(Some("G3")));
-        assert!(!p.sees_grid(None), "a person of no grid is no grid worker's");
+        assert!(
+            !p.sees_grid(None),
+            "a person of no grid is no grid worker's"
+        );
         assert!(p.may(Action::Trace).is_err());
         assert!(user(Role::Analyst, &[]).sees_grid(None));
     }

@@ -617,25 +617,6 @@ impl Store for PgStore {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn copy_text_escapes_and_nulls() {
-        let mut c = CopyText::default();
-        c.text("a\tb\\c\nd").opt_text(None).num(5).end_row();
-        c.text("x").end_row();
-        assert_eq!(c.buf, "a\\tb\\\\c\\nd\t\\N\t5\nx\n");
-    }
-
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
-    }
-}
-
 fn pg_params<'a>(params: &'a [Param<'a>]) -> Vec<&'a (dyn ::postgres::types::ToSql + Sync)> {
     params
         .iter()
@@ -684,5 +665,24 @@ impl SqlConn for PgStore {
         }
         tx.commit()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_text_escapes_and_nulls() {
+        let mut c = CopyText::default();
+        c.text("a\tb\\c\nd").opt_text(None).num(5).end_row();
+        c.text("x").end_row();
+        assert_eq!(c.buf, "a\\tb\\\\c\\nd\t\\N\t5\nx\n");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
     }
 }

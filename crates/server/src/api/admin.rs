@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use tracegrid_store::AuditQuery;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::AppState;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::roles::{Action, Principal, Role};
-use crate::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
@@ -23,7 +23,9 @@ pub struct UserView {
 
 async fn blocking<T: Send + 'static>(
     state: &AppState,
-    f: impl FnOnce(&mut tracegrid_store::Accounts) -> Result<T, tracegrid_store::StoreError> + Send + 'static,
+    f: impl FnOnce(&mut tracegrid_store::Accounts) -> Result<T, tracegrid_store::StoreError>
+    + Send
+    + 'static,
 ) -> AppResult<T> {
     let accounts = state.accounts.clone();
     tokio::task::spawn_blocking(move || f(&mut accounts.lock().unwrap_or_else(|e| e.into_inner())))
@@ -88,8 +90,19 @@ pub async fn add_user(
         Ok(e) => AppError::from(e),
         Err(e) => AppError::BadRequest(e.to_string()),
     })?;
-    super::audit(&state, &p, "user.add", &name, "manage users", role.as_str().into()).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({"id": id, "username": name}))))
+    super::audit(
+        &state,
+        &p,
+        "user.add",
+        &name,
+        "manage users",
+        role.as_str().into(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({"id": id, "username": name})),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

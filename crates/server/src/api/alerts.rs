@@ -10,11 +10,11 @@ use tracegrid_engine::{Alert, ReasonCode, SubjectId};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{Why, audit};
+use crate::AppState;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::live::Live;
 use crate::roles::{Action, Principal};
 use crate::views::{self, Shown};
-use crate::AppState;
 
 /// The city at a glance: counts, by reason, by grid, over time. Nothing about one person.
 #[utoipa::path(get, path = "/api/overview", tag = "screening",
@@ -35,14 +35,20 @@ pub async fn overview(State(state): State<AppState>, p: Principal) -> AppResult<
         for c in codes {
             *by_reason.entry(c).or_default() += 1;
         }
-        *by_grid.entry(live.grid_of(a.subject).unwrap_or("")).or_default() += 1;
+        *by_grid
+            .entry(live.grid_of(a.subject).unwrap_or(""))
+            .or_default() += 1;
         if let Some(first) = a.reasons.iter().map(|r| r.at).min() {
-            *by_date.entry(live.time(first)[..10].to_owned()).or_default() += 1;
+            *by_date
+                .entry(live.time(first)[..10].to_owned())
+                .or_default() += 1;
         }
     }
     let mut cases_by_date: BTreeMap<String, usize> = BTreeMap::new();
     for c in &live.cases {
-        *cases_by_date.entry(live.time(c.confirmed)[..10].to_owned()).or_default() += 1;
+        *cases_by_date
+            .entry(live.time(c.confirmed)[..10].to_owned())
+            .or_default() += 1;
     }
     let (from, to) = live.params().window();
     let areas_open = live
@@ -160,9 +166,12 @@ pub async fn list(
     let purpose = why.purpose()?;
     let reveal = why.reveal(&p)?;
     let reason = match &q.reason {
-        Some(r) => Some(ReasonCode::ALL.into_iter().find(|c| c.as_str() == r).ok_or_else(|| {
-            AppError::BadRequest(format!("reason {r} is not a reason code"))
-        })?),
+        Some(r) => Some(
+            ReasonCode::ALL
+                .into_iter()
+                .find(|c| c.as_str() == r)
+                .ok_or_else(|| AppError::BadRequest(format!("reason {r} is not a reason code")))?,
+        ),
         None => None,
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
@@ -179,7 +188,10 @@ pub async fn list(
                     && q.min_score.is_none_or(|m| a.score >= m)
                     && reason.is_none_or(|c| a.reasons.iter().any(|r| r.code == c))
                     && needle.as_deref().is_none_or(|n| {
-                        live.world.subject_name(a.subject).to_lowercase().contains(n)
+                        live.world
+                            .subject_name(a.subject)
+                            .to_lowercase()
+                            .contains(n)
                             || live
                                 .world
                                 .person_of(a.subject)
@@ -219,7 +231,19 @@ pub async fn list(
         page.offset,
         if reveal { ", revealed" } else { "" }
     );
-    audit(&state, &p, if reveal { "alerts.reveal" } else { "alerts.list" }, "alerts", &purpose, detail).await?;
+    audit(
+        &state,
+        &p,
+        if reveal {
+            "alerts.reveal"
+        } else {
+            "alerts.list"
+        },
+        "alerts",
+        &purpose,
+        detail,
+    )
+    .await?;
     Ok(Json(page))
 }
 

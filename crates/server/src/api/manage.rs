@@ -10,11 +10,11 @@ use tracegrid_store::{AreaRow, CaseRow, RegistryBatch};
 use utoipa::ToSchema;
 
 use super::{Why, audit};
+use crate::AppState;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::live::{Changed, Live, store_registry};
 use crate::roles::{Action, Principal};
 use crate::views::mask_id;
-use crate::AppState;
 
 fn area_json(live: &Live, a: &AreaRow) -> Value {
     let (from, to) = live.params().window();
@@ -37,7 +37,9 @@ fn area_json(live: &Live, a: &AreaRow) -> Value {
 pub async fn areas(State(state): State<AppState>, p: Principal) -> AppResult<Json<Vec<Value>>> {
     p.may(Action::ViewOverview)?;
     let live = state.live();
-    Ok(Json(live.areas.iter().map(|a| area_json(&live, a)).collect()))
+    Ok(Json(
+        live.areas.iter().map(|a| area_json(&live, a)).collect(),
+    ))
 }
 
 /// A new or changed epidemic area: a region or a drawn polygon.
@@ -94,7 +96,10 @@ fn area_row(live: &Live, a: NewArea) -> AppResult<AreaRow> {
         .time_or_date(&a.from, false)
         .map_err(|e| bad(format!("from {}: {e}", a.from)))?;
     let to = match a.to.as_deref().filter(|t| !t.is_empty()) {
-        Some(t) => Some(tr.time_or_date(t, true).map_err(|e| bad(format!("to {t}: {e}")))?),
+        Some(t) => Some(
+            tr.time_or_date(t, true)
+                .map_err(|e| bad(format!("to {t}: {e}")))?,
+        ),
         None => None,
     };
     if to.is_some_and(|t| t < from) {
@@ -147,9 +152,21 @@ pub async fn add_area(
         ..Default::default()
     };
     let changed = keep_and_apply(&state, batch, move |live| live.apply_area(row)).await?;
-    audit(&state, &p, "area.save", &id, "manage areas", format!("{} new alerts", changed.new_alerts.len())).await?;
+    audit(
+        &state,
+        &p,
+        "area.save",
+        &id,
+        "manage areas",
+        format!("{} new alerts", changed.new_alerts.len()),
+    )
+    .await?;
     let live = state.live();
-    let area = live.areas.iter().find(|a| a.area_id == id).map(|a| area_json(&live, a));
+    let area = live
+        .areas
+        .iter()
+        .find(|a| a.area_id == id)
+        .map(|a| area_json(&live, a));
     Ok(Json(AreaChanged {
         area: area.unwrap_or(Value::Null),
         changed,
@@ -189,7 +206,9 @@ pub async fn end_area(
             None => live.params().as_of,
         };
         if at < row.from {
-            return Err(AppError::BadRequest("an area cannot end before it began".into()));
+            return Err(AppError::BadRequest(
+                "an area cannot end before it began".into(),
+            ));
         }
         row.to = Some(at);
         row
@@ -199,9 +218,21 @@ pub async fn end_area(
         ..Default::default()
     };
     let changed = keep_and_apply(&state, batch, move |live| live.apply_area(row)).await?;
-    audit(&state, &p, "area.end", &area_id, "manage areas", String::new()).await?;
+    audit(
+        &state,
+        &p,
+        "area.end",
+        &area_id,
+        "manage areas",
+        String::new(),
+    )
+    .await?;
     let live = state.live();
-    let area = live.areas.iter().find(|a| a.area_id == area_id).map(|a| area_json(&live, a));
+    let area = live
+        .areas
+        .iter()
+        .find(|a| a.area_id == area_id)
+        .map(|a| area_json(&live, a));
     Ok(Json(AreaChanged {
         area: area.unwrap_or(Value::Null),
         changed,
@@ -243,7 +274,15 @@ pub async fn cases(
             .collect()
     };
     let action = if reveal { "cases.reveal" } else { "cases.list" };
-    audit(&state, &p, action, "cases", &purpose, format!("{} cases", list.len())).await?;
+    audit(
+        &state,
+        &p,
+        action,
+        "cases",
+        &purpose,
+        format!("{} cases", list.len()),
+    )
+    .await?;
     Ok(Json(list))
 }
 
@@ -316,7 +355,15 @@ pub async fn add_case(
             .find_subject(&id_number)
             .map_or(id_number.clone(), |s| live.world.subject_name(s).to_owned())
     };
-    audit(&state, &p, "case.save", &subject, "manage cases", format!("{} new alerts", changed.new_alerts.len())).await?;
+    audit(
+        &state,
+        &p,
+        "case.save",
+        &subject,
+        "manage cases",
+        format!("{} new alerts", changed.new_alerts.len()),
+    )
+    .await?;
     Ok(Json(CaseChanged { subject, changed }))
 }
 
@@ -339,7 +386,9 @@ pub async fn rescreen(
     p.may(Action::ManageAreas)?;
     let lookback = body.lookback_days.unwrap_or(state.config.lookback_days);
     if lookback < 0 {
-        return Err(AppError::BadRequest("lookback_days must not be negative".into()));
+        return Err(AppError::BadRequest(
+            "lookback_days must not be negative".into(),
+        ));
     }
     let st = state.clone();
     let result = tokio::task::spawn_blocking(move || -> AppResult<Value> {
@@ -363,6 +412,14 @@ pub async fn rescreen(
     })
     .await
     .map_err(|e| AppError::Internal(e.into()))??;
-    audit(&state, &p, "screen", "city", "re-screen", result["as_of"].to_string()).await?;
+    audit(
+        &state,
+        &p,
+        "screen",
+        "city",
+        "re-screen",
+        result["as_of"].to_string(),
+    )
+    .await?;
     Ok(Json(result))
 }

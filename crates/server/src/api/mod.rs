@@ -155,7 +155,9 @@ pub fn router(state: AppState) -> axum::Router {
 /// Health: the server answers and its city is loaded.
 #[utoipa::path(get, path = "/healthz", tag = "system",
     responses((status = 200, description = "Serving", body = Object)))]
-async fn system_health(axum::extract::State(state): axum::extract::State<AppState>) -> Json<serde_json::Value> {
+async fn system_health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Json<serde_json::Value> {
     let live = state.live();
     Json(serde_json::json!({
         "status": "ok",

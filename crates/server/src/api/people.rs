@@ -9,11 +9,11 @@ use utoipa::IntoParams;
 
 use super::alerts::{place_json, step_json, visible_subject};
 use super::{Why, audit};
+use crate::AppState;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::live::Live;
 use crate::roles::{Action, Principal};
 use crate::views::{self, Shown, mask_id, mask_phone};
-use crate::AppState;
 
 /// A registered person's record, numbers masked unless revealed; `null` for a subject that is
 /// no registered person (a plate, a phone).
@@ -68,7 +68,11 @@ pub async fn person(
             live.world.subject_name(s).to_owned(),
         )
     };
-    let action = if reveal { "person.reveal" } else { "person.read" };
+    let action = if reveal {
+        "person.reveal"
+    } else {
+        "person.read"
+    };
     audit(&state, &p, action, &name, &purpose, String::new()).await?;
     Ok(Json(body))
 }
@@ -144,7 +148,15 @@ pub async fn trace(
         body["case_links"] = links.into();
         (body, live.world.subject_name(s).to_owned())
     };
-    audit(&state, &p, "trace", &name, &purpose, format!("degree {degree}")).await?;
+    audit(
+        &state,
+        &p,
+        "trace",
+        &name,
+        &purpose,
+        format!("degree {degree}"),
+    )
+    .await?;
     Ok(Json(body))
 }
 
@@ -169,7 +181,9 @@ pub async fn gate_check(
     let Query(q) = q?;
     p.may(Action::GateCheck)?;
     if !p.stands_at(&place_id) {
-        return Err(AppError::Forbidden(format!("you do not stand at {place_id}")));
+        return Err(AppError::Forbidden(format!(
+            "you do not stand at {place_id}"
+        )));
     }
     let (body, name) = {
         let live = state.live();
@@ -180,7 +194,9 @@ pub async fn gate_check(
             .grid_code
             .clone();
         let Some(s) = live.world.find_subject(&q.subject) else {
-            return Ok(Json(json!({"known": false, "status": "unknown", "resident": false})));
+            return Ok(Json(
+                json!({"known": false, "status": "unknown", "resident": false}),
+            ));
         };
         let status = if live.world.is_active_case(s) {
             "red"

@@ -7,10 +7,10 @@ use axum::response::{AppendHeaders, IntoResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::AppState;
 use crate::auth::{self, SESSION_COOKIE};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::roles::Principal;
-use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Login {
@@ -28,7 +28,11 @@ pub struct LoggedIn {
 fn cookie(state: &AppState, value: &str, max_age_s: i64) -> String {
     format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{}",
-        if state.config.secure_cookies { "; Secure" } else { "" }
+        if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
     )
 }
 
@@ -53,7 +57,9 @@ pub async fn login(
             .as_ref()
             .map_or(auth::dummy_hash(), |u| u.password_hash.as_str());
         let ok = auth::verify_password(&login.password, stored);
-        let user = user.filter(|u| ok && !u.disabled).ok_or(AppError::Unauthenticated)?;
+        let user = user
+            .filter(|u| ok && !u.disabled)
+            .ok_or(AppError::Unauthenticated)?;
         let token = auth::new_token("tgs_")?;
         let now = auth::now_ms();
         let expires = now + hours * 3_600_000;
@@ -79,7 +85,10 @@ pub async fn login(
 /// Logs out: ends the session.
 #[utoipa::path(delete, path = "/api/session", tag = "session",
     responses((status = 204, description = "Logged out")))]
-pub async fn logout(State(state): State<AppState>, headers: axum::http::HeaderMap) -> AppResult<impl IntoResponse> {
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> AppResult<impl IntoResponse> {
     if let Some(token) = auth::request_token(&headers) {
         let hash = auth::token_hash(&token);
         state.sessions.forget(&hash);

@@ -10,10 +10,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::audit;
+use crate::AppState;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::imports::{ImportJob, ImportState, Progress, lock, safe_name, unzip};
 use crate::roles::{Action, Principal};
-use crate::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -35,10 +35,20 @@ pub async fn upload(
 ) -> AppResult<impl IntoResponse> {
     let Query(q) = q?;
     p.may(Action::Import)?;
-    let encoding = match q.encoding.as_deref().unwrap_or("utf-8").to_ascii_lowercase().as_str() {
+    let encoding = match q
+        .encoding
+        .as_deref()
+        .unwrap_or("utf-8")
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "utf-8" | "utf8" => tracegrid_ingest::Encoding::Utf8,
         "gb18030" | "gbk" => tracegrid_ingest::Encoding::Gb18030,
-        other => return Err(AppError::BadRequest(format!("encoding {other}: use utf-8 or gb18030"))),
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "encoding {other}: use utf-8 or gb18030"
+            )));
+        }
     };
     let content_type = req
         .headers()
@@ -95,7 +105,15 @@ pub async fn upload(
         error: None,
         has_rejects: false,
     });
-    audit(&state, &p, "import", &id, "import a data drop", files.join(",")).await?;
+    audit(
+        &state,
+        &p,
+        "import",
+        &id,
+        "import a data drop",
+        files.join(","),
+    )
+    .await?;
     let st = state.clone();
     let job2 = job.clone();
     tokio::task::spawn_blocking(move || {
@@ -108,7 +126,11 @@ pub async fn upload(
                 j.summary = Some(summary);
             }
             Err(e) => {
-                tracing::warn!(import = j.id.as_str(), error = format!("{e:#}"), "import failed");
+                tracing::warn!(
+                    import = j.id.as_str(),
+                    error = format!("{e:#}"),
+                    "import failed"
+                );
                 j.state = ImportState::Failed;
                 j.has_rejects = dir.join("rejects.csv").is_file();
                 j.error = Some(format!("{e:#}"));
@@ -133,7 +155,8 @@ fn run_import(
         batch_rows: None,
     };
     let store = tracegrid_store::open(&state.config.db)?;
-    let (summary, store) = tracegrid_ingest::import(&dir.join("drop"), store, &opts, &mut progress)?;
+    let (summary, store) =
+        tracegrid_ingest::import(&dir.join("drop"), store, &opts, &mut progress)?;
     drop(store);
     let mut summary = serde_json::to_value(&summary)?;
     // The server's path of the rejects file means nothing to a client: it downloads them.
@@ -185,11 +208,22 @@ pub async fn rejects(
         .ok_or_else(|| AppError::NotFound(format!("import {id} has no rejects")))?;
     let bytes = std::fs::read(&path)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("reading {}: {e}", path.display())))?;
-    audit(&state, &p, "import.rejects", &id, "fix rejected rows", String::new()).await?;
+    audit(
+        &state,
+        &p,
+        "import.rejects",
+        &id,
+        "fix rejected rows",
+        String::new(),
+    )
+    .await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"rejects-{id}.csv\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"rejects-{id}.csv\""),
+            ),
         ],
         bytes,
     ))

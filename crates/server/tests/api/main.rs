@@ -1,0 +1,13 @@
+//! The API through its router: statuses, JSON shapes (snapshotted with insta), role and scope
+//! denials, the audit trail, live changes, uploads. One test binary, a module per feature.
+
+mod helpers;
+
+mod alerts;
+mod audit;
+mod manage;
+mod postgres;
+mod scope;
+mod session;
+mod system;
+mod uploads;
