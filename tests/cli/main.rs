@@ -1,6 +1,7 @@
 //! The `tracegrid` binary as users and acceptance tests run it: CONTRACT.md's commands, exit
 //! codes and JSON, on SQLite and PostgreSQL alike.
 
+mod browser;
 mod compare;
 mod ds4c;
 mod export;

@@ -220,7 +220,7 @@ async function pageOverview() {
   m.setOption({
     tooltip: { trigger: 'item', formatter: (p) => `${esc(p.name)}<br>${esc(t('alerts'))}: ${p.value || 0}` },
     visualMap: { min: 0, max, left: 'left', bottom: 10, calculable: true, inRange: { color: ['#f2f6fb', '#f7c59f', '#e4572e', '#8c1c13'] } },
-    series: [{ type: 'map', map: 'grids', roam: true, name: t('alerts'), data: o.by_grid.map((g) => ({ name: g.grid_code, value: g.alerts })), emphasis: { label: { show: false } } }],
+    series: [{ type: 'map', map: 'grids', roam: true, name: t('alerts'), label: { show: false }, data: o.by_grid.map((g) => ({ name: g.grid_code, value: g.alerts })), emphasis: { label: { show: false } } }],
   });
   m.on('click', (p) => { location.hash = `#/alerts?grid=${encodeURIComponent(p.name)}`; });
   chart($('#reasons')).setOption({
@@ -251,7 +251,8 @@ async function pageAlerts() {
   const q = new URLSearchParams(Object.fromEntries(Object.entries(f).filter(([, v]) => v !== '')));
   const page = await api(withPurpose('/api/alerts?' + q.toString()));
   const cols = [['score', 'score'], ['subject', 'subject'], ['name', null], ['grid', 'grid'], ['reasons', 'first_at']];
-  const arrow = (s) => (f.sort === s ? (f.desc === 'true' ? ' ▼' : ' ▲') : '');
+  // Scores run highest first unless reversed; everything else runs ascending.
+  const arrow = (s) => (f.sort === s ? ((f.desc === 'true') !== (s === 'score') ? ' ▼' : ' ▲') : '');
   main().innerHTML = `<h1>${esc(t('alerts'))} <span class="muted">${esc(t('total'))} <span id="alert-total">${page.total}</span></span></h1>
     <form class="filters" id="filters">
       <label>${esc(t('reason'))}<select name="reason"><option value="">${esc(t('all'))}</option>
@@ -431,6 +432,7 @@ function changedHtml(c) {
 }
 
 async function pageAreas() {
+  disposeCharts(); // it draws itself again after a save
   const [areas, cases] = await Promise.all([api('/api/areas'), api(withPurpose('/api/cases')), loadGrids()]);
   main().innerHTML = `<h1>${esc(t('areas'))}</h1><div id="result"></div>
     <div class="grid2">

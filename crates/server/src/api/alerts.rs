@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tracegrid_engine::{Alert, ReasonCode, SubjectId};
+use tracegrid_engine::{Alert, ReasonCode, SubjectId, TraceStep};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{Why, audit};
@@ -273,13 +273,52 @@ pub fn place_json(live: &Live, place: u32) -> Value {
 }
 
 /// A stretch of a trajectory, with its place.
-pub fn step_json(live: &Live, s: &tracegrid_engine::TraceStep) -> Value {
+pub fn step_json(live: &Live, s: &TraceStep) -> Value {
     json!({
         "place": place_json(live, s.place),
         "start": live.time(s.start),
         "end": live.time(s.end),
         "source": live.world.source_name(s.source),
     })
+}
+
+/// The stretches of two trajectories at one place that overlap (within `slack`): the
+/// co-presence behind a contact, not every visit.
+fn co_present<'a>(
+    a: &[&'a TraceStep],
+    b: &[&'a TraceStep],
+    slack: i64,
+) -> (Vec<&'a TraceStep>, Vec<&'a TraceStep>) {
+    let meets = |x: &TraceStep, y: &TraceStep| x.start <= y.end + slack && y.start <= x.end + slack;
+    let keep_a: Vec<&TraceStep> = a
+        .iter()
+        .copied()
+        .filter(|x| b.iter().any(|y| meets(x, y)))
+        .collect();
+    let keep_b: Vec<&TraceStep> = b
+        .iter()
+        .copied()
+        .filter(|y| a.iter().any(|x| meets(x, y)))
+        .collect();
+    (keep_a, keep_b)
+}
+
+/// The stretch at `at`, or failing that the one nearest to it.
+fn around<'a>(steps: &[&'a TraceStep], at: i64) -> Vec<&'a TraceStep> {
+    let during: Vec<&TraceStep> = steps
+        .iter()
+        .copied()
+        .filter(|x| x.start <= at && at <= x.end)
+        .collect();
+    if !during.is_empty() {
+        return during;
+    }
+    steps
+        .iter()
+        .copied()
+        .min_by_key(|x| (x.start - at).abs().min((x.end - at).abs()))
+        .into_iter()
+        .collect()
 }
 
 /// An alert with its evidence: each reason with the sightings behind it (the subject's, and
@@ -308,7 +347,7 @@ pub async fn evidence(
         let t = |ms| live.time(ms);
         let window = live.params().window();
         let trajectory = live.world.trajectory(s, window);
-        let mut case_steps: HashMap<SubjectId, Vec<tracegrid_engine::TraceStep>> = HashMap::new();
+        let mut case_steps: HashMap<SubjectId, Vec<TraceStep>> = HashMap::new();
         let evidence: Vec<Value> = a
             .reasons
             .iter()
@@ -316,20 +355,23 @@ pub async fn evidence(
                 let mut e = json!({"reason": views::reason_json(&live.world, r, shown, &t)});
                 if let Some(pl) = r.place {
                     e["place"] = place_json(&live, pl);
-                    e["subject_sightings"] = trajectory
-                        .iter()
-                        .filter(|x| x.place == pl)
-                        .map(|x| step_json(&live, x))
-                        .collect();
-                    if let Some(c) = r.case.filter(|_| shown.links) {
-                        let steps = case_steps
-                            .entry(c)
-                            .or_insert_with(|| live.world.trajectory(c, window));
-                        e["case_sightings"] = steps
-                            .iter()
-                            .filter(|x| x.place == pl)
-                            .map(|x| step_json(&live, x))
-                            .collect();
+                    let mine: Vec<&TraceStep> =
+                        trajectory.iter().filter(|x| x.place == pl).collect();
+                    let (mine, theirs) = match r.case {
+                        Some(c) => {
+                            let steps = case_steps
+                                .entry(c)
+                                .or_insert_with(|| live.world.trajectory(c, window));
+                            let theirs: Vec<&TraceStep> =
+                                steps.iter().filter(|x| x.place == pl).collect();
+                            let slack = live.world.place_kind(pl).tolerance_ms().unwrap_or(0);
+                            co_present(&mine, &theirs, slack)
+                        }
+                        None => (around(&mine, r.at), Vec::new()),
+                    };
+                    e["subject_sightings"] = mine.iter().map(|x| step_json(&live, x)).collect();
+                    if shown.links && r.case.is_some() {
+                        e["case_sightings"] = theirs.iter().map(|x| step_json(&live, x)).collect();
                     }
                 }
                 e

@@ -1,0 +1,181 @@
+// The command centre in a real browser (Debian's headless Chromium driven by playwright-core).
+// Started by tests/cli/browser.rs with a server on a small simulated city; every step asserts
+// what a user would see and saves a screenshot into --out. Exits non-zero on the first failure.
+//
+//   node run.mjs --base http://127.0.0.1:PORT --out DIR --password PW --case SUBJECT
+//                --district CODE --outsider SUBJECT
+
+import { chromium } from 'playwright-core';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+for (const k of ['base', 'out', 'password', 'case', 'district', 'outsider']) {
+  if (!args[k]) throw new Error(`--${k} is required`);
+}
+mkdirSync(args.out, { recursive: true });
+
+function check(cond, what) {
+  if (!cond) throw new Error(`expected: ${what}`);
+  console.log(`ok - ${what}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+
+async function shot(page, name) {
+  await page.waitForTimeout(400); // let charts finish their animation
+  await page.screenshot({ path: join(args.out, `${name}.png`), fullPage: true });
+}
+
+async function login(page, user) {
+  await page.goto(args.base + '/#/login');
+  await page.fill('input[name=username]', user);
+  await page.fill('input[name=password]', args.password);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#user:not(:empty)');
+}
+
+const errors = [];
+try {
+  // ---- the analyst on a laptop
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 860 }, locale: 'zh-CN' });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => errors.push(page.url() + ' ' + e.stack));
+
+  await page.goto(args.base + '/');
+  await page.waitForSelector('#login-form');
+  await shot(page, '01-login');
+  await page.fill('input[name=username]', 'analyst');
+  await page.fill('input[name=password]', 'not the password');
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#login-error .error');
+  check((await page.textContent('#login-error')).includes('用户名或密码错误'), 'a wrong password is refused in Chinese');
+
+  await login(page, 'analyst');
+  await page.waitForSelector('#map canvas');
+  const alertsCard = Number((await page.textContent('[data-count="alerts_n"]')).replace(/,/g, ''));
+  check(alertsCard > 0, `the overview counts ${alertsCard} alerts`);
+  check((await page.textContent('nav')).includes('预警'), 'the menu is in Chinese');
+  await shot(page, '02-overview-map');
+
+  // Alerts, then one alert's evidence.
+  await page.goto(args.base + '/#/alerts');
+  await page.waitForSelector('#alerts-table tbody tr');
+  const total = Number(await page.textContent('#alert-total'));
+  check(total === alertsCard, 'the alert list holds what the overview counts');
+  await page.selectOption('select[name=reason]', 'CLOSE_CONTACT');
+  await page.click('#filters button[type=submit]');
+  await page.waitForFunction((t) => Number(document.querySelector('#alert-total')?.textContent) < t, total);
+  await page.waitForSelector('#alerts-table tbody tr');
+  await shot(page, '03-alerts');
+  await page.click('#alerts-table tbody tr:first-child');
+  await page.waitForSelector('#evidence .ev');
+  await page.waitForSelector('#evmap canvas');
+  const ev = await page.textContent('#evidence');
+  check(ev.includes('密切接触'), 'the evidence names a close contact');
+  check(ev.includes('关联病例'), 'the evidence names the case met');
+  const masked = await page.textContent('#person [data-field="id_number"]');
+  check(masked.includes('********'), 'the ID number is masked');
+  await page.click('#reveal');
+  await page.waitForFunction(() => !document.querySelector('#person [data-field="id_number"]').textContent.includes('*'));
+  check(true, 'the full ID number is shown on request');
+  await shot(page, '04-alert-evidence');
+
+  // A case's trace, then click through to a contact.
+  await page.goto(args.base + '/#/trace/' + encodeURIComponent(args.case));
+  await page.waitForSelector('#graph canvas');
+  await page.waitForSelector('#contacts-table tbody tr');
+  const contacts = await page.$$eval('#contacts-table tbody tr', (rows) => rows.length);
+  check(contacts > 0, `the case's trace lists ${contacts} contacts`);
+  await shot(page, '05-trace');
+  const next = await page.getAttribute('#contacts-table tbody tr:first-child', 'data-subject');
+  await page.click('#contacts-table tbody tr:first-child');
+  await page.waitForFunction((s) => decodeURIComponent(location.hash).endsWith(s), next);
+  await page.waitForSelector('#trace-out h2');
+  check((await page.textContent('#trace-out h2')).includes(next), 'a contact opens its own trace');
+
+  // A new area re-screens at once.
+  await page.goto(args.base + '/#/areas');
+  await page.waitForSelector('#area-form');
+  await page.fill('#area-form input[name=area_id]', 'BROWSER-1');
+  await page.fill('#area-form input[name=name]', '测试疫区');
+  await page.fill('#area-form input[name=region_code]', args.district);
+  await page.fill('#area-form input[name=from]', '2020-01-20');
+  await page.click('#area-form button[type=submit]');
+  await page.waitForSelector('#changed');
+  const added = Number(await page.textContent('#new-alerts'));
+  check(added > 0, `the area alerts ${added} more people at once`);
+  check((await page.textContent('#areas-table')).includes('BROWSER-1'), 'the area is listed');
+  await shot(page, '06-areas-and-cases');
+  await page.goto(args.base + '/#/alerts');
+  await page.waitForSelector('#alert-total');
+  check(Number(await page.textContent('#alert-total')) === total + added, 'the alert list grew by as many');
+
+  // An upload with one good and one bad row.
+  await page.goto(args.base + '/#/import');
+  await page.waitForSelector('#upload-form');
+  await page.setInputFiles('#upload-form input[type=file]', {
+    name: 'persons.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('person_id,id_number,name,phone,household_id,address,grid_code\n'
+      + 'WEB0000001,330802199001010010,网页导入,13900000001,HWEB1,1号楼,\n'
+      + 'WEB0000002,330802199001011235,坏号码,13900000002,HWEB2,2号楼,\n'),
+  });
+  await page.click('#upload-form button[type=submit]');
+  await page.waitForSelector('[data-job] table.summary', { timeout: 60000 });
+  const summary = await page.textContent('[data-job] table.summary');
+  check(/persons\.csv\s*1\s*1\s*0/.test(summary), 'the import accepted one row and rejected one');
+  check(await page.isVisible('a[href$="rejects.csv"]'), 'its rejects can be downloaded');
+  await shot(page, '07-import');
+
+  // English.
+  await page.goto(args.base + '/#/overview');
+  await page.waitForSelector('#map canvas');
+  await page.click('#lang');
+  await page.waitForFunction(() => document.querySelector('nav').textContent.includes('Alerts'));
+  await page.waitForSelector('#map canvas');
+  check((await page.textContent('main h1')).includes('Overview'), 'the pages switch to English');
+  await shot(page, '08-overview-english');
+  await page.click('#lang');
+  await ctx.close();
+
+  // ---- the grid worker on a phone
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+  const p2 = await phone.newPage();
+  p2.on('pageerror', (e) => errors.push(p2.url() + ' ' + e.stack));
+  await login(p2, 'wang');
+  await p2.goto(args.base + '/#/alerts');
+  await p2.waitForSelector('#alerts-table tbody tr');
+  const grids = await p2.$$eval('#alerts-table tbody tr td:nth-child(4)', (tds) => [...new Set(tds.map((td) => td.textContent))]);
+  check(grids.length === 1, `a grid worker sees one grid only (${grids})`);
+  check(!(await p2.textContent('nav')).includes('追踪'), 'a grid worker has no trace menu');
+  await shot(p2, '09-grid-worker-phone-alerts');
+  await p2.goto(args.base + '/#/alert/' + encodeURIComponent(args.outsider));
+  await p2.waitForSelector('.error');
+  check((await p2.textContent('.error')).includes('not in your grids'), "another grid's person is denied");
+  await shot(p2, '10-grid-worker-denied');
+  await phone.close();
+
+  // ---- the administrator reads the audit trail
+  const adm = await browser.newContext({ viewport: { width: 1366, height: 860 } });
+  const p3 = await adm.newPage();
+  p3.on('pageerror', (e) => errors.push(p3.url() + ' ' + e.stack));
+  await login(p3, 'admin');
+  await p3.goto(args.base + '/#/audit');
+  await p3.waitForSelector('#audit-table tbody tr');
+  const audit = await p3.textContent('#audit-table');
+  check(audit.includes('alert.reveal') || audit.includes('person.reveal'), 'the reveal is in the audit log');
+  check(audit.includes('wang'), "the grid worker's reads are in the audit log");
+  await shot(p3, '11-audit');
+  await adm.close();
+
+  check(errors.length === 0, `no script errors (${errors.join('; ')})`);
+  writeFileSync(join(args.out, 'PASSED'), new Date().toISOString());
+} finally {
+  await browser.close();
+}
