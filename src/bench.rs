@@ -24,6 +24,8 @@ pub enum What {
     Engine(EngineArgs),
     /// The same questions asked of tracegrid, PostgreSQL + PostGIS and DuckDB, answers checked.
     Compare(crate::compare::Args),
+    /// The command centre's API: the alerts page's latency and authenticated requests a second.
+    Serve(crate::api_bench::Args),
     /// Load a store into the index and print the process's memory as JSON (for compare).
     #[command(hide = true)]
     Resident {
@@ -84,6 +86,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         What::Import(a) => import(a),
         What::Engine(a) => engine(a),
         What::Compare(a) => crate::compare::run(a),
+        What::Serve(a) => crate::api_bench::run(a),
         What::Resident { db } => {
             let world = crate::screen::load(&db)?;
             println!(
@@ -379,12 +382,12 @@ fn postgres_client(url: &str) -> Result<postgres::Client> {
     postgres::Client::connect(url, postgres::NoTls).with_context(|| format!("connecting to {url}"))
 }
 
-fn median(mut xs: Vec<f64>) -> f64 {
+pub fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
     xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-fn p95(mut xs: Vec<f64>) -> f64 {
+pub fn p95(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
     xs.get((xs.len() * 95 / 100).min(xs.len().saturating_sub(1)))
         .copied()

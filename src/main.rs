@@ -2,6 +2,7 @@
 //! the command line and maps errors to exit codes (CONTRACT.md section 3): 0 finished, 1 could
 //! not run (with a one-line message), 3 `import --strict` rejected rows.
 
+mod api_bench;
 mod bench;
 mod compare;
 mod demo;

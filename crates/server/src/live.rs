@@ -82,6 +82,9 @@ pub struct Live {
     pub cases: Vec<CaseRow>,
     /// Bumped by every change, so clients can tell their view is stale.
     pub generation: u64,
+    /// Alerts by grid in the screening's order, built when a scoped list first asks and
+    /// rebuilt after a change (it remembers the generation it was built at).
+    by_grid: std::sync::Mutex<Option<(u64, std::sync::Arc<HashMap<String, Vec<SubjectId>>>)>>,
 }
 
 /// What a change did to the alerts.
@@ -146,6 +149,7 @@ impl Live {
             world,
             screening,
             generation: 0,
+            by_grid: Default::default(),
         })
     }
 
@@ -161,6 +165,48 @@ impl Live {
     /// The grid a subject lives in, if it is a registered person.
     pub fn grid_of(&self, s: SubjectId) -> Option<&str> {
         self.world.person_of(s).and_then(|p| p.2)
+    }
+
+    /// The alerted subjects living in `grids`, in the screening's order.
+    pub fn alerted_in(&self, grids: &[String]) -> Vec<SubjectId> {
+        let index = {
+            let mut cache = self.by_grid.lock().unwrap_or_else(|e| e.into_inner());
+            match &*cache {
+                Some((generation, index)) if *generation == self.generation => index.clone(),
+                _ => {
+                    let mut index: HashMap<String, Vec<SubjectId>> = HashMap::new();
+                    for a in self.screening.alerts() {
+                        if let Some(g) = self.grid_of(a.subject) {
+                            index.entry(g.to_owned()).or_default().push(a.subject);
+                        }
+                    }
+                    let index = std::sync::Arc::new(index);
+                    *cache = Some((self.generation, index.clone()));
+                    index
+                }
+            }
+        };
+        match grids {
+            [one] => index.get(one).cloned().unwrap_or_default(),
+            _ => {
+                // Several grids: merged back into the screening's order.
+                let mut all: Vec<SubjectId> = grids
+                    .iter()
+                    .filter_map(|g| index.get(g))
+                    .flatten()
+                    .copied()
+                    .collect();
+                let rank: HashMap<SubjectId, usize> = self
+                    .screening
+                    .alerts()
+                    .enumerate()
+                    .filter(|(_, a)| all.contains(&a.subject))
+                    .map(|(i, a)| (a.subject, i))
+                    .collect();
+                all.sort_by_key(|s| rank.get(s).copied().unwrap_or(usize::MAX));
+                all
+            }
+        }
     }
 
     fn snapshot(&self) -> HashMap<SubjectId, (u16, usize)> {

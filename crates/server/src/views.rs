@@ -1,6 +1,9 @@
 //! The contract's JSON for alerts and traces (CONTRACT.md section 3), written once for the
 //! command line and the API, and the masking of ID numbers and phones.
 
+use std::borrow::Cow;
+
+use serde::Serialize;
 use serde_json::{Value, json};
 use tracegrid_engine::{Alert, Reason, Trace, World};
 use tracegrid_model::Millis;
@@ -55,55 +58,94 @@ impl Shown {
 /// A subject a reader may not see, in place of its name.
 pub const WITHHELD: &str = "(withheld)";
 
-/// One reason as the contract writes it.
-pub fn reason_json(world: &World, r: &Reason, shown: Shown, t: &dyn Fn(Millis) -> String) -> Value {
-    let name = |s| {
-        if shown.links {
-            world.subject_name(s).into()
-        } else {
-            Value::from(WITHHELD)
-        }
-    };
-    let mut o = json!({"code": r.code.as_str(), "at": t(r.at)});
-    if let Some(c) = r.case {
-        o["case"] = name(c);
-    }
-    if let Some(ar) = r.area {
-        o["area_id"] = world.area_id(ar).into();
-    }
-    o["place_id"] = r.place.map_or(Value::Null, |pl| world.place_id(pl).into());
-    if let Some(d) = r.degree {
-        o["degree"] = d.into();
-    }
-    if let Some(v) = r.via {
-        o["via"] = name(v);
-    }
-    o
+/// One reason as the contract writes it. Fields in alphabetical order, as the command line has
+/// always printed them.
+#[derive(Debug, Serialize)]
+pub struct ReasonView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub area_id: Option<&'a str>,
+    pub at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<&'a str>,
+    pub code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub degree: Option<u8>,
+    pub place_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<&'a str>,
 }
 
-/// One alert as the contract writes it.
-pub fn alert_json(world: &World, a: &Alert, shown: Shown, t: &dyn Fn(Millis) -> String) -> Value {
-    let person = world.person_of(a.subject);
-    let reasons: Vec<Value> = a
-        .reasons
-        .iter()
-        .map(|r| reason_json(world, r, shown, t))
-        .collect();
-    let id_number = person.map(|p| {
-        if shown.full_ids {
-            p.0.to_owned()
+/// One alert as the contract writes it: serialised straight from the world, which keeps a page
+/// of alerts cheap to answer.
+#[derive(Debug, Serialize)]
+pub struct AlertView<'a> {
+    pub grid_code: Option<&'a str>,
+    pub id_number: Option<Cow<'a, str>>,
+    pub name: Option<&'a str>,
+    pub reasons: Vec<ReasonView<'a>>,
+    pub score: f64,
+    pub subject: &'a str,
+}
+
+pub fn reason_view<'a>(
+    world: &'a World,
+    r: &Reason,
+    shown: Shown,
+    t: &dyn Fn(Millis) -> String,
+) -> ReasonView<'a> {
+    let name = |s| {
+        if shown.links {
+            world.subject_name(s)
         } else {
-            mask_id(p.0)
+            WITHHELD
         }
-    });
-    json!({
-        "subject": world.subject_name(a.subject),
-        "id_number": id_number,
-        "name": person.and_then(|p| p.1),
-        "grid_code": person.and_then(|p| p.2),
-        "score": a.score,
-        "reasons": reasons,
-    })
+    };
+    ReasonView {
+        area_id: r.area.map(|a| world.area_id(a)),
+        at: t(r.at),
+        case: r.case.map(name),
+        code: r.code.as_str(),
+        degree: r.degree,
+        place_id: r.place.map(|p| world.place_id(p)),
+        via: r.via.map(name),
+    }
+}
+
+pub fn alert_view<'a>(
+    world: &'a World,
+    a: &Alert,
+    shown: Shown,
+    t: &dyn Fn(Millis) -> String,
+) -> AlertView<'a> {
+    let person = world.person_of(a.subject);
+    AlertView {
+        grid_code: person.and_then(|p| p.2),
+        id_number: person.map(|p| {
+            if shown.full_ids {
+                Cow::Borrowed(p.0)
+            } else {
+                Cow::Owned(mask_id(p.0))
+            }
+        }),
+        name: person.and_then(|p| p.1),
+        reasons: a
+            .reasons
+            .iter()
+            .map(|r| reason_view(world, r, shown, t))
+            .collect(),
+        score: a.score,
+        subject: world.subject_name(a.subject),
+    }
+}
+
+/// [`reason_view`] as a JSON value.
+pub fn reason_json(world: &World, r: &Reason, shown: Shown, t: &dyn Fn(Millis) -> String) -> Value {
+    serde_json::to_value(reason_view(world, r, shown, t)).unwrap_or(Value::Null)
+}
+
+/// [`alert_view`] as a JSON value.
+pub fn alert_json(world: &World, a: &Alert, shown: Shown, t: &dyn Fn(Millis) -> String) -> Value {
+    serde_json::to_value(alert_view(world, a, shown, t)).unwrap_or(Value::Null)
 }
 
 /// A trace as the contract writes it.

@@ -4,6 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tracegrid_engine::{Alert, ReasonCode, SubjectId, TraceStep};
@@ -156,7 +158,7 @@ pub async fn list(
     State(state): State<AppState>,
     p: Principal,
     q: Result<Query<AlertQuery>, axum::extract::rejection::QueryRejection>,
-) -> AppResult<Json<AlertPage>> {
+) -> AppResult<Response> {
     let Query(q) = q?;
     p.may(Action::ReadAlerts)?;
     let why = Why {
@@ -175,76 +177,112 @@ pub async fn list(
         None => None,
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let page = {
+    let (body, shown_n, total) = {
         let live = state.live();
         let needle = q.q.as_deref().map(str::to_lowercase);
-        let mut hits: Vec<&Alert> = live
-            .screening
-            .alerts()
-            .filter(|a| {
-                let grid = live.grid_of(a.subject);
-                p.sees_grid(grid)
-                    && q.grid.as_deref().is_none_or(|g| grid == Some(g))
-                    && q.min_score.is_none_or(|m| a.score >= m)
-                    && reason.is_none_or(|c| a.reasons.iter().any(|r| r.code == c))
-                    && needle.as_deref().is_none_or(|n| {
-                        live.world
-                            .subject_name(a.subject)
-                            .to_lowercase()
-                            .contains(n)
-                            || live
-                                .world
-                                .person_of(a.subject)
-                                .and_then(|x| x.1)
-                                .is_some_and(|name| name.contains(n))
-                    })
-            })
-            .collect();
-        match q.sort.unwrap_or_default() {
-            Sort::Score => {}
-            Sort::FirstAt => hits.sort_by_key(|a| first_at(a)),
-            Sort::Subject => hits.sort_by_key(|a| live.world.subject_name(a.subject)),
-            Sort::Grid => hits.sort_by_key(|a| live.grid_of(a.subject).unwrap_or("")),
-        }
-        if q.desc {
-            hits.reverse();
-        }
+        let wanted = |a: &&Alert| {
+            let grid = live.grid_of(a.subject);
+            p.sees_grid(grid)
+                && q.grid.as_deref().is_none_or(|g| grid == Some(g))
+                && q.min_score.is_none_or(|m| a.score >= m)
+                && reason.is_none_or(|c| a.reasons.iter().any(|r| r.code == c))
+                && needle.as_deref().is_none_or(|n| {
+                    live.world
+                        .subject_name(a.subject)
+                        .to_lowercase()
+                        .contains(n)
+                        || live
+                            .world
+                            .person_of(a.subject)
+                            .and_then(|x| x.1)
+                            .is_some_and(|name| name.contains(n))
+                })
+        };
+        let sort = q.sort.unwrap_or_default();
+        // In the screening's own order only the page is gathered; any other order sorts all.
+        // A grid worker's list starts from their grids' alerts, not from the whole city's.
+        let scoped: Option<Vec<&Alert>> = (!p.sees_everyone()).then(|| {
+            live.alerted_in(&p.grids)
+                .into_iter()
+                .filter_map(|s| live.screening.alert(s))
+                .collect()
+        });
+        let candidates = || -> Box<dyn Iterator<Item = &Alert> + '_> {
+            match &scoped {
+                Some(list) => Box::new(list.iter().copied()),
+                None => Box::new(live.screening.alerts()),
+            }
+        };
+        let unfiltered =
+            q.grid.is_none() && q.min_score.is_none() && reason.is_none() && needle.is_none();
+        let (total, page): (usize, Vec<&Alert>) =
+            if matches!(sort, Sort::Score) && !q.desc && unfiltered {
+                // The commonest page, the first of the list, touches only its own alerts.
+                let total = scoped.as_ref().map_or(live.screening.len(), Vec::len);
+                (total, candidates().skip(q.offset).take(limit).collect())
+            } else if matches!(sort, Sort::Score) && !q.desc {
+                let mut total = 0;
+                let mut page = Vec::with_capacity(limit);
+                for a in candidates().filter(wanted) {
+                    if total >= q.offset && page.len() < limit {
+                        page.push(a);
+                    }
+                    total += 1;
+                }
+                (total, page)
+            } else {
+                let mut hits: Vec<&Alert> = candidates().filter(wanted).collect();
+                match sort {
+                    Sort::Score => {}
+                    Sort::FirstAt => hits.sort_by_key(|a| first_at(a)),
+                    Sort::Subject => hits.sort_by_key(|a| live.world.subject_name(a.subject)),
+                    Sort::Grid => hits.sort_by_key(|a| live.grid_of(a.subject).unwrap_or("")),
+                }
+                if q.desc {
+                    hits.reverse();
+                }
+                let total = hits.len();
+                (total, hits.into_iter().skip(q.offset).take(limit).collect())
+            };
         let t = |ms| live.time(ms);
-        AlertPage {
+        let alerts: Vec<views::AlertView<'_>> = page
+            .iter()
+            .map(|a| views::alert_view(&live.world, a, shown(&p, reveal), &t))
+            .collect();
+        let out = AlertPageOut {
+            alerts,
             as_of: live.time(live.params().as_of),
-            total: hits.len(),
-            offset: q.offset,
-            limit,
             generation: live.generation,
-            alerts: hits
-                .iter()
-                .skip(q.offset)
-                .take(limit)
-                .map(|a| views::alert_json(&live.world, a, shown(&p, reveal), &t))
-                .collect(),
-        }
+            limit,
+            offset: q.offset,
+            total,
+        };
+        let body = serde_json::to_vec(&out).map_err(|e| AppError::Internal(e.into()))?;
+        (body, out.alerts.len(), total)
     };
     let detail = format!(
-        "{} of {} from {}{}",
-        page.alerts.len(),
-        page.total,
-        page.offset,
+        "{shown_n} of {total} from {}{}",
+        q.offset,
         if reveal { ", revealed" } else { "" }
     );
-    audit(
-        &state,
-        &p,
-        if reveal {
-            "alerts.reveal"
-        } else {
-            "alerts.list"
-        },
-        "alerts",
-        &purpose,
-        detail,
-    )
-    .await?;
-    Ok(Json(page))
+    let action = if reveal {
+        "alerts.reveal"
+    } else {
+        "alerts.list"
+    };
+    audit(&state, &p, action, "alerts", &purpose, detail).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// [`AlertPage`] as it is written, borrowing from the world.
+#[derive(Serialize)]
+struct AlertPageOut<'a> {
+    alerts: Vec<views::AlertView<'a>>,
+    as_of: String,
+    generation: u64,
+    limit: usize,
+    offset: usize,
+    total: usize,
 }
 
 /// A subject in the world that the reader may see, by name.

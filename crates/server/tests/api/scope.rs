@@ -154,3 +154,35 @@ async fn a_guard_checks_people_at_their_own_gate_only() {
         .await;
     assert_eq!(unknown.body["status"], "unknown");
 }
+
+#[tokio::test]
+async fn a_grid_workers_list_follows_a_new_area_at_once() {
+    // Regression: the per-grid index of alerts must be rebuilt after a change.
+    let app = spawn();
+    let w = app.login("wang").await;
+    let before = app.get("/api/alerts?purpose=visit", Some(&w)).await.body["total"]
+        .as_u64()
+        .unwrap();
+    let a = app.login("analyst").await;
+    let r = app
+        .post(
+            "/api/areas",
+            Some(&a),
+            &serde_json::json!({"area_id": "HOME", "region_code": app.grid, "from": "2020-01-20"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let after = app.get("/api/alerts?purpose=visit", Some(&w)).await.body;
+    assert!(
+        after["total"].as_u64().unwrap() > before,
+        "{before} → {}",
+        after["total"]
+    );
+    assert!(
+        after["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["grid_code"] == app.grid.as_str())
+    );
+}
