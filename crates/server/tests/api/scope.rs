@@ -168,15 +168,16 @@ async fn a_grid_workers_list_follows_a_new_area_at_once() {
         .post(
             "/api/areas",
             Some(&a),
-            &serde_json::json!({"area_id": "HOME", "region_code": app.grid, "from": "2020-01-20"}),
+            &serde_json::json!({"area_id": "HOME", "region_code": &app.grid[..6], "from": "2020-01-20"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let after = app.get("/api/alerts?purpose=visit", Some(&w)).await.body;
     assert!(
         after["total"].as_u64().unwrap() > before,
-        "{before} → {}",
-        after["total"]
+        "{before} → {}: {}",
+        after["total"],
+        r.body["changed"]
     );
     assert!(
         after["alerts"]
