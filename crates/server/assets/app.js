@@ -14,7 +14,7 @@ const T = {
     total: '共', evidence: '证据', where: '地点', when: '时间', with_case: '关联病例', timeline: '时间轴', map: '地图',
     trajectory: '行动轨迹', contacts: '密接关系', degree: '度数', tier: '接触级别', first_at: '首次接触', is_case: '病例',
     trace_btn: '追踪', trace_of: '追踪对象', case_links: '病例间传播关联', open_trace: '查看追踪', reveal: '显示完整号码',
-    areas_list: '疫区', add_area: '新增或修改疫区', area_id: '疫区编号', region_code: '行政区划代码', from: '开始', to: '结束', risk: '风险',
+    areas_list: '疫区', area_name: '名称', add_area: '新增或修改疫区', area_id: '疫区编号', region_code: '行政区划代码', from: '开始', to: '结束', risk: '风险',
     draw: '在地图上点击绘制多边形（留空行政区划代码）', clear: '清除', save: '保存', end_area: '结束', changed: '变化',
     new_alerts: '新增预警', cleared: '解除预警', cases: '病例', add_case: '新增或修改病例', status: '状态', onset: '发病', confirmed: '确诊', isolated: '隔离',
     upload: '上传数据包（zip 或多个文件）', encoding: '编码', start_import: '开始导入', importing: '正在导入', rows_read: '已读行数',
@@ -35,7 +35,7 @@ const T = {
     total: 'Total', evidence: 'Evidence', where: 'Where', when: 'When', with_case: 'Case', timeline: 'Timeline', map: 'Map',
     trajectory: 'Trajectory', contacts: 'Contacts', degree: 'Degree', tier: 'Tier', first_at: 'First met', is_case: 'Case',
     trace_btn: 'Trace', trace_of: 'Subject', case_links: 'Transmission links between cases', open_trace: 'Open trace', reveal: 'Show full numbers',
-    areas_list: 'Epidemic areas', add_area: 'Add or change an area', area_id: 'Area id', region_code: 'Region code', from: 'From', to: 'To', risk: 'Risk',
+    areas_list: 'Epidemic areas', area_name: 'Name', add_area: 'Add or change an area', area_id: 'Area id', region_code: 'Region code', from: 'From', to: 'To', risk: 'Risk',
     draw: 'Click the map to draw a polygon (leave region code empty)', clear: 'Clear', save: 'Save', end_area: 'End', changed: 'Changed',
     new_alerts: 'New alerts', cleared: 'Cleared', cases: 'Cases', add_case: 'Add or change a case', status: 'Status', onset: 'Onset', confirmed: 'Confirmed', isolated: 'Isolated',
     upload: 'Upload a drop (a zip or several files)', encoding: 'Encoding', start_import: 'Import', importing: 'Importing', rows_read: 'Rows read',
@@ -305,7 +305,7 @@ function placesOption(steps, highlight) {
   const line = pts.map((p) => [p.value[0], p.value[1]]);
   return {
     tooltip: { trigger: 'item', formatter: (p) => (p.seriesType === 'scatter' ? `${esc(p.name)}<br>${esc(short(p.value[2]))}` : esc(p.name)) },
-    geo: { map: 'grids', roam: true, itemStyle: { areaColor: '#eef2f7', borderColor: '#9fb0c3' }, emphasis: { disabled: true } },
+    geo: { map: 'grids', roam: true, label: { show: false }, itemStyle: { areaColor: '#eef2f7', borderColor: '#9fb0c3' }, emphasis: { disabled: true } },
     series: [
       { type: 'lines', coordinateSystem: 'geo', polyline: true, data: line.length > 1 ? [{ coords: line }] : [], lineStyle: { color: '#1f6fbf', width: 1.5, opacity: 0.6 } },
       { type: 'scatter', coordinateSystem: 'geo', data: pts, symbolSize: 9, itemStyle: { color: '#1f6fbf' } },
@@ -436,14 +436,14 @@ async function pageAreas() {
   const [areas, cases] = await Promise.all([api('/api/areas'), api(withPurpose('/api/cases')), loadGrids()]);
   main().innerHTML = `<h1>${esc(t('areas'))}</h1><div id="result"></div>
     <div class="grid2">
-      <div class="panel scroll"><h2>${esc(t('areas_list'))}</h2><table id="areas-table"><thead><tr><th>${esc(t('area_id'))}</th><th>${esc(t('name'))}</th><th>${esc(t('region_code'))}</th><th>${esc(t('from'))}</th><th>${esc(t('to'))}</th><th>${esc(t('risk'))}</th><th></th></tr></thead><tbody>
+      <div class="panel scroll"><h2>${esc(t('areas_list'))}</h2><table id="areas-table"><thead><tr><th>${esc(t('area_id'))}</th><th>${esc(t('area_name'))}</th><th>${esc(t('region_code'))}</th><th>${esc(t('from'))}</th><th>${esc(t('to'))}</th><th>${esc(t('risk'))}</th><th></th></tr></thead><tbody>
         ${areas.map((a) => `<tr><td>${esc(a.area_id)}</td><td>${esc(a.name || '')}</td><td>${esc(a.region_code || (a.geometry ? 'polygon' : ''))} ${esc(a.region_name || '')}</td><td>${esc(short(a.from))}</td><td>${esc(short(a.to))}</td><td>${esc(a.risk)}</td>
           <td>${a.to ? '' : `<button class="ghost" data-end="${esc(a.area_id)}">${esc(t('end_area'))}</button>`}</td></tr>`).join('')}
       </tbody></table>
       <h2>${esc(t('add_area'))}</h2>
       <form class="row" id="area-form">
         <label>${esc(t('area_id'))}<input name="area_id" required size="10"></label>
-        <label>${esc(t('name'))}<input name="name" size="12"></label>
+        <label>${esc(t('area_name'))}<input name="name" size="12"></label>
         <label>${esc(t('region_code'))}<input name="region_code" size="12"></label>
         <label>${esc(t('from'))}<input name="from" required placeholder="2020-01-20" size="11"></label>
         <label>${esc(t('to'))}<input name="to" size="11"></label>
@@ -470,7 +470,7 @@ async function pageAreas() {
   const m = chart($('#drawmap'));
   const drawPoly = () => {
     m.setOption({
-      geo: { map: 'grids', roam: true, itemStyle: { areaColor: '#eef2f7', borderColor: '#9fb0c3' } },
+      geo: { map: 'grids', roam: true, label: { show: false }, itemStyle: { areaColor: '#eef2f7', borderColor: '#9fb0c3' } },
       series: [{ type: 'lines', coordinateSystem: 'geo', polyline: true, data: poly.length > 1 ? [{ coords: [...poly, poly[0]] }] : [], lineStyle: { color: '#e4572e', width: 2 } },
         { type: 'scatter', coordinateSystem: 'geo', data: poly, symbolSize: 7, itemStyle: { color: '#e4572e' } }],
     });
