@@ -8,6 +8,7 @@ mod export;
 mod import;
 mod resume;
 mod screen;
+mod serve;
 mod sim;
 
 use std::path::{Path, PathBuf};
