@@ -63,14 +63,12 @@ pub fn place_id(lat: &str, lon: &str, ty: &str) -> String {
     format!("KR-{lat}-{lon}-{ty}")
 }
 
+/// Patient id → (onset date, confirmed date).
+pub type PatientDates = BTreeMap<String, (Option<String>, Option<String>)>;
+
 /// Reads PatientInfo.csv: patient id → (onset date, confirmed date), and the transmission
 /// pairs (infectee, source) with `#global_num` sources resolved to patient ids.
-pub fn patients(
-    dir: &Path,
-) -> Result<(
-    BTreeMap<String, (Option<String>, Option<String>)>,
-    Vec<(String, String)>,
-)> {
+pub fn patients(dir: &Path) -> Result<(PatientDates, Vec<(String, String)>)> {
     let mut r =
         csv::Reader::from_path(dir.join("PatientInfo.csv")).context("reading PatientInfo.csv")?;
     let h = r.headers()?.clone();

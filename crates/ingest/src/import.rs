@@ -81,6 +81,9 @@ pub enum ImportError {
     Rejects(std::io::Error),
 }
 
+/// The store back from the writer thread, with the rows stored for each file (by index).
+type StoredPerFile = Vec<(usize, u64)>;
+
 /// How often the observer hears of rows.
 const REPORT_EVERY: u64 = 8192;
 
@@ -420,7 +423,7 @@ impl Job<'_> {
         let (to_writer, from_reader) = mpsc::sync_channel::<Batch>(1);
         let (recycle, recycled) = mpsc::channel::<EventBatch>();
         let writer = std::thread::spawn(
-            move || -> Result<(Box<dyn Store>, Vec<(usize, u64)>), StoreError> {
+            move || -> Result<(Box<dyn Store>, StoredPerFile), StoreError> {
                 let mut stored = Vec::new();
                 for mut b in from_reader {
                     let ins = store.write_events(&b.batch)?;

@@ -448,7 +448,9 @@ mod tests {
         .unwrap()
     }
 
-    fn all(mut r: RecordReader) -> Vec<Result<(u64, Vec<Option<String>>), BadRow>> {
+    type Record = (u64, Vec<Option<String>>);
+
+    fn all(mut r: RecordReader) -> Vec<Result<Record, BadRow>> {
         let mut row = Row::default();
         let mut out = Vec::new();
         loop {

@@ -53,6 +53,9 @@ pub fn screen_params(c: &Config, world: &World) -> Result<ScreenParams> {
     })
 }
 
+/// Alerted subjects by grid code, in the screening's order.
+type GridIndex = HashMap<String, Vec<SubjectId>>;
+
 /// A place as the pages show it.
 #[derive(Clone, Debug)]
 pub struct PlaceInfo {
@@ -84,7 +87,7 @@ pub struct Live {
     pub generation: u64,
     /// Alerts by grid in the screening's order, built when a scoped list first asks and
     /// rebuilt after a change (it remembers the generation it was built at).
-    by_grid: std::sync::Mutex<Option<(u64, std::sync::Arc<HashMap<String, Vec<SubjectId>>>)>>,
+    by_grid: std::sync::Mutex<Option<(u64, std::sync::Arc<GridIndex>)>>,
 }
 
 /// What a change did to the alerts.
@@ -174,7 +177,7 @@ impl Live {
             match &*cache {
                 Some((generation, index)) if *generation == self.generation => index.clone(),
                 _ => {
-                    let mut index: HashMap<String, Vec<SubjectId>> = HashMap::new();
+                    let mut index = GridIndex::new();
                     for a in self.screening.alerts() {
                         if let Some(g) = self.grid_of(a.subject) {
                             index.entry(g.to_owned()).or_default().push(a.subject);
