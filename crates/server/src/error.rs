@@ -25,6 +25,10 @@ pub enum AppError {
     PurposeRequired,
     #[error("{0}")]
     Conflict(String),
+    #[error("the upload is larger than this server accepts (max_upload_mb)")]
+    TooLarge,
+    #[error("this path does not answer that method")]
+    MethodNotAllowed,
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -38,7 +42,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// `unauthenticated`, `forbidden`, `not_found`, `bad_request`, `purpose_required`,
-    /// `conflict` or `internal`.
+    /// `conflict`, `too_large`, `method_not_allowed` or `internal`.
     pub code: &'static str,
     pub message: String,
 }
@@ -52,6 +56,8 @@ impl AppError {
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::PurposeRequired => (StatusCode::BAD_REQUEST, "purpose_required"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -85,7 +91,18 @@ impl From<tracegrid_store::StoreError> for AppError {
 /// Rejections of axum's extractors (bad JSON, a bad query) in the same shape.
 impl From<axum::extract::rejection::JsonRejection> for AppError {
     fn from(e: axum::extract::rejection::JsonRejection) -> AppError {
-        AppError::BadRequest(e.body_text())
+        AppError::rejected(e.status(), e.body_text())
+    }
+}
+
+impl AppError {
+    /// An extractor's rejection: too large stays too large, anything else is the client's to fix.
+    pub fn rejected(status: StatusCode, text: String) -> AppError {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge
+        } else {
+            AppError::BadRequest(text)
+        }
     }
 }
 

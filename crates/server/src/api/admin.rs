@@ -132,13 +132,20 @@ pub async fn add_token(
     let token = crate::auth::new_token("tgt_")?;
     let hash = crate::auth::token_hash(&token);
     let (user, name) = (b.username.clone(), b.name.clone());
-    blocking(&state, move |a| {
-        let u = a.user_by_name(&user)?.ok_or_else(|| {
-            tracegrid_store::StoreError::Conflict(format!("there is no user {user}"))
-        })?;
-        a.create_token(&hash, &name, u.id, crate::auth::now_ms())
+    let issued = blocking(&state, move |a| {
+        let Some(u) = a.user_by_name(&user)? else {
+            return Ok(false);
+        };
+        a.create_token(&hash, &name, u.id, crate::auth::now_ms())?;
+        Ok(true)
     })
     .await?;
+    if !issued {
+        return Err(AppError::NotFound(format!(
+            "there is no user {}",
+            b.username
+        )));
+    }
     super::audit(&state, &p, "token.add", &b.username, "manage users", b.name).await?;
     Ok((StatusCode::CREATED, Json(TokenIssued { token })))
 }

@@ -147,6 +147,7 @@ pub fn router(state: AppState) -> axum::Router {
     .route("/metrics", get(metrics_text))
     .merge(crate::pages::router())
     .fallback(not_found)
+    .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
     .layer(axum::middleware::from_fn(crate::metrics::track))
     .layer(DefaultBodyLimit::max(upload_limit))
     .with_state(state)

@@ -63,10 +63,10 @@ pub async fn login(
         let token = auth::new_token("tgs_")?;
         let now = auth::now_ms();
         let expires = now + hours * 3_600_000;
-        accounts
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .create_session(&auth::token_hash(&token), user.id, now, expires)?;
+        let mut a = accounts.lock().unwrap_or_else(|e| e.into_inner());
+        a.create_session(&auth::token_hash(&token), user.id, now, expires)?;
+        // Expired sessions go when someone logs in: no timer, and the table stays small.
+        a.purge_sessions(now)?;
         Ok((user, token, expires))
     })
     .await

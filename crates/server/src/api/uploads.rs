@@ -56,17 +56,17 @@ pub async fn upload(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    let (id, dir) = state.imports.new_dir()?;
-    let drop_dir = dir.join("drop");
-    let files = if content_type.starts_with("multipart/form-data") {
+    // The upload is read first (it is held in memory, up to max_upload_mb), then written out
+    // off the async threads.
+    let mut parts: Vec<(Option<String>, Bytes)> = Vec::new();
+    if content_type.starts_with("multipart/form-data") {
         let mut mp = Multipart::from_request(req, &state)
             .await
-            .map_err(|e| AppError::BadRequest(e.body_text()))?;
-        let mut files = Vec::new();
+            .map_err(|e| AppError::rejected(e.status(), e.body_text()))?;
         while let Some(field) = mp
             .next_field()
             .await
-            .map_err(|e| AppError::BadRequest(format!("reading the upload: {e}")))?
+            .map_err(|e| AppError::rejected(e.status(), format!("reading the upload: {e}")))?
         {
             let Some(name) = field.file_name().and_then(safe_name) else {
                 continue;
@@ -74,22 +74,33 @@ pub async fn upload(
             let data = field
                 .bytes()
                 .await
-                .map_err(|e| AppError::BadRequest(format!("reading {name}: {e}")))?;
-            if name.ends_with(".zip") {
-                files.extend(unzip(&data, &drop_dir)?);
-            } else {
-                std::fs::write(drop_dir.join(&name), &data)
-                    .map_err(|e| AppError::Internal(anyhow::anyhow!("writing {name}: {e}")))?;
-                files.push(name);
-            }
+                .map_err(|e| AppError::rejected(e.status(), format!("reading {name}: {e}")))?;
+            parts.push((Some(name), data));
         }
-        files
     } else {
         let body = Bytes::from_request(req, &state)
             .await
-            .map_err(|e| AppError::BadRequest(e.body_text()))?;
-        unzip(&body, &drop_dir)?
-    };
+            .map_err(|e| AppError::rejected(e.status(), e.body_text()))?;
+        parts.push((None, body));
+    }
+    let (id, dir) = state.imports.new_dir()?;
+    let drop_dir = dir.join("drop");
+    let files = tokio::task::spawn_blocking(move || -> AppResult<Vec<String>> {
+        let mut files = Vec::new();
+        for (name, data) in parts {
+            match name {
+                Some(name) if !name.ends_with(".zip") => {
+                    std::fs::write(drop_dir.join(&name), &data)
+                        .map_err(|e| AppError::Internal(anyhow::anyhow!("writing {name}: {e}")))?;
+                    files.push(name);
+                }
+                _ => files.extend(unzip(&data, &drop_dir)?),
+            }
+        }
+        Ok(files)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))??;
     if files.is_empty() {
         return Err(AppError::BadRequest("the upload holds no files".into()));
     }
@@ -206,8 +217,10 @@ pub async fn rejects(
         .imports
         .rejects_path(&id)
         .ok_or_else(|| AppError::NotFound(format!("import {id} has no rejects")))?;
-    let bytes = std::fs::read(&path)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("reading {}: {e}", path.display())))?;
+    let bytes = tokio::task::spawn_blocking(move || std::fs::read(&path))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("reading the rejects: {e}")))?;
     audit(
         &state,
         &p,

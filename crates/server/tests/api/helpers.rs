@@ -66,23 +66,29 @@ pub struct TestApp {
 /// admin, analyst, epi, viewer, wang (grid worker of [`TestApp::grid`]) and guard (at
 /// [`TestApp::gate`]).
 pub fn spawn() -> TestApp {
+    spawn_with(|_| {})
+}
+
+/// [`spawn`] with the configuration changed by `adjust`.
+pub fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let c = city();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.db");
     std::fs::copy(c.dir.join("city.db"), &db).unwrap();
     let db = db.to_string_lossy().into_owned();
-    spawn_on(db, dir)
+    spawn_on(db, dir, adjust)
 }
 
-pub fn spawn_on(db: String, dir: tempfile::TempDir) -> TestApp {
+pub fn spawn_on(db: String, dir: tempfile::TempDir, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let c = city();
-    let config = Config {
+    let mut config = Config {
         db: db.clone(),
         as_of: Some(c.as_of.clone()),
         home_region: Some("330800".into()),
         import_dir: Some(dir.path().join("imports")),
         ..Default::default()
     };
+    adjust(&mut config);
     let app = App::build(config).unwrap();
     let (grid, other_grid, gate) = {
         let live = app.state().live();

@@ -28,7 +28,7 @@ async fn the_server_runs_on_postgresql_alike() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let spec = db.spec.clone();
-    let app = tokio::task::spawn_blocking(move || spawn_on(spec, dir))
+    let app = tokio::task::spawn_blocking(move || spawn_on(spec, dir, |_| {}))
         .await
         .unwrap();
     let sqlite = spawn();

@@ -54,6 +54,31 @@ async fn errors_have_one_shape() {
         )
         .await;
     assert_error(&r, StatusCode::BAD_REQUEST, "bad_request");
+    let r = app
+        .send(
+            axum::http::Request::delete("/api/overview")
+                .header(header::COOKIE, &c)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_error(&r, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+}
+
+#[tokio::test]
+async fn an_upload_over_the_limit_is_refused_as_too_large() {
+    let app = spawn_with(|c| c.max_upload_mb = 1);
+    let c = app.login("admin").await;
+    let r = app
+        .send(
+            axum::http::Request::post("/api/imports")
+                .header(header::COOKIE, &c)
+                .header(header::CONTENT_TYPE, "application/zip")
+                .body(axum::body::Body::from(vec![0u8; 2 << 20]))
+                .unwrap(),
+        )
+        .await;
+    assert_error(&r, StatusCode::PAYLOAD_TOO_LARGE, "too_large");
 }
 
 #[tokio::test]
