@@ -18,6 +18,10 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// Someone outside the reader's grids: answered as "not found", so that the answer does
+    /// not confirm the person exists, and audited as a refused look.
+    #[error("{0}")]
+    OutOfScope(String),
     #[error("{0}")]
     BadRequest(String),
     /// A read of a person's data without a stated purpose.
@@ -52,7 +56,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::NotFound(_) | AppError::OutOfScope(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::PurposeRequired => (StatusCode::BAD_REQUEST, "purpose_required"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),

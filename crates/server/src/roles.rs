@@ -130,7 +130,7 @@ impl Principal {
         if self.sees_grid(grid) {
             Ok(())
         } else {
-            Err(AppError::NotFound(format!("{what} is not in your grids")))
+            Err(AppError::OutOfScope(format!("{what} is not in your grids")))
         }
     }
 

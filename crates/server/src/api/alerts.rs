@@ -374,6 +374,7 @@ pub async fn evidence(
     p.may(Action::ReadAlerts)?;
     let purpose = why.purpose()?;
     let reveal = why.reveal(&p)?;
+    super::check_scope(&state, &p, &subject, "alert", &purpose).await?;
     let body = {
         let live = state.live();
         let s = visible_subject(&live, &p, &subject)?;

@@ -101,6 +101,33 @@ pub async fn audit(
         .await
 }
 
+/// Fails when `subject` is outside the reader's grids, and writes the refused attempt to the
+/// audit log (`<action>.denied`): who tried to look at whom is itself worth answering for.
+pub async fn check_scope(
+    state: &AppState,
+    p: &Principal,
+    subject: &str,
+    action: &str,
+    purpose: &str,
+) -> AppResult<()> {
+    let scope = {
+        let live = state.live();
+        alerts::visible_subject(&live, p, subject).map(|_| ())
+    };
+    if let Err(AppError::OutOfScope(_)) = &scope {
+        audit(
+            state,
+            p,
+            &format!("{action}.denied"),
+            subject,
+            purpose,
+            String::new(),
+        )
+        .await?;
+    }
+    scope
+}
+
 /// The whole service: API, pages, health, metrics.
 pub fn router(state: AppState) -> axum::Router {
     let upload_limit = state.config.max_upload_mb.saturating_mul(1 << 20);

@@ -50,6 +50,7 @@ pub async fn person(
     p.may(Action::ReadPerson)?;
     let purpose = why.purpose()?;
     let reveal = why.reveal(&p)?;
+    super::check_scope(&state, &p, &subject, "person", &purpose).await?;
     let (body, name) = {
         let live = state.live();
         let s = visible_subject(&live, &p, &subject)?;

@@ -69,6 +69,23 @@ async fn a_grid_worker_is_denied_another_grids_person_through_every_endpoint() {
             "forbidden",
         );
     }
+    // Each refused look is in the audit log.
+    let admin = app.login("admin").await;
+    let log = app
+        .get(&format!("/api/audit?target={outsider}"), Some(&admin))
+        .await
+        .body;
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["person.denied", "person.denied", "alert.denied"],
+        "{log}"
+    );
     let r = app
         .get(
             &format!("/api/persons/{insider}?purpose=visit&reveal=true"),
