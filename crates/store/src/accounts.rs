@@ -16,6 +16,7 @@ pub enum Param<'a> {
     Int(i64),
     Text(&'a str),
     OptInt(Option<i64>),
+    OptText(Option<&'a str>),
 }
 
 /// A value read back.
@@ -27,7 +28,7 @@ pub enum Cell {
 }
 
 impl Cell {
-    fn int(&self) -> Result<i64, StoreError> {
+    pub(crate) fn int(&self) -> Result<i64, StoreError> {
         match self {
             Cell::Int(v) => Ok(*v),
             other => Err(StoreError::Corrupt(format!(
@@ -36,14 +37,14 @@ impl Cell {
         }
     }
 
-    fn opt_int(&self) -> Result<Option<i64>, StoreError> {
+    pub(crate) fn opt_int(&self) -> Result<Option<i64>, StoreError> {
         match self {
             Cell::Null => Ok(None),
             c => c.int().map(Some),
         }
     }
 
-    fn text(&self) -> Result<String, StoreError> {
+    pub(crate) fn text(&self) -> Result<String, StoreError> {
         match self {
             Cell::Text(v) => Ok(v.clone()),
             other => Err(StoreError::Corrupt(format!(
@@ -61,19 +62,28 @@ pub trait SqlConn: Send + std::fmt::Debug {
     fn rows(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>, StoreError>;
     /// Runs one statement for each parameter list, all in one transaction.
     fn exec_all(&mut self, sql: &str, params: &[Vec<Param<'_>>]) -> Result<(), StoreError>;
+    /// Runs different statements in one transaction; the rows each changed.
+    fn exec_many(&mut self, stmts: &[(&str, Vec<Param<'_>>)]) -> Result<Vec<u64>, StoreError>;
 }
 
-/// Opens the accounts of a store (a SQLite path or a postgres:// URL), creating its tables if
-/// they are missing.
-pub fn accounts(spec: &str) -> Result<Accounts, StoreError> {
-    let conn: Box<dyn SqlConn> = if crate::is_postgres(spec) {
+/// A connection to a store (a SQLite path or a postgres:// URL) for the command centre's own
+/// tables, creating them if they are missing.
+pub(crate) fn connect(spec: &str) -> Result<Box<dyn SqlConn>, StoreError> {
+    Ok(if crate::is_postgres(spec) {
         Box::new(crate::pg::PgStore::open(spec)?)
     } else {
         Box::new(crate::sqlite::SqliteStore::open(std::path::Path::new(
             spec,
         ))?)
-    };
-    Ok(Accounts { conn })
+    })
+}
+
+/// Opens the accounts of a store (a SQLite path or a postgres:// URL), creating its tables if
+/// they are missing.
+pub fn accounts(spec: &str) -> Result<Accounts, StoreError> {
+    Ok(Accounts {
+        conn: connect(spec)?,
+    })
 }
 
 /// A user as stored.

@@ -10,10 +10,12 @@ mod accounts;
 mod pg;
 mod rows;
 mod sqlite;
+mod tasks;
 pub mod testing;
 
 pub use accounts::*;
 pub use rows::*;
+pub use tasks::*;
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +34,26 @@ pub enum StoreError {
     Conflict(String),
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl StoreError {
+    /// Whether a unique key refused the row (the same in both databases).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.code == rusqlite::ErrorCode::ConstraintViolation
+                    && matches!(
+                        e.extended_code,
+                        rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                            | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                    )
+            }
+            StoreError::Postgres(e) => {
+                e.code() == Some(&::postgres::error::SqlState::UNIQUE_VIOLATION)
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Rows counted per table, for summaries and tests.

@@ -13,6 +13,7 @@ use crate::*;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
     include_str!("../migrations/postgres/0002_accounts.sql"),
+    include_str!("../migrations/postgres/0003_tasks.sql"),
 ];
 
 pub struct PgStore {
@@ -624,6 +625,7 @@ fn pg_params<'a>(params: &'a [Param<'a>]) -> Vec<&'a (dyn ::postgres::types::ToS
             Param::Int(v) => v as &(dyn ::postgres::types::ToSql + Sync),
             Param::Text(v) => v as &(dyn ::postgres::types::ToSql + Sync),
             Param::OptInt(v) => v as &(dyn ::postgres::types::ToSql + Sync),
+            Param::OptText(v) => v as &(dyn ::postgres::types::ToSql + Sync),
         })
         .collect()
 }
@@ -655,6 +657,16 @@ impl SqlConn for PgStore {
                     .collect()
             })
             .collect()
+    }
+
+    fn exec_many(&mut self, stmts: &[(&str, Vec<Param<'_>>)]) -> Result<Vec<u64>, StoreError> {
+        let mut tx = self.client.transaction()?;
+        let mut changed = Vec::with_capacity(stmts.len());
+        for (sql, p) in stmts {
+            changed.push(tx.execute(*sql, &pg_params(p))?);
+        }
+        tx.commit()?;
+        Ok(changed)
     }
 
     fn exec_all(&mut self, sql: &str, params: &[Vec<Param<'_>>]) -> Result<(), StoreError> {

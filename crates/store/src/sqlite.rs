@@ -12,6 +12,7 @@ use crate::*;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0001_init.sql"),
     include_str!("../migrations/sqlite/0002_accounts.sql"),
+    include_str!("../migrations/sqlite/0003_tasks.sql"),
 ];
 
 /// Memory SQLite may keep as page cache. Random-key inserts touch pages all over the sightings
@@ -641,6 +642,7 @@ fn sqlite_params<'a>(params: &'a [Param<'a>]) -> Vec<&'a dyn rusqlite::ToSql> {
             Param::Int(v) => v as &dyn rusqlite::ToSql,
             Param::Text(v) => v as &dyn rusqlite::ToSql,
             Param::OptInt(v) => v as &dyn rusqlite::ToSql,
+            Param::OptText(v) => v as &dyn rusqlite::ToSql,
         })
         .collect()
 }
@@ -676,6 +678,19 @@ impl SqlConn for SqliteStore {
             out.push(row);
         }
         Ok(out)
+    }
+
+    fn exec_many(&mut self, stmts: &[(&str, Vec<Param<'_>>)]) -> Result<Vec<u64>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut changed = Vec::with_capacity(stmts.len());
+        for (sql, p) in stmts {
+            let mut st = tx.prepare_cached(sql)?;
+            changed.push(st.execute(sqlite_params(p).as_slice())? as u64);
+        }
+        tx.commit()?;
+        Ok(changed)
     }
 
     fn exec_all(&mut self, sql: &str, params: &[Vec<Param<'_>>]) -> Result<(), StoreError> {

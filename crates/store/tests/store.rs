@@ -333,6 +333,104 @@ fn audit_log_is_append_only(db: &TestDb) {
     assert_eq!(still, all);
 }
 
+fn new_task(subject: &str, grid: Option<&str>) -> TaskRow {
+    TaskRow {
+        id: 0,
+        subject: subject.into(),
+        grid_code: grid.map(str::to_owned),
+        routed_by: if grid.is_some() {
+            "residence"
+        } else {
+            "unrouted"
+        }
+        .into(),
+        state: "open".into(),
+        priority: 1,
+        score_milli: 900,
+        reasons: "[]".into(),
+        created: 1_000,
+        due: 8_200_000,
+        updated: 1_000,
+        first_contact: None,
+        closed: None,
+        escalation: 0,
+        outcome: None,
+        isolation_until: None,
+        attempts: 0,
+    }
+}
+
+fn tasks_keep_one_open_task_a_subject_and_refuse_stale_changes(db: &TestDb) {
+    let mut t = tasks(&db.spec).unwrap();
+    let made = Happened {
+        at: 1_000,
+        username: "screening",
+        kind: "created",
+        detail: "",
+    };
+    t.create(&[new_task("P1", Some("G1")), new_task("P2", None)], &made)
+        .unwrap();
+    let again = t.create(
+        &[new_task("P3", Some("G1")), new_task("P1", Some("G1"))],
+        &made,
+    );
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    let all = t.all().unwrap();
+    assert_eq!(
+        all.iter().map(|x| x.subject.as_str()).collect::<Vec<_>>(),
+        ["P1", "P2"],
+        "all or nothing"
+    );
+    assert_eq!(all[1].grid_code, None);
+
+    let mut p1 = all[0].clone();
+    p1.state = "accepted".into();
+    p1.updated = 2_000;
+    let took = Happened {
+        at: 2_000,
+        username: "wang",
+        kind: "accepted",
+        detail: "",
+    };
+    t.update(&[(1_000, p1.clone(), took.clone())]).unwrap();
+    // A second change made from the old copy is refused, and leaves no event.
+    let mut stale = all[0].clone();
+    stale.state = "closed".into();
+    stale.updated = 3_000;
+    let r = t.update(&[(1_000, stale, took.clone())]);
+    assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
+    assert_eq!(t.get(p1.id).unwrap().unwrap(), p1);
+    let kinds: Vec<String> = t
+        .events(p1.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["created", "accepted"]);
+
+    // Once closed, a subject may have a new task.
+    let mut closed = p1.clone();
+    closed.state = "closed".into();
+    closed.closed = Some(3_000);
+    closed.updated = 3_000;
+    t.update(&[(2_000, closed, took)]).unwrap();
+    t.create(&[new_task("P1", Some("G2"))], &made).unwrap();
+    assert_eq!(t.all().unwrap().len(), 3);
+
+    let c = Checkin {
+        task_id: p1.id,
+        day: "2020-02-01".into(),
+        at: 5_000,
+        temperature_dc: 368,
+        symptoms: String::new(),
+        username: "wang".into(),
+    };
+    t.add_checkin(&c).unwrap();
+    assert!(matches!(t.add_checkin(&c), Err(StoreError::Conflict(_))));
+    assert_eq!(t.checkins(p1.id).unwrap(), [c]);
+    assert_eq!(t.events(p1.id).unwrap().last().unwrap().kind, "checkin");
+}
+
 macro_rules! suite {
     ($backend:ident) => {
         mod $backend {
@@ -360,6 +458,12 @@ macro_rules! suite {
             #[test]
             fn audit_log_is_append_only() {
                 super::audit_log_is_append_only(&TestDb::$backend());
+            }
+            #[test]
+            fn tasks_keep_one_open_task_a_subject_and_refuse_stale_changes() {
+                super::tasks_keep_one_open_task_a_subject_and_refuse_stale_changes(
+                    &TestDb::$backend(),
+                );
             }
             #[test]
             fn one_import_at_a_time() {
