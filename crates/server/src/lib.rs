@@ -18,6 +18,7 @@ pub mod live;
 mod metrics;
 mod pages;
 pub mod roles;
+pub mod tasks;
 pub mod views;
 
 use std::sync::{Arc, Mutex, RwLock};
