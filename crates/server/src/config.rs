@@ -30,6 +30,12 @@ pub struct Config {
     pub import_dir: Option<PathBuf>,
     /// Largest upload accepted, in megabytes.
     pub max_upload_mb: usize,
+    /// Hours to answer a task of priority 1, 2 and 3.
+    pub task_due_hours: [i64; 3],
+    /// Hours after an overdue task reached the community until it reaches the command centre.
+    pub escalate_after_hours: i64,
+    /// How often time is let act on tasks (escalation, isolation days), in seconds.
+    pub tick_seconds: u64,
 }
 
 impl Default for Config {
@@ -45,6 +51,9 @@ impl Default for Config {
             secure_cookies: false,
             import_dir: None,
             max_upload_mb: 512,
+            task_due_hours: [2, 12, 24],
+            escalate_after_hours: 4,
+            tick_seconds: 60,
         }
     }
 }
@@ -111,6 +120,22 @@ impl Config {
         if let Some(v) = get("MAX_UPLOAD_MB") {
             self.max_upload_mb = parse("TRACEGRID_MAX_UPLOAD_MB", &v)?;
         }
+        if let Some(v) = get("TASK_DUE_HOURS") {
+            let key = "TRACEGRID_TASK_DUE_HOURS";
+            let hours: Vec<i64> = v
+                .split(',')
+                .map(|h| parse(key, h.trim()))
+                .collect::<Result<_, _>>()?;
+            self.task_due_hours = hours.try_into().map_err(|_| {
+                ConfigError::Invalid(key.into(), "give three hours: priority 1,2,3".into())
+            })?;
+        }
+        if let Some(v) = get("ESCALATE_AFTER_HOURS") {
+            self.escalate_after_hours = parse("TRACEGRID_ESCALATE_AFTER_HOURS", &v)?;
+        }
+        if let Some(v) = get("TICK_SECONDS") {
+            self.tick_seconds = parse("TRACEGRID_TICK_SECONDS", &v)?;
+        }
         Ok(())
     }
 
@@ -118,6 +143,16 @@ impl Config {
     pub fn zone(&self) -> Result<chrono_tz::Tz, ConfigError> {
         self.tz.parse().map_err(|_| {
             ConfigError::Invalid("tz".into(), format!("{} is not a time zone name", self.tz))
+        })
+    }
+
+    /// How tasks are timed.
+    pub fn policy(&self) -> Result<crate::tasks::Policy, ConfigError> {
+        Ok(crate::tasks::Policy {
+            due_hours: self.task_due_hours,
+            escalate_after_hours: self.escalate_after_hours,
+            zone: self.zone()?,
+            ..Default::default()
         })
     }
 

@@ -11,6 +11,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod board;
 pub mod config;
 pub mod error;
 pub mod imports;
@@ -43,6 +44,7 @@ pub struct Shared {
     pub sessions: auth::SessionCache,
     pub audit: audit::AuditWriter,
     pub imports: imports::Imports,
+    pub board: board::Board,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
 }
 
@@ -84,8 +86,15 @@ impl App {
         let audit = audit::AuditWriter::start(
             tracegrid_store::accounts(&config.db).context("opening the audit log")?,
         );
+        let board =
+            board::Board::open(&config.db, config.policy()?).context("opening the tasks")?;
+        let (created, updated) = board
+            .sync(&live, auth::now_ms())
+            .context("turning alerts into tasks")?;
+        tracing::info!(created, updated, "tasks ready");
         let state = AppState(Arc::new(Shared {
             imports: imports::Imports::new(config.import_root()),
+            board,
             config,
             live: RwLock::new(live),
             accounts: Arc::new(Mutex::new(accounts)),
@@ -108,6 +117,21 @@ impl App {
     /// Listens on `listener` until Ctrl-C or SIGTERM, then lets requests in flight finish.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> Result<()> {
         let router = self.router();
+        // Time acts on tasks: escalations, isolation days.
+        let state = self.state.clone();
+        let every = std::time::Duration::from_secs(state.config.tick_seconds.max(1));
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(every);
+            loop {
+                interval.tick().await;
+                let st = state.clone();
+                let ticked =
+                    tokio::task::spawn_blocking(move || st.board.tick(auth::now_ms())).await;
+                if let Ok(Err(e)) = ticked {
+                    tracing::error!(error = e.to_string(), "moving tasks on failed");
+                }
+            }
+        });
         axum::serve(listener, router)
             .with_graceful_shutdown(shutdown_signal())
             .await

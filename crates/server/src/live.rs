@@ -102,6 +102,9 @@ pub struct Changed {
     /// Subjects whose alert changed in any way (new, cleared, new reasons, new score).
     pub touched: usize,
     pub generation: u64,
+    /// Grid tasks made for new alerts, and open tasks given new reasons.
+    pub tasks_created: usize,
+    pub tasks_updated: usize,
 }
 
 impl Live {
@@ -244,6 +247,8 @@ impl Live {
                 .filter(|s| before.get(s) != after.get(s))
                 .count(),
             generation: self.generation,
+            tasks_created: 0,
+            tasks_updated: 0,
         }
     }
 

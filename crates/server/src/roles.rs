@@ -71,6 +71,12 @@ pub enum Action {
     Import,
     /// A check at a gate.
     GateCheck,
+    /// The task lists and a task.
+    ReadTasks,
+    /// Accept a task, record its outcome, take a check-in.
+    WorkTasks,
+    /// Send a task to another grid; see the unrouted queue.
+    RouteTasks,
     ManageUsers,
     ReadAudit,
 }
@@ -81,8 +87,14 @@ impl Role {
         match self {
             Role::Admin => true,
             Role::Analyst => !matches!(a, ManageUsers | ReadAudit | GateCheck),
-            Role::Epidemiologist => !matches!(a, ManageUsers | ReadAudit | GateCheck | Import),
-            Role::GridWorker => matches!(a, ViewOverview | ReadAlerts | ReadPerson | Reveal),
+            Role::Epidemiologist => !matches!(
+                a,
+                ManageUsers | ReadAudit | GateCheck | Import | WorkTasks | RouteTasks
+            ),
+            Role::GridWorker => matches!(
+                a,
+                ViewOverview | ReadAlerts | ReadPerson | Reveal | ReadTasks | WorkTasks
+            ),
             Role::GateGuard => matches!(a, GateCheck),
             Role::Viewer => matches!(a, ViewOverview | ReadAlerts),
         }

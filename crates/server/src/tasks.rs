@@ -51,14 +51,21 @@ impl State {
     }
 
     pub fn parse(s: &str) -> Option<State> {
-        [State::Open, State::Accepted, State::Isolating, State::Closed]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+        [
+            State::Open,
+            State::Accepted,
+            State::Isolating,
+            State::Closed,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
     }
 }
 
 /// What the grid worker found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Reached, and the travel or contact confirmed.
@@ -144,16 +151,24 @@ pub enum Action {
         note: Option<String>,
     },
     /// To another grid, or to the unrouted queue.
-    Reassign { grid: Option<String> },
+    Reassign {
+        grid: Option<String>,
+    },
     /// A check-in of a person isolating at home.
-    Checkin { temperature_dc: i64, symptoms: String },
+    Checkin {
+        temperature_dc: i64,
+        symptoms: String,
+    },
 }
 
 /// Why a change was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TaskError {
     #[error("a {state} task cannot {what}")]
-    NotNow { state: &'static str, what: &'static str },
+    NotNow {
+        state: &'static str,
+        what: &'static str,
+    },
     #[error("home isolation needs its end date (isolation_until), after now")]
     IsolationNeedsEnd,
     #[error("this outcome is the server's to record")]
@@ -192,7 +207,12 @@ fn reason_key(r: &Value) -> String {
 }
 
 /// Applies `action` to `t` at `now`.
-pub fn apply(t: &TaskRow, action: &Action, now: Millis, policy: &Policy) -> Result<Changed, TaskError> {
+pub fn apply(
+    t: &TaskRow,
+    action: &Action,
+    now: Millis,
+    policy: &Policy,
+) -> Result<Changed, TaskError> {
     let state = State::parse(&t.state).ok_or_else(|| TaskError::Corrupt(t.state.clone()))?;
     let mut n = t.clone();
     n.updated = now.max(t.updated + 1);
@@ -274,15 +294,17 @@ pub fn apply(t: &TaskRow, action: &Action, now: Millis, policy: &Policy) -> Resu
             }
             let from = t.grid_code.clone().unwrap_or_else(|| "(unrouted)".into());
             n.grid_code = grid.clone();
-            n.routed_by = if grid.is_some() { "reassigned" } else { "unrouted" }.into();
+            n.routed_by = if grid.is_some() {
+                "reassigned"
+            } else {
+                "unrouted"
+            }
+            .into();
             n.escalation = 0;
             Ok(Changed {
                 task: n,
                 kind: "reassigned",
-                detail: format!(
-                    "{from} → {}",
-                    grid.as_deref().unwrap_or("(unrouted)")
-                ),
+                detail: format!("{from} → {}", grid.as_deref().unwrap_or("(unrouted)")),
             })
         }
         Action::Checkin {
@@ -377,7 +399,12 @@ pub fn tick(
             Some(Changed {
                 task: n,
                 kind: "escalated",
-                detail: if level == 1 { "community" } else { "command centre" }.into(),
+                detail: if level == 1 {
+                    "community"
+                } else {
+                    "command centre"
+                }
+                .into(),
             })
         }
         State::Closed => None,
@@ -544,10 +571,23 @@ mod tests {
         assert_eq!(c.task.first_contact, Some(20));
         assert_eq!(c.task.outcome.as_deref(), Some("cleared"));
         // Nothing more happens to a closed task.
-        for action in [Action::Accept, record(Outcome::Hospital), Action::Reassign { grid: None }] {
-            assert!(matches!(apply(&c.task, &action, 30, &P), Err(TaskError::NotNow { .. })), "{action:?}");
+        for action in [
+            Action::Accept,
+            record(Outcome::Hospital),
+            Action::Reassign { grid: None },
+        ] {
+            assert!(
+                matches!(
+                    apply(&c.task, &action, 30, &P),
+                    Err(TaskError::NotNow { .. })
+                ),
+                "{action:?}"
+            );
         }
-        assert!(matches!(apply(&a.task, &Action::Accept, 30, &P), Err(TaskError::NotNow { .. })));
+        assert!(matches!(
+            apply(&a.task, &Action::Accept, 30, &P),
+            Err(TaskError::NotNow { .. })
+        ));
     }
 
     #[test]
@@ -578,16 +618,48 @@ mod tests {
         let i = apply(&t, &iso, 10, &P).unwrap();
         assert_eq!(i.task.state, "isolating");
         assert_eq!(i.detail, "home_isolation: family informed");
-        assert!(matches!(apply(&i.task, &record(Outcome::Confirmed), 20, &P), Err(TaskError::NotNow { .. })));
+        assert!(matches!(
+            apply(&i.task, &record(Outcome::Confirmed), 20, &P),
+            Err(TaskError::NotNow { .. })
+        ));
 
-        let ok = apply(&i.task, &Action::Checkin { temperature_dc: 366, symptoms: String::new() }, 30, &P).unwrap();
+        let ok = apply(
+            &i.task,
+            &Action::Checkin {
+                temperature_dc: 366,
+                symptoms: String::new(),
+            },
+            30,
+            &P,
+        )
+        .unwrap();
         assert_eq!((ok.task.state.as_str(), ok.kind), ("isolating", "checked"));
-        let fever = apply(&i.task, &Action::Checkin { temperature_dc: 381, symptoms: String::new() }, 40, &P).unwrap();
-        assert_eq!((fever.task.state.as_str(), fever.kind, fever.task.priority), ("open", "reopened", 1));
+        let fever = apply(
+            &i.task,
+            &Action::Checkin {
+                temperature_dc: 381,
+                symptoms: String::new(),
+            },
+            40,
+            &P,
+        )
+        .unwrap();
+        assert_eq!(
+            (fever.task.state.as_str(), fever.kind, fever.task.priority),
+            ("open", "reopened", 1)
+        );
         assert!(fever.task.reasons.contains("FEVER_CHECKIN"));
         assert_eq!(fever.task.due, 40 + 2 * HOUR);
         assert!(matches!(
-            apply(&t, &Action::Checkin { temperature_dc: 366, symptoms: String::new() }, 30, &P),
+            apply(
+                &t,
+                &Action::Checkin {
+                    temperature_dc: 366,
+                    symptoms: String::new()
+                },
+                30,
+                &P
+            ),
             Err(TaskError::NotNow { .. })
         ));
     }
@@ -599,12 +671,33 @@ mod tests {
         assert!(tick(&t, HOUR, &P, &days, "").is_none(), "not due yet");
         let c = tick(&t, 3 * HOUR, &P, &days, "").unwrap();
         assert_eq!((c.task.escalation, c.detail.as_str()), (1, "community"));
-        assert!(tick(&c.task, 4 * HOUR, &P, &days, "").is_none(), "told once");
+        assert!(
+            tick(&c.task, 4 * HOUR, &P, &days, "").is_none(),
+            "told once"
+        );
         let cc = tick(&c.task, 7 * HOUR, &P, &days, "").unwrap();
-        assert_eq!((cc.task.escalation, cc.detail.as_str()), (2, "command centre"));
+        assert_eq!(
+            (cc.task.escalation, cc.detail.as_str()),
+            (2, "command centre")
+        );
         // Reassigning starts the ladder again.
-        let r = apply(&cc.task, &Action::Reassign { grid: Some("G2".into()) }, 8 * HOUR, &P).unwrap();
-        assert_eq!((r.task.escalation, r.task.grid_code.as_deref(), r.detail.as_str()), (0, Some("G2"), "G1 → G2"));
+        let r = apply(
+            &cc.task,
+            &Action::Reassign {
+                grid: Some("G2".into()),
+            },
+            8 * HOUR,
+            &P,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                r.task.escalation,
+                r.task.grid_code.as_deref(),
+                r.detail.as_str()
+            ),
+            (0, Some("G2"), "G1 → G2")
+        );
     }
 
     #[test]
@@ -614,9 +707,15 @@ mod tests {
         t.isolation_until = Some(10 * 24 * HOUR);
         let mut days = HashSet::new();
         days.insert("1970-01-02".to_owned());
-        assert!(tick(&t, 2 * 24 * HOUR + HOUR, &P, &days, "1970-01-02").is_none(), "checked in");
+        assert!(
+            tick(&t, 2 * 24 * HOUR + HOUR, &P, &days, "1970-01-02").is_none(),
+            "checked in"
+        );
         let missed = tick(&t, 3 * 24 * HOUR + HOUR, &P, &days, "1970-01-03").unwrap();
-        assert_eq!((missed.kind, missed.task.state.as_str()), ("reopened", "open"));
+        assert_eq!(
+            (missed.kind, missed.task.state.as_str()),
+            ("reopened", "open")
+        );
         assert!(missed.task.reasons.contains("MISSED_CHECKIN"));
         let done = tick(&t, 10 * 24 * HOUR, &P, &days, "1970-01-10").unwrap();
         assert_eq!(done.task.outcome.as_deref(), Some("isolation_completed"));

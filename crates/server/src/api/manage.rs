@@ -129,7 +129,12 @@ async fn keep_and_apply(
     let state = state.clone();
     tokio::task::spawn_blocking(move || -> AppResult<Changed> {
         store_registry(&state.config.db, &batch)?;
-        Ok(apply(&mut state.live_mut()))
+        let mut changed = apply(&mut state.live_mut());
+        // The new alerts become tasks at once: the grid workers' lists follow.
+        let (created, updated) = state.board.sync(&state.live(), crate::auth::now_ms())?;
+        changed.tasks_created = created;
+        changed.tasks_updated = updated;
+        Ok(changed)
     })
     .await
     .map_err(|e| AppError::Internal(e.into()))?
@@ -403,7 +408,12 @@ pub async fn rescreen(
         let started = std::time::Instant::now();
         let mut live = st.live_mut();
         live.rescreen(&params);
+        drop(live);
+        let (tasks_created, tasks_updated) = st.board.sync(&st.live(), crate::auth::now_ms())?;
+        let live = st.live();
         Ok(json!({
+            "tasks_created": tasks_created,
+            "tasks_updated": tasks_updated,
             "as_of": live.time(params.as_of),
             "alerts": live.screening.len(),
             "elapsed_ms": started.elapsed().as_millis() as u64,

@@ -8,6 +8,7 @@ mod alerts;
 mod manage;
 mod people;
 mod session;
+mod tasks;
 mod uploads;
 
 use axum::Json;
@@ -40,6 +41,7 @@ Errors have the shape {\"error\": {\"code\", \"message\"}}."
         (name = "manage", description = "Areas, cases, re-screening"),
         (name = "imports", description = "Data drops"),
         (name = "admin", description = "Users, tokens, the audit log"),
+        (name = "tasks", description = "Grid tasks: lists, outcomes, check-ins, statistics, live changes"),
         (name = "system", description = "Health and metrics"),
     )
 )]
@@ -153,6 +155,14 @@ pub fn router(state: AppState) -> axum::Router {
         .routes(routes!(admin::users, admin::add_user))
         .routes(routes!(admin::add_token))
         .routes(routes!(admin::audit_log))
+        .routes(routes!(tasks::list))
+        .routes(routes!(tasks::stats))
+        .routes(routes!(tasks::get))
+        .routes(routes!(tasks::accept))
+        .routes(routes!(tasks::outcome))
+        .routes(routes!(tasks::reassign))
+        .routes(routes!(tasks::checkin))
+        .routes(routes!(tasks::events))
         .split_for_parts();
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(

@@ -177,6 +177,8 @@ fn run_import(
     let mut live = state.live_mut();
     fresh.generation = generation.max(live.generation) + 1;
     *live = fresh;
+    drop(live);
+    state.board.sync(&state.live(), crate::auth::now_ms())?;
     Ok(summary)
 }
 

@@ -10,4 +10,5 @@ mod postgres;
 mod scope;
 mod session;
 mod system;
+mod tasks;
 mod uploads;
