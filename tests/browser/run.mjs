@@ -27,9 +27,9 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
 });
 
-async function shot(page, name) {
+async function shot(page, name, fullPage = true) {
   await page.waitForTimeout(400); // let charts finish their animation
-  await page.screenshot({ path: join(args.out, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(args.out, `${name}.png`), fullPage });
 }
 
 async function login(page, user) {
@@ -154,11 +154,52 @@ try {
   const grids = await p2.$$eval('#alerts-table tbody tr td:nth-child(4)', (tds) => [...new Set(tds.map((td) => td.textContent))]);
   check(grids.length === 1, `a grid worker sees one grid only (${grids})`);
   check(!(await p2.textContent('nav')).includes('追踪'), 'a grid worker has no trace menu');
-  await shot(p2, '09-grid-worker-phone-alerts');
+  await shot(p2, '09-grid-worker-phone-alerts', false);
   await p2.goto(args.base + '/#/alert/' + encodeURIComponent(args.outsider));
   await p2.waitForSelector('.error');
   check((await p2.textContent('.error')).includes('not in your grids'), "another grid's person is denied");
   await shot(p2, '10-grid-worker-denied');
+
+  // A grid worker's day: today's tasks, accept, an outcome, a check-in with fever.
+  await p2.goto(args.base + '/#/tasks');
+  await p2.waitForSelector('#task-list .task');
+  const taskGrids = await p2.$$eval('#task-list .task', (cards) => cards.length);
+  check(taskGrids > 0, `the grid worker has ${taskGrids} tasks`);
+  await shot(p2, '12-grid-worker-tasks', false);
+  const first = await p2.getAttribute('#task-list .task:first-child', 'data-task');
+  await p2.click(`[data-accept="${first}"]`);
+  await p2.waitForFunction((id) => document.querySelector(`[data-task="${id}"] .state`)?.textContent === '处理中', first);
+  check(true, 'a task is accepted');
+  await p2.click(`[data-record="${first}"]`);
+  await p2.selectOption(`[data-task="${first}"] select[name=outcome]`, 'home_isolation');
+  await p2.fill(`[data-task="${first}"] input[name=isolation_until]`, '2099-01-14');
+  await p2.fill(`[data-task="${first}"] input[name=note]`, '已电话告知');
+  await shot(p2, '13-grid-worker-outcome', false);
+  await p2.click(`[data-task="${first}"] .outcome-form button[type=submit]`);
+  await p2.waitForFunction((id) => document.querySelector(`[data-task="${id}"] .state`)?.textContent === '居家隔离', first);
+  check(true, 'home isolation is recorded');
+  await p2.click(`[data-checkin="${first}"]`);
+  await p2.fill(`[data-task="${first}"] input[name=temperature]`, '38.4');
+  await p2.click(`[data-task="${first}"] .checkin-form button[type=submit]`);
+  await p2.waitForFunction((id) => document.querySelector(`[data-task="${id}"] .state`)?.textContent === '待处理', first);
+  check((await p2.textContent(`[data-task="${first}"]`)).includes('打卡发热'), 'a fever at check-in reopens the task');
+  await p2.goto(args.base + '/#/task/' + first);
+  await p2.waitForSelector('#task-history tr');
+  check((await p2.textContent('#task-history')).includes('已电话告知'), "the task's history keeps the note");
+  await shot(p2, '14-grid-worker-task-history');
+
+  // The command centre adds an area; the open task list follows without a reload.
+  await p2.goto(args.base + '/#/tasks');
+  await p2.waitForSelector('#task-list .task');
+  const centre = await browser.newContext();
+  const loggedIn = await centre.request.post(args.base + '/api/session', { data: { username: 'analyst', password: args.password } });
+  check(loggedIn.ok(), 'the analyst logs in beside');
+  const area = await centre.request.post(args.base + '/api/areas', { data: { area_id: 'BROWSER-2', region_code: args.district, from: '2020-01-21' } });
+  check(area.ok(), 'the analyst adds a second area');
+  await p2.waitForSelector('#tasks-updated', { timeout: 15000 });
+  check(true, "the grid worker's open list was updated by the server");
+  await shot(p2, '15-grid-worker-live-update', false);
+  await centre.close();
   await phone.close();
 
   // ---- the administrator reads the audit trail
@@ -172,6 +213,12 @@ try {
   check(audit.includes('alert.reveal') || audit.includes('person.reveal'), 'the reveal is in the audit log');
   check(audit.includes('wang'), "the grid worker's reads are in the audit log");
   await shot(p3, '11-audit');
+  await p3.goto(args.base + '/#/board');
+  await p3.waitForSelector('#taskmap canvas');
+  await p3.waitForSelector('#grid-tasks tbody tr');
+  check(Number(await p3.textContent('[data-state="closed"]')) >= 0, 'the task board counts tasks by state');
+  check((await p3.textContent('#queues')).includes('无网格任务'), 'the board shows the unrouted queue');
+  await shot(p3, '16-task-board');
   await adm.close();
 
   check(errors.length === 0, `no script errors (${errors.join('; ')})`);

@@ -23,6 +23,14 @@ const T = {
     none: '无', not_in_grid: '不在您的网格内', no_alert: '无预警', loading: '加载中…',
     CLOSE_CONTACT: '密切接触', SECONDARY_CONTACT: '次密接', GENERAL_CONTACT: '一般接触', EPI_AREA: '疫区来返',
     DELIVERY_FROM_AREA: '疫区快递', FEVER_MEDICINE: '购退烧药', OUTSIDE_ARRIVAL: '外地来衢',
+    FEVER_CHECKIN: '打卡发热', MISSED_CHECKIN: '漏打卡',
+    tasks: '今日任务', board: '任务看板', task: '任务', accept: '接受', record: '记录结果', submit: '提交',
+    outcome: '结果', note: '备注', isolation_until: '隔离至', checkin: '健康打卡', temperature: '体温 °C', symptoms: '症状',
+    due: '时限', overdue: '已超时', priority: '优先级', state_open: '待处理', state_accepted: '处理中', state_isolating: '居家隔离', state_closed: '已办结',
+    confirmed_o: '已核实接触史', home_isolation: '居家隔离', central_isolation: '集中隔离', hospital: '送医检测', unreachable: '联系不上', wrong_person: '信息有误',
+    cleared: '排除', isolation_completed: '隔离期满', history: '处理记录', new_tasks: '任务已更新', answered_in_time: '按时响应率', median_first_contact: '首次联系中位（分钟）',
+    unrouted_queue: '无网格任务', escalated: '已升级', reassign: '改派', grid_code: '网格代码', by_grid_tasks: '各网格任务', outcomes_by_reason: '各原因处理结果',
+    community: '社区', 'command centre': '指挥中心', none_left: '暂无任务', call: '拨打',
   },
   en: {
     overview: 'Overview', alerts: 'Alerts', trace: 'Trace', areas: 'Areas & cases', import: 'Import', audit: 'Audit', api: 'API',
@@ -44,6 +52,14 @@ const T = {
     none: 'None', not_in_grid: 'Not in your grids', no_alert: 'No alert', loading: 'Loading…',
     CLOSE_CONTACT: 'Close contact', SECONDARY_CONTACT: 'Secondary contact', GENERAL_CONTACT: 'General contact', EPI_AREA: 'Epidemic area',
     DELIVERY_FROM_AREA: 'Delivery from area', FEVER_MEDICINE: 'Fever medicine', OUTSIDE_ARRIVAL: 'Arrival from outside',
+    FEVER_CHECKIN: 'Fever at check-in', MISSED_CHECKIN: 'Missed check-in',
+    tasks: 'Tasks', board: 'Task board', task: 'Task', accept: 'Accept', record: 'Record outcome', submit: 'Submit',
+    outcome: 'Outcome', note: 'Note', isolation_until: 'Isolate until', checkin: 'Check-in', temperature: 'Temperature °C', symptoms: 'Symptoms',
+    due: 'Due', overdue: 'Overdue', priority: 'Priority', state_open: 'Open', state_accepted: 'Accepted', state_isolating: 'Isolating', state_closed: 'Closed',
+    confirmed_o: 'Confirmed exposure', home_isolation: 'Home isolation', central_isolation: 'Central isolation', hospital: 'To hospital for testing', unreachable: 'Not reachable', wrong_person: 'Wrong person',
+    cleared: 'Cleared', isolation_completed: 'Isolation completed', history: 'History', new_tasks: 'Tasks updated', answered_in_time: 'Answered in time', median_first_contact: 'Median minutes to first contact',
+    unrouted_queue: 'Unrouted queue', escalated: 'Escalated', reassign: 'Reassign', grid_code: 'Grid code', by_grid_tasks: 'Tasks by grid', outcomes_by_reason: 'Outcomes by reason',
+    community: 'Community', 'command centre': 'Command centre', none_left: 'No tasks', call: 'Call',
   },
 };
 const REASONS = ['CLOSE_CONTACT', 'SECONDARY_CONTACT', 'GENERAL_CONTACT', 'EPI_AREA', 'DELIVERY_FROM_AREA', 'FEVER_MEDICINE', 'OUTSIDE_ARRIVAL'];
@@ -99,6 +115,10 @@ function may(action) {
     reveal: ['admin', 'analyst', 'epidemiologist', 'grid_worker'],
     alerts: ['admin', 'analyst', 'epidemiologist', 'grid_worker', 'viewer'],
     overview: ['admin', 'analyst', 'epidemiologist', 'grid_worker', 'viewer'],
+    tasks: ['admin', 'analyst', 'epidemiologist', 'grid_worker'],
+    board: ['admin', 'analyst', 'epidemiologist', 'viewer'],
+    work: ['admin', 'analyst', 'grid_worker'],
+    route: ['admin', 'analyst'],
   };
   return (table[action] || []).includes(r);
 }
@@ -145,7 +165,7 @@ function drawShell() {
   const p = $('#purpose');
   if (p && !p.value) p.value = localStorage.getItem('tg.purpose') || t('default_purpose');
   const items = [
-    ['overview', 'overview'], ['alerts', 'alerts'], ['trace', 'trace'], ['areas', 'manage'],
+    ['tasks', 'tasks'], ['overview', 'overview'], ['alerts', 'alerts'], ['board', 'board'], ['trace', 'trace'], ['areas', 'manage'],
     ['import', 'import'], ['audit', 'audit'],
   ].filter(([, a]) => me && may(a));
   const here = location.hash.split('?')[0].split('/')[1] || '';
@@ -156,8 +176,11 @@ function drawShell() {
   $('#logout').textContent = t('logout');
 }
 
+let events = null;
+
 async function route() {
   disposeCharts();
+  if (events) { events.close(); events = null; }
   if (!me && location.hash !== '#/login') {
     try { me = await api('/api/me'); } catch (_) { me = null; }
     if (!me) { location.hash = '#/login'; return; }
@@ -165,8 +188,9 @@ async function route() {
   drawShell();
   const [, page, ...rest] = location.hash.split('?')[0].split('/');
   const arg = rest.length ? decodeURIComponent(rest.join('/')) : '';
-  const pages = { login: pageLogin, overview: pageOverview, alerts: pageAlerts, alert: pageAlert, trace: pageTrace, areas: pageAreas, import: pageImport, audit: pageAudit };
-  const fn = pages[page] || (me && me.role === 'gate_guard' ? pageGate : pageOverview);
+  const pages = { login: pageLogin, overview: pageOverview, alerts: pageAlerts, alert: pageAlert, trace: pageTrace, areas: pageAreas, import: pageImport, audit: pageAudit, tasks: pageTasks, task: pageTask, board: pageBoard };
+  const home = { gate_guard: pageGate, grid_worker: pageTasks };
+  const fn = pages[page] || (me && home[me.role]) || pageOverview;
   main().innerHTML = `<p class="muted">${esc(t('loading'))}</p>`;
   try {
     await fn(arg);
@@ -192,7 +216,7 @@ async function pageLogin() {
     try {
       const r = await post('/api/session', { username: f.get('username'), password: f.get('password') });
       me = r.user;
-      location.hash = me.role === 'gate_guard' ? '#/gate' : '#/overview';
+      location.hash = { gate_guard: '#/gate', grid_worker: '#/tasks' }[me.role] || '#/overview';
     } catch (e) {
       $('#login-error').innerHTML = `<div class="error" role="alert">${esc(e.status === 401 ? t('bad_login') : e.message)}</div>`;
     }
@@ -583,6 +607,150 @@ async function pageGate() {
       $('#gate-out').innerHTML = `<div class="card" style="border-left:8px solid ${color}"><div class="n">${esc(r.status)}</div><div>${esc(r.name_hint || '')} ${r.resident ? '✓' : ''}</div></div>`;
     } catch (e) { showError(e); }
   });
+}
+
+
+// ------------------------------------------------------------------ grid tasks
+
+const OUTCOMES = ['confirmed', 'home_isolation', 'central_isolation', 'hospital', 'unreachable', 'wrong_person', 'cleared'];
+const outcomeName = (o) => t(o === 'confirmed' ? 'confirmed_o' : o);
+const prioTag = (p) => `<span class="tag ${p === 1 ? 'CLOSE_CONTACT' : p === 2 ? 'SECONDARY_CONTACT' : ''}">P${p}</span>`;
+
+function taskCard(k) {
+  const p = k.person || {};
+  const actions = [];
+  if (may('work') && k.state === 'open') actions.push(`<button class="primary" data-accept="${k.id}">${esc(t('accept'))}</button>`);
+  if (may('work') && k.state !== 'closed' && k.state !== 'isolating') actions.push(`<button class="ghost" data-record="${k.id}">${esc(t('record'))}</button>`);
+  if (may('work') && k.state === 'isolating') actions.push(`<button class="ghost" data-checkin="${k.id}">${esc(t('checkin'))}</button>`);
+  return `<div class="panel task" data-task="${k.id}" style="margin:8px 0">
+    <div>${prioTag(k.priority)} <a href="#/task/${k.id}"><b>${esc(p.name || k.subject)}</b></a>
+      <span class="muted">${esc(k.subject)}</span> · <span class="state">${esc(t('state_' + k.state))}</span>
+      ${k.overdue ? `<span class="tag CLOSE_CONTACT">${esc(t('overdue'))}</span>` : ''}
+      ${k.escalated_to !== 'grid' ? `<span class="tag">${esc(t(k.escalated_to))}</span>` : ''}</div>
+    <div class="muted">${esc(p.address || '')} ${p.phone ? '· ' + esc(p.phone) : ''} · ${esc(t('due'))} ${esc(short(k.due))}</div>
+    <div>${tags(k.reasons)}</div>
+    <div class="row-actions">${actions.join(' ')}</div>
+    <div class="form-slot"></div>
+  </div>`;
+}
+
+function wireTaskCards(reload) {
+  const act = async (path, body) => {
+    try { await post(path, body); await reload(); } catch (e) { showError(e); }
+  };
+  document.querySelectorAll('[data-accept]').forEach((b) => b.addEventListener('click', () => act(`/api/tasks/${b.dataset.accept}/accept`, {})));
+  document.querySelectorAll('[data-record]').forEach((b) => b.addEventListener('click', () => {
+    const slot = b.closest('.task').querySelector('.form-slot');
+    slot.innerHTML = `<form class="row outcome-form">
+      <label>${esc(t('outcome'))}<select name="outcome">${OUTCOMES.map((o) => `<option value="${o}">${esc(outcomeName(o))}</option>`).join('')}</select></label>
+      <label>${esc(t('isolation_until'))}<input name="isolation_until" type="date"></label>
+      <label>${esc(t('note'))}<input name="note" size="14"></label>
+      <button class="primary" type="submit">${esc(t('submit'))}</button></form>`;
+    slot.querySelector('form').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const d = Object.fromEntries(new FormData(ev.target));
+      act(`/api/tasks/${b.dataset.record}/outcome`, { outcome: d.outcome, isolation_until: d.isolation_until || null, note: d.note || null });
+    });
+  }));
+  document.querySelectorAll('[data-checkin]').forEach((b) => b.addEventListener('click', () => {
+    const slot = b.closest('.task').querySelector('.form-slot');
+    slot.innerHTML = `<form class="row checkin-form">
+      <label>${esc(t('temperature'))}<input name="temperature" type="number" step="0.1" min="30" max="45" value="36.5" required style="width:80px"></label>
+      <label>${esc(t('symptoms'))}<input name="symptoms" size="14"></label>
+      <button class="primary" type="submit">${esc(t('submit'))}</button></form>`;
+    slot.querySelector('form').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const d = Object.fromEntries(new FormData(ev.target));
+      act(`/api/tasks/${b.dataset.checkin}/checkins`, { temperature: Number(d.temperature), symptoms: d.symptoms || '' });
+    });
+  }));
+}
+
+async function pageTasks() {
+  const load = async () => {
+    const r = await api(withPurpose('/api/tasks', { limit: '200' }));
+    main().innerHTML = `<h1>${esc(t('tasks'))} <span class="muted" id="task-total">${r.total}</span></h1>
+      <div id="live-note"></div>
+      <div id="task-list">${r.tasks.length ? r.tasks.map(taskCard).join('') : `<p class="muted">${esc(t('none_left'))}</p>`}</div>`;
+    wireTaskCards(load);
+  };
+  await load();
+  // New alerts, outcomes elsewhere, escalations: the list follows without a reload.
+  events = new EventSource('/api/events');
+  let pending = null;
+  events.addEventListener('tasks', () => {
+    clearTimeout(pending);
+    pending = setTimeout(async () => {
+      // A form being filled in is not thrown away: the list reloads after it is sent.
+      if (!document.querySelector('.form-slot form')) await load();
+      if ($('#live-note')) $('#live-note').innerHTML = `<div class="ok" id="tasks-updated">${esc(t('new_tasks'))}</div>`;
+    }, 150);
+  });
+  events.addEventListener('resync', () => load());
+}
+
+async function pageTask(id) {
+  const k = await api(withPurpose('/api/tasks/' + encodeURIComponent(id)));
+  const p = k.person || {};
+  main().innerHTML = `<h1>${prioTag(k.priority)} ${esc(p.name || k.subject)} <span class="muted">${esc(t('state_' + k.state))}</span></h1>
+    ${taskCard(k)}
+    <div class="panel"><dl class="kv">
+      <dt>${esc(t('id_number'))}</dt><dd>${esc(p.id_number || '')}</dd>
+      <dt>${esc(t('phone'))}</dt><dd>${p.phone ? esc(p.phone) : ''}</dd>
+      <dt>${esc(t('address'))}</dt><dd>${esc(p.address || '')}</dd>
+      <dt>${esc(t('grid'))}</dt><dd>${esc(k.grid_code || '')} ${esc(k.grid_name || '')}</dd>
+      <dt>${esc(t('outcome'))}</dt><dd>${k.outcome ? esc(outcomeName(k.outcome)) : ''}</dd>
+      <dt>${esc(t('isolation_until'))}</dt><dd>${esc(short(k.isolation_until))}</dd></dl></div>
+    <div class="panel"><h2>${esc(t('history'))}</h2><table id="task-history"><tbody>
+      ${k.events.map((e) => `<tr><td>${esc(short(e.at))}</td><td>${esc(e.user)}</td><td>${esc(e.kind)}</td><td>${esc(e.detail)}</td></tr>`).join('')}
+    </tbody></table>
+    ${k.checkins.length ? `<h2>${esc(t('checkin'))}</h2><ul>${k.checkins.map((c) => `<li>${esc(c.day)} ${c.temperature}°C ${esc(c.symptoms)}</li>`).join('')}</ul>` : ''}</div>`;
+  wireTaskCards(() => pageTask(id));
+}
+
+async function pageBoard() {
+  const s = await api('/api/tasks/stats');
+  const share = s.share_answered_in_time == null ? '-' : Math.round(s.share_answered_in_time * 100) + '%';
+  const states = ['open', 'accepted', 'isolating', 'closed'];
+  main().innerHTML = `<h1>${esc(t('board'))}</h1>
+    <div class="cards">
+      ${states.map((k) => `<div class="card"><div class="n" data-state="${k}">${s.by_state[k] || 0}</div><div class="l">${esc(t('state_' + k))}</div></div>`).join('')}
+      <div class="card"><div class="n" id="in-time">${share}</div><div class="l">${esc(t('answered_in_time'))}</div></div>
+      <div class="card"><div class="n">${s.median_minutes_to_first_contact == null ? '-' : Math.round(s.median_minutes_to_first_contact)}</div><div class="l">${esc(t('median_first_contact'))}</div></div>
+    </div>
+    <div class="grid2">
+      <div class="panel"><h2>${esc(t('by_grid_tasks'))}</h2><div id="taskmap" class="chart tall"></div></div>
+      <div class="panel scroll"><h2>${esc(t('outcomes_by_reason'))}</h2><table><thead><tr><th>${esc(t('reason'))}</th>${OUTCOMES.concat(['isolation_completed']).map((o) => `<th>${esc(outcomeName(o))}</th>`).join('')}</tr></thead><tbody>
+        ${Object.entries(s.outcomes_by_reason).map(([code, o]) => `<tr><td>${esc(t(code))}</td>${OUTCOMES.concat(['isolation_completed']).map((x) => `<td>${o[x] || ''}</td>`).join('')}</tr>`).join('')}
+      </tbody></table></div>
+    </div>
+    <div class="grid2">
+      <div class="panel scroll"><h2>${esc(t('by_grid_tasks'))}</h2><table id="grid-tasks"><thead><tr><th>${esc(t('grid'))}</th>${states.map((k) => `<th>${esc(t('state_' + k))}</th>`).join('')}<th>${esc(t('overdue'))}</th></tr></thead><tbody>
+        ${s.by_grid.map((g) => `<tr><td>${esc(g.grid_code || t('unrouted_queue'))}</td>${states.map((k) => `<td>${g.states[k] || ''}</td>`).join('')}<td>${g.states.overdue || ''}</td></tr>`).join('')}
+      </tbody></table></div>
+      <div class="panel" id="queues"></div>
+    </div>`;
+  await loadGrids();
+  const open = s.by_grid.filter((g) => g.grid_code).map((g) => ({ name: g.grid_code, value: (g.states.open || 0) + (g.states.accepted || 0) }));
+  chart($('#taskmap')).setOption({
+    tooltip: { trigger: 'item', formatter: (p) => `${esc(p.name)}<br>${esc(t('tasks'))}: ${p.value || 0}` },
+    visualMap: { min: 0, max: Math.max(1, ...open.map((o) => o.value)), left: 'left', bottom: 10, calculable: true, inRange: { color: ['#f2f6fb', '#9ecae1', '#3182bd', '#08306b'] } },
+    series: [{ type: 'map', map: 'grids', roam: true, label: { show: false }, data: open }],
+  });
+  if (may('route')) {
+    const [unrouted, escalated] = await Promise.all([
+      api(withPurpose('/api/tasks', { unrouted: 'true', limit: '50' })),
+      api(withPurpose('/api/tasks', { escalation: '1', limit: '50' })),
+    ]);
+    const row = (k) => `<tr><td>${prioTag(k.priority)} <a href="#/task/${k.id}">${esc(k.subject)}</a></td><td>${tags(k.reasons)}</td>
+      <td><form class="reassign" data-id="${k.id}"><input name="grid" size="15" placeholder="${esc(t('grid_code'))}"> <button class="ghost">${esc(t('reassign'))}</button></form></td></tr>`;
+    $('#queues').innerHTML = `<h2>${esc(t('unrouted_queue'))} (${unrouted.total})</h2><table id="unrouted">${unrouted.tasks.map(row).join('')}</table>
+      <h2>${esc(t('escalated'))} (${escalated.total})</h2><table id="escalated">${escalated.tasks.map(row).join('')}</table>`;
+    document.querySelectorAll('form.reassign').forEach((f) => f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try { await post(`/api/tasks/${f.dataset.id}/reassign`, { grid_code: f.grid.value.trim() || null }); await pageBoard(); } catch (e) { showError(e); }
+    }));
+  }
 }
 
 // ------------------------------------------------------------------ API reference page
