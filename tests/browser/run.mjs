@@ -199,6 +199,10 @@ try {
   await p2.waitForSelector('#tasks-updated', { timeout: 15000 });
   check(true, "the grid worker's open list was updated by the server");
   await shot(p2, '15-grid-worker-live-update', false);
+  await p2.goto(args.base + '/#/residents');
+  await p2.waitForSelector('#households .household');
+  check((await p2.$$('#households .household')).length > 0, "the grid worker sees their grid's households");
+  await shot(p2, '17-grid-worker-households', false);
   await centre.close();
   await phone.close();
 

@@ -16,6 +16,7 @@ mod screen;
 mod trace;
 mod world;
 
+pub use geo::MultiPolygon;
 pub use screen::{Alert, Phases, Reason, ReasonCode, Screen, ScreenParams, Screening};
 pub use trace::{Contact, Trace, TraceStep};
 pub use world::{SubjectId, World, WorldBuilder};

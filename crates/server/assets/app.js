@@ -31,6 +31,7 @@ const T = {
     cleared: '排除', isolation_completed: '隔离期满', history: '处理记录', new_tasks: '任务已更新', answered_in_time: '按时响应率', median_first_contact: '首次联系中位（分钟）',
     unrouted_queue: '无网格任务', escalated: '已升级', reassign: '改派', grid_code: '网格代码', by_grid_tasks: '各网格任务', outcomes_by_reason: '各原因处理结果',
     community: '社区', 'command centre': '指挥中心', none_left: '暂无任务', call: '拨打',
+    residents: '我的住户', household: '户', show: '查看',
   },
   en: {
     overview: 'Overview', alerts: 'Alerts', trace: 'Trace', areas: 'Areas & cases', import: 'Import', audit: 'Audit', api: 'API',
@@ -60,6 +61,7 @@ const T = {
     cleared: 'Cleared', isolation_completed: 'Isolation completed', history: 'History', new_tasks: 'Tasks updated', answered_in_time: 'Answered in time', median_first_contact: 'Median minutes to first contact',
     unrouted_queue: 'Unrouted queue', escalated: 'Escalated', reassign: 'Reassign', grid_code: 'Grid code', by_grid_tasks: 'Tasks by grid', outcomes_by_reason: 'Outcomes by reason',
     community: 'Community', 'command centre': 'Command centre', none_left: 'No tasks', call: 'Call',
+    residents: 'Households', household: 'Household', show: 'Show',
   },
 };
 const REASONS = ['CLOSE_CONTACT', 'SECONDARY_CONTACT', 'GENERAL_CONTACT', 'EPI_AREA', 'DELIVERY_FROM_AREA', 'FEVER_MEDICINE', 'OUTSIDE_ARRIVAL'];
@@ -119,6 +121,7 @@ function may(action) {
     board: ['admin', 'analyst', 'epidemiologist', 'viewer'],
     work: ['admin', 'analyst', 'grid_worker'],
     route: ['admin', 'analyst'],
+    residents: ['admin', 'analyst', 'epidemiologist', 'grid_worker'],
   };
   return (table[action] || []).includes(r);
 }
@@ -165,7 +168,7 @@ function drawShell() {
   const p = $('#purpose');
   if (p && !p.value) p.value = localStorage.getItem('tg.purpose') || t('default_purpose');
   const items = [
-    ['tasks', 'tasks'], ['overview', 'overview'], ['alerts', 'alerts'], ['board', 'board'], ['trace', 'trace'], ['areas', 'manage'],
+    ['tasks', 'tasks'], ['residents', 'residents'], ['overview', 'overview'], ['alerts', 'alerts'], ['board', 'board'], ['trace', 'trace'], ['areas', 'manage'],
     ['import', 'import'], ['audit', 'audit'],
   ].filter(([, a]) => me && may(a));
   const here = location.hash.split('?')[0].split('/')[1] || '';
@@ -188,7 +191,7 @@ async function route() {
   drawShell();
   const [, page, ...rest] = location.hash.split('?')[0].split('/');
   const arg = rest.length ? decodeURIComponent(rest.join('/')) : '';
-  const pages = { login: pageLogin, overview: pageOverview, alerts: pageAlerts, alert: pageAlert, trace: pageTrace, areas: pageAreas, import: pageImport, audit: pageAudit, tasks: pageTasks, task: pageTask, board: pageBoard };
+  const pages = { login: pageLogin, overview: pageOverview, alerts: pageAlerts, alert: pageAlert, trace: pageTrace, areas: pageAreas, import: pageImport, audit: pageAudit, tasks: pageTasks, task: pageTask, board: pageBoard, residents: pageResidents };
   const home = { gate_guard: pageGate, grid_worker: pageTasks };
   const fn = pages[page] || (me && home[me.role]) || pageOverview;
   main().innerHTML = `<p class="muted">${esc(t('loading'))}</p>`;
@@ -706,6 +709,26 @@ async function pageTask(id) {
     </tbody></table>
     ${k.checkins.length ? `<h2>${esc(t('checkin'))}</h2><ul>${k.checkins.map((c) => `<li>${esc(c.day)} ${c.temperature}°C ${esc(c.symptoms)}</li>`).join('')}</ul>` : ''}</div>`;
   wireTaskCards(() => pageTask(id));
+}
+
+async function pageResidents(grid) {
+  const mine = me.role === 'grid_worker';
+  main().innerHTML = `<h1>${esc(t('residents'))}</h1>
+    <form class="row" id="grid-form"><label>${esc(t('grid_code'))}<input name="grid" value="${esc(grid || (mine ? me.grids[0] : ''))}" size="16" required></label>
+    <button class="primary">${esc(t('show'))}</button></form><div id="households"></div>`;
+  $('#grid-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    location.hash = '#/residents/' + encodeURIComponent(ev.target.grid.value.trim());
+  });
+  const g = grid || (mine ? me.grids[0] : '');
+  if (!g) return;
+  const r = await api(withPurpose('/api/residents', { grid: g }));
+  $('#households').innerHTML = `<p class="muted">${esc(r.grid_name || '')} · ${esc(t('persons'))} ${r.residents} · ${r.households.length} ${esc(t('household'))}</p>`
+    + r.households.map((h) => `<div class="panel household" style="margin:8px 0"><b>${esc(h.address || '')}</b> <span class="muted">${esc(h.household_id)}</span>
+      ${h.members.map((m) => `<div>${esc((m.person && m.person.name) || m.subject)} <span class="muted">${esc((m.person && m.person.id_number) || '')}</span>
+        ${m.is_case ? `<span class="tag CLOSE_CONTACT">${esc(t('is_case'))}</span>` : ''}
+        ${m.alert_score != null ? `<span class="tag SECONDARY_CONTACT">${esc(t('score'))} ${m.alert_score.toFixed(2)}</span>` : ''}
+        ${m.task ? `<a class="tag" href="#/task/${m.task.id}">${esc(t('state_' + m.task.state))}</a>` : ''}</div>`).join('')}</div>`).join('');
 }
 
 async function pageBoard() {

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use anyhow::{Context, Result, anyhow};
 use chrono_tz::Tz;
 use serde_json::{Value, json};
-use tracegrid_engine::{ScreenParams, Screening, SubjectId, World};
+use tracegrid_engine::{MultiPolygon, ScreenParams, Screening, SubjectId, World};
 use tracegrid_model::{Level, Millis, TimeReader};
 use tracegrid_store::{AreaRow, CaseRow, PersonRow, PlaceRow, Registry, RegistryBatch};
 
@@ -133,6 +133,33 @@ impl Live {
                 Some(json!({"type": "Feature", "properties": {"name": s.code}, "geometry": geometry}))
             })
             .collect();
+        // A place without a grid code is in the grid whose polygon holds its coordinates.
+        let shapes: Vec<(&str, MultiPolygon, [f64; 4])> = reg
+            .region_shapes
+            .iter()
+            .filter(|s| grid_codes.contains(s.code.as_str()))
+            .filter_map(|s| {
+                let poly = MultiPolygon::from_geojson(&s.geometry);
+                let bbox = poly.bbox()?;
+                Some((s.code.as_str(), poly, bbox))
+            })
+            .collect();
+        let mut places: HashMap<String, PlaceInfo> = reg.places.iter().map(place_entry).collect();
+        for info in places.values_mut().filter(|i| i.grid_code.is_none()) {
+            let (Some(lat), Some(lon)) = (info.lat, info.lon) else {
+                continue;
+            };
+            info.grid_code = shapes
+                .iter()
+                .find(|(_, poly, b)| {
+                    b[0] <= lon
+                        && lon <= b[2]
+                        && b[1] <= lat
+                        && lat <= b[3]
+                        && poly.contains(lon, lat)
+                })
+                .map(|(code, _, _)| (*code).to_owned());
+        }
         Ok(Live {
             zone: c.zone()?,
             persons: reg
@@ -140,7 +167,7 @@ impl Live {
                 .iter()
                 .map(|p| (p.person_id.clone(), p.clone()))
                 .collect(),
-            places: reg.places.iter().map(place_entry).collect(),
+            places,
             place_ix: (0..world.place_count())
                 .map(|i| (world.place_id(i).to_owned(), i))
                 .collect(),
@@ -309,4 +336,69 @@ pub fn store_registry(db: &str, batch: &RegistryBatch) -> Result<()> {
         .write_registry(batch)
         .context("writing to the store")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use tracegrid_model::{Level, PlaceKind};
+    use tracegrid_store::{PlaceRow, RegionRow, RegionShapeRow};
+
+    use super::*;
+
+    fn region(code: &str, parent: Option<&str>, level: Level) -> RegionRow {
+        RegionRow {
+            code: code.into(),
+            name: code.into(),
+            parent_code: parent.map(str::to_owned),
+            level,
+        }
+    }
+
+    fn place(id: &str, lat: f64, lon: f64, grid: Option<&str>) -> PlaceRow {
+        PlaceRow {
+            pid: 0,
+            place_id: id.into(),
+            kind: PlaceKind::Shop,
+            name: None,
+            lat: Some(lat),
+            lon: Some(lon),
+            region_code: Some("330802001001".into()),
+            grid_code: grid.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_place_without_a_grid_code_takes_the_grid_its_coordinates_fall_in() {
+        let reg = Registry {
+            regions: vec![
+                region("330802001001", None, Level::Community),
+                region("330802001001001", Some("330802001001"), Level::Grid),
+            ],
+            region_shapes: vec![RegionShapeRow {
+                code: "330802001001001".into(),
+                geometry: r#"{"type":"Polygon","coordinates":[[[118.87,28.94],[118.875,28.94],[118.875,28.945],[118.87,28.945],[118.87,28.94]]]}"#.into(),
+            }],
+            places: vec![
+                place("INSIDE", 28.942, 118.872, None),
+                place("OUTSIDE", 28.95, 118.872, None),
+                place("GIVEN", 28.95, 118.872, Some("330802001001002")),
+            ],
+            ..Default::default()
+        };
+        let world = World::build(&reg, &[], &[]);
+        let c = Config {
+            as_of: Some("2020-02-01".into()),
+            ..Default::default()
+        };
+        let live = Live::build(&c, world, reg).unwrap();
+        let grid = |id: &str| live.places[id].grid_code.clone();
+        assert_eq!(grid("INSIDE").as_deref(), Some("330802001001001"));
+        assert_eq!(grid("OUTSIDE"), None);
+        assert_eq!(
+            grid("GIVEN").as_deref(),
+            Some("330802001001002"),
+            "a given code stands"
+        );
+        assert_eq!(live.grids["features"].as_array().unwrap().len(), 1);
+    }
 }

@@ -163,6 +163,7 @@ pub fn router(state: AppState) -> axum::Router {
         .routes(routes!(tasks::reassign))
         .routes(routes!(tasks::checkin))
         .routes(routes!(tasks::events))
+        .routes(routes!(tasks::residents))
         .split_for_parts();
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(

@@ -461,3 +461,125 @@ pub async fn events(
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResidentsQuery {
+    /// The grid; a grid worker's own first grid if absent.
+    pub grid: Option<String>,
+    pub purpose: Option<String>,
+    #[serde(default)]
+    pub reveal: bool,
+}
+
+/// A grid's households and residents from the registry, each with whether they are a case,
+/// alerted, or have a task: the grid worker's door-to-door list.
+#[utoipa::path(get, path = "/api/residents", tag = "tasks", params(ResidentsQuery),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn residents(
+    State(state): State<AppState>,
+    p: Principal,
+    q: Result<Query<ResidentsQuery>, axum::extract::rejection::QueryRejection>,
+) -> AppResult<Json<Value>> {
+    let Query(q) = q?;
+    p.may(Action::ReadPerson)?;
+    let why = Why {
+        purpose: q.purpose.clone(),
+        reveal: q.reveal,
+    };
+    let purpose = why.purpose()?;
+    let reveal = why.reveal(&p)?;
+    let grid = q
+        .grid
+        .clone()
+        .or_else(|| p.grids.first().cloned())
+        .ok_or_else(|| AppError::BadRequest("name the grid: grid=…".into()))?;
+    if !in_scope(&p, Some(&grid)) {
+        audit(
+            &state,
+            &p,
+            "residents.denied",
+            &grid,
+            &purpose,
+            String::new(),
+        )
+        .await?;
+        return Err(AppError::OutOfScope(format!(
+            "{grid} is not one of your grids"
+        )));
+    }
+    let st = state.clone();
+    let open: std::collections::HashMap<String, (i64, String)> =
+        tokio::task::spawn_blocking(move || st.board.with(|t| t.all()))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))??
+            .into_iter()
+            .filter(is_active)
+            .map(|t| (t.subject, (t.id, t.state)))
+            .collect();
+    let (body, people) = {
+        let live = state.live();
+        if !live.region_names.contains_key(&grid) {
+            return Err(AppError::NotFound(format!("{grid} is not a known region")));
+        }
+        let mut households: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+        let mut address: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+        let mut people = 0;
+        for person in live
+            .persons
+            .values()
+            .filter(|x| x.grid_code.as_deref() == Some(grid.as_str()))
+        {
+            let Some(s) = live.world.find_subject(&person.person_id) else {
+                continue;
+            };
+            people += 1;
+            let h = person
+                .household_id
+                .as_deref()
+                .unwrap_or(person.person_id.as_str());
+            if let Some(a) = person.address.as_deref() {
+                address.entry(h).or_insert(a);
+            }
+            let task = open.get(&person.person_id);
+            households.entry(h).or_default().push(json!({
+                "subject": person.person_id,
+                "person": super::people::person_json(&live, s, reveal),
+                "is_case": live.world.is_active_case(s),
+                "alert_score": live.screening.alert(s).map(|a| a.score),
+                "task": task.map(|(id, state)| json!({"id": id, "state": state})),
+            }));
+        }
+        let list: Vec<Value> = households
+            .into_iter()
+            .map(|(h, mut members)| {
+                members.sort_by(|a, b| a["subject"].as_str().cmp(&b["subject"].as_str()));
+                json!({"household_id": h, "address": address.get(h), "members": members})
+            })
+            .collect();
+        (
+            json!({
+                "grid_code": grid,
+                "grid_name": live.region_names.get(&grid),
+                "residents": people,
+                "households": list,
+            }),
+            people,
+        )
+    };
+    let action = if reveal {
+        "residents.reveal"
+    } else {
+        "residents.list"
+    };
+    audit(
+        &state,
+        &p,
+        action,
+        &grid,
+        &purpose,
+        format!("{people} residents"),
+    )
+    .await?;
+    Ok(Json(body))
+}

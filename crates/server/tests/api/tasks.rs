@@ -478,3 +478,71 @@ async fn a_new_area_reaches_the_grid_workers_open_page() {
     .expect("a tasks event arrives");
     assert!(frame.contains(&app.grid), "{frame}");
 }
+
+#[tokio::test]
+async fn a_grid_worker_sees_their_grids_households_and_no_other() {
+    let app = spawn();
+    let w = app.login("wang").await;
+    let r = app
+        .get("/api/residents?purpose=door+to+door", Some(&w))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["grid_code"], app.grid.as_str());
+    let households = r.body["households"].as_array().unwrap();
+    assert!(!households.is_empty());
+    let members: Vec<&Value> = households
+        .iter()
+        .flat_map(|h| h["members"].as_array().unwrap())
+        .collect();
+    assert_eq!(members.len() as u64, r.body["residents"].as_u64().unwrap());
+    assert!(
+        members
+            .iter()
+            .all(|m| m["person"]["grid_code"] == app.grid.as_str())
+    );
+    assert!(
+        members
+            .iter()
+            .all(|m| m["person"]["id_number"].as_str().unwrap().contains('*'))
+    );
+    // Those with an open task carry it.
+    let mine = tasks(&app, &w, "").await;
+    let with_task = members.iter().filter(|m| !m["task"].is_null()).count();
+    let resident_tasks = mine["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["routed_by"] == "residence")
+        .count();
+    assert_eq!(with_task, resident_tasks);
+
+    let other = app
+        .get(
+            &format!("/api/residents?purpose=x&grid={}", app.other_grid),
+            Some(&w),
+        )
+        .await;
+    assert_error(&other, StatusCode::NOT_FOUND, "not_found");
+    let admin = app.login("admin").await;
+    let log = app
+        .get(
+            &format!("/api/audit?target={}", app.other_grid),
+            Some(&admin),
+        )
+        .await
+        .body;
+    assert_eq!(log[0]["action"], "residents.denied");
+    let a = app.login("analyst").await;
+    assert_error(
+        &app.get("/api/residents?purpose=x", Some(&a)).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    let any = app
+        .get(
+            &format!("/api/residents?purpose=x&grid={}", app.other_grid),
+            Some(&a),
+        )
+        .await;
+    assert_eq!(any.status, StatusCode::OK);
+}
