@@ -160,7 +160,9 @@ impl FromRequestParts<AppState> for Principal {
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(AppError::from)?;
-        let p = principal(&user.ok_or(AppError::Unauthenticated)?)?;
+        let mut p = principal(&user.ok_or(AppError::Unauthenticated)?)?;
+        // A cadre assigned a community looks after every grid in it.
+        p.grids = state.live().grids_under(&p.grids);
         state.sessions.put(hash, p.clone());
         Ok(p)
     }

@@ -81,6 +81,9 @@ pub struct Live {
     pub grids: Value,
     /// Region names by code.
     pub region_names: HashMap<String, String>,
+    /// Each region's parent, for "which grids lie under this community".
+    region_parent: HashMap<String, String>,
+    grid_codes: Vec<String>,
     pub areas: Vec<AreaRow>,
     pub cases: Vec<CaseRow>,
     /// Bumped by every change, so clients can tell their view is stale.
@@ -177,6 +180,16 @@ impl Live {
                 .iter()
                 .map(|r| (r.code.clone(), r.name.clone()))
                 .collect(),
+            region_parent: reg
+                .regions
+                .iter()
+                .filter_map(|r| Some((r.code.clone(), r.parent_code.clone()?)))
+                .collect(),
+            grid_codes: {
+                let mut g: Vec<String> = grid_codes.iter().map(|c| (*c).to_owned()).collect();
+                g.sort();
+                g
+            },
             areas: reg.areas.clone(),
             cases: reg.cases.clone(),
             world,
@@ -188,6 +201,37 @@ impl Live {
 
     pub fn params(&self) -> &ScreenParams {
         self.screening.params()
+    }
+
+    /// The grids under any of `codes`: a grid stands for itself, a community (or any larger
+    /// region) for every grid inside it. Codes that are no region are kept as given.
+    pub fn grids_under(&self, codes: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for code in codes {
+            if !self.region_names.contains_key(code) || self.grid_codes.binary_search(code).is_ok()
+            {
+                out.push(code.clone());
+                continue;
+            }
+            for g in &self.grid_codes {
+                let mut at = self.region_parent.get(g);
+                let mut hops = 0;
+                while let Some(p) = at {
+                    if p == code {
+                        out.push(g.clone());
+                        break;
+                    }
+                    hops += 1;
+                    if hops > 32 {
+                        break; // a cycle in a broken registry
+                    }
+                    at = self.region_parent.get(p);
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// The registered person behind a subject, if it is one.
@@ -400,5 +444,16 @@ mod tests {
             "a given code stands"
         );
         assert_eq!(live.grids["features"].as_array().unwrap().len(), 1);
+        // A cadre of the community covers its grid.
+        let codes = |v: &[&str]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            live.grids_under(&codes(&["330802001001"])),
+            codes(&["330802001001001"])
+        );
+        assert_eq!(
+            live.grids_under(&codes(&["330802001001001"])),
+            codes(&["330802001001001"])
+        );
+        assert_eq!(live.grids_under(&codes(&["999"])), codes(&["999"]));
     }
 }

@@ -71,7 +71,8 @@ pub async fn login(
     })
     .await
     .map_err(|e| AppError::Internal(e.into()))??;
-    let principal = auth::principal(&user)?;
+    let mut principal = auth::principal(&user)?;
+    principal.grids = state.live().grids_under(&principal.grids);
     tracing::info!(user_id = user.id, "logged in");
     Ok((
         AppendHeaders([(SET_COOKIE, cookie(&state, &token, hours * 3600))]),

@@ -204,3 +204,48 @@ async fn a_grid_workers_list_follows_a_new_area_at_once() {
             .all(|x| x["grid_code"] == app.grid.as_str())
     );
 }
+
+#[tokio::test]
+async fn a_community_cadre_looks_after_every_grid_in_the_community() {
+    let app = spawn();
+    let community = &app.grid[..12];
+    tracegrid_server::add_user(
+        &app.db,
+        "cadre",
+        PASSWORD,
+        tracegrid_server::Role::GridWorker,
+        &[community.to_owned()],
+        &[],
+    )
+    .unwrap();
+    let c = app.login("cadre").await;
+    let me = app.get("/api/me", Some(&c)).await.body;
+    let grids: Vec<&str> = me["grids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g.as_str().unwrap())
+        .collect();
+    assert!(
+        grids.len() > 1 && grids.contains(&app.grid.as_str()),
+        "{me}"
+    );
+    assert!(grids.iter().all(|g| g.starts_with(community)), "{grids:?}");
+    let theirs = app
+        .get("/api/tasks?purpose=x&limit=500", Some(&c))
+        .await
+        .body;
+    let w = app.login("wang").await;
+    let wangs = app
+        .get("/api/tasks?purpose=x&limit=500", Some(&w))
+        .await
+        .body;
+    assert!(theirs["total"].as_u64() > wangs["total"].as_u64());
+    assert!(
+        theirs["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| grids.contains(&t["grid_code"].as_str().unwrap()))
+    );
+}
