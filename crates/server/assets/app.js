@@ -227,12 +227,15 @@ async function pageLogin() {
 }
 
 async function pageOverview() {
-  const [o] = await Promise.all([api('/api/overview'), loadGrids()]);
+  const [o, ts] = await Promise.all([api('/api/overview'), api('/api/tasks/stats'), loadGrids()]);
   const c = o.counts;
+  const answered = ts.share_answered_in_time == null ? '-' : Math.round(ts.share_answered_in_time * 100) + '%';
   main().innerHTML = `<h1>${esc(t('overview'))} <span class="muted">${esc(short(o.as_of))}</span></h1>
     <div class="cards">
       ${[['alerts_n', c.alerts], ['cases_active', c.cases_active], ['areas_open', c.areas_open], ['persons', c.persons], ['sightings', c.sightings], ['unrouted', o.unrouted]]
         .map(([k, n]) => `<div class="card"><div class="n" data-count="${k}">${Number(n).toLocaleString()}</div><div class="l">${esc(t(k))}</div></div>`).join('')}
+      <div class="card"><div class="n">${(ts.by_state.open || 0) + (ts.by_state.accepted || 0)}</div><div class="l">${esc(t('tasks'))} · ${esc(t('state_open'))}</div></div>
+      <div class="card"><div class="n" id="answered-in-time">${answered}</div><div class="l">${esc(t('answered_in_time'))}</div></div>
     </div>
     <div class="grid2">
       <div class="panel"><h2>${esc(t('grid_map'))}</h2><div id="map" class="chart tall"></div></div>
