@@ -269,6 +269,7 @@ pub fn apply(
                         .filter(|&u| u > now)
                         .ok_or(TaskError::IsolationNeedsEnd)?;
                     n.state = State::Isolating.as_str().into();
+                    n.isolation_from = Some(now);
                     n.isolation_until = Some(until);
                     n.escalation = 0;
                 }
@@ -371,8 +372,9 @@ pub fn tick(
                     detail: Outcome::IsolationCompleted.as_str().into(),
                 });
             }
-            // A day missed: only once isolation had begun before that day.
-            let began = t.first_contact.unwrap_or(t.created);
+            // A day missed: only a whole day after this isolation began (a task reopened and
+            // isolated again starts counting afresh).
+            let began = t.isolation_from.unwrap_or(t.created);
             let began_day = policy.day(began);
             if began_day.as_str() < yesterday && !checked_days.contains(yesterday) {
                 reopen(&mut n, "MISSED_CHECKIN", yesterday.to_owned(), policy, now);
@@ -508,6 +510,7 @@ pub fn plan(live: &Live, existing: &[TaskRow], now: Millis, policy: &Policy) -> 
                     closed: None,
                     escalation: 0,
                     outcome: None,
+                    isolation_from: None,
                     isolation_until: None,
                     attempts: 0,
                 });
@@ -538,6 +541,7 @@ mod tests {
             closed: None,
             escalation: 0,
             outcome: None,
+            isolation_from: None,
             isolation_until: None,
             attempts: 0,
         }
@@ -703,7 +707,7 @@ mod tests {
     #[test]
     fn isolation_ends_or_reopens_on_a_missed_day() {
         let mut t = task(State::Isolating);
-        t.first_contact = Some(0); // 1970-01-01 local
+        t.isolation_from = Some(0); // 1970-01-01 local
         t.isolation_until = Some(10 * 24 * HOUR);
         let mut days = HashSet::new();
         days.insert("1970-01-02".to_owned());
@@ -717,6 +721,14 @@ mod tests {
             ("reopened", "open")
         );
         assert!(missed.task.reasons.contains("MISSED_CHECKIN"));
+        // Isolated again after the reopening: the count starts afresh.
+        let again = Action::Record {
+            outcome: Outcome::HomeIsolation,
+            isolation_until: Some(10 * 24 * HOUR),
+            note: None,
+        };
+        let re = apply(&missed.task, &again, 3 * 24 * HOUR + 2 * HOUR, &P).unwrap();
+        assert!(tick(&re.task, 3 * 24 * HOUR + 3 * HOUR, &P, &days, "1970-01-03").is_none());
         let done = tick(&t, 10 * 24 * HOUR, &P, &days, "1970-01-10").unwrap();
         assert_eq!(done.task.outcome.as_deref(), Some("isolation_completed"));
         assert_eq!(done.task.state, "closed");

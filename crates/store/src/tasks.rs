@@ -33,6 +33,8 @@ pub struct TaskRow {
     /// 0 the grid, 1 the community, 2 the command centre.
     pub escalation: i64,
     pub outcome: Option<String>,
+    /// When home isolation began.
+    pub isolation_from: Option<Millis>,
     pub isolation_until: Option<Millis>,
     pub attempts: i64,
 }
@@ -86,7 +88,7 @@ pub fn tasks(spec: &str) -> Result<Tasks, StoreError> {
 
 const COLUMNS: &str = "id, subject, grid_code, routed_by, state, priority, score_milli, reasons, \
      created_ms, due_ms, updated_ms, first_contact_ms, closed_ms, escalation, outcome, \
-     isolation_until_ms, attempts";
+     isolation_from_ms, isolation_until_ms, attempts";
 
 fn opt_text(c: &Cell) -> Result<Option<String>, StoreError> {
     match c {
@@ -112,8 +114,9 @@ fn task(r: &[Cell]) -> Result<TaskRow, StoreError> {
         closed: r[12].opt_int()?,
         escalation: r[13].int()?,
         outcome: opt_text(&r[14])?,
-        isolation_until: r[15].opt_int()?,
-        attempts: r[16].int()?,
+        isolation_from: r[15].opt_int()?,
+        isolation_until: r[16].opt_int()?,
+        attempts: r[17].int()?,
     })
 }
 
@@ -183,8 +186,8 @@ impl Tasks {
                 "UPDATE tasks SET grid_code = $1, routed_by = $2, state = $3, priority = $4,
                     score_milli = $5, reasons = $6, due_ms = $7, updated_ms = $8,
                     first_contact_ms = $9, closed_ms = $10, escalation = $11, outcome = $12,
-                    isolation_until_ms = $13, attempts = $14
-                 WHERE id = $15 AND updated_ms = $16",
+                    isolation_from_ms = $13, isolation_until_ms = $14, attempts = $15
+                 WHERE id = $16 AND updated_ms = $17",
                 vec![
                     opt(&t.grid_code),
                     Param::Text(&t.routed_by),
@@ -198,6 +201,7 @@ impl Tasks {
                     Param::OptInt(t.closed),
                     Param::Int(t.escalation),
                     opt(&t.outcome),
+                    Param::OptInt(t.isolation_from),
                     Param::OptInt(t.isolation_until),
                     Param::Int(t.attempts),
                     Param::Int(t.id),

@@ -355,6 +355,7 @@ fn new_task(subject: &str, grid: Option<&str>) -> TaskRow {
         closed: None,
         escalation: 0,
         outcome: None,
+        isolation_from: None,
         isolation_until: None,
         attempts: 0,
     }

@@ -60,6 +60,7 @@ fn task_json(live: &Live, t: &TaskRow, p: &Principal, reveal: bool, now: i64) ->
         "overdue": is_active(t) && t.state != TaskState::Isolating.as_str() && now > t.due,
         "escalated_to": LEVELS[t.escalation.clamp(0, 2) as usize],
         "outcome": t.outcome,
+        "isolation_from": t.isolation_from.map(|u| live.time(u)),
         "isolation_until": t.isolation_until.map(|u| live.time(u)),
         "attempts": t.attempts,
         "first_contact": t.first_contact.map(|u| live.time(u)),

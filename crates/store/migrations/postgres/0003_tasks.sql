@@ -21,6 +21,8 @@ CREATE TABLE tasks (
     -- 0 the grid, 1 the community, 2 the command centre.
     escalation       bigint NOT NULL DEFAULT 0,
     outcome          text,
+    -- When home isolation began, for the daily check-ins.
+    isolation_from_ms bigint,
     isolation_until_ms bigint,
     attempts         bigint NOT NULL DEFAULT 0
 );

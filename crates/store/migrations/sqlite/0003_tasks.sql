@@ -21,6 +21,8 @@ CREATE TABLE tasks (
     -- 0 the grid, 1 the community, 2 the command centre.
     escalation       INTEGER NOT NULL DEFAULT 0,
     outcome          TEXT,
+    -- When home isolation began, for the daily check-ins.
+    isolation_from_ms INTEGER,
     isolation_until_ms INTEGER,
     attempts         INTEGER NOT NULL DEFAULT 0
 );
