@@ -174,6 +174,9 @@ try {
   await p2.selectOption(`[data-task="${first}"] select[name=outcome]`, 'home_isolation');
   await p2.fill(`[data-task="${first}"] input[name=isolation_until]`, '2099-01-14');
   await p2.fill(`[data-task="${first}"] input[name=note]`, '已电话告知');
+  // A 1×1 PNG stands for the photo of a document.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==', 'base64');
+  await p2.setInputFiles(`[data-task="${first}"] input[name=photo]`, { name: 'notice.png', mimeType: 'image/png', buffer: png });
   await shot(p2, '13-grid-worker-outcome', false);
   await p2.click(`[data-task="${first}"] .outcome-form button[type=submit]`);
   await p2.waitForFunction((id) => document.querySelector(`[data-task="${id}"] .state`)?.textContent === '居家隔离', first);
@@ -186,6 +189,8 @@ try {
   await p2.goto(args.base + '/#/task/' + first);
   await p2.waitForSelector('#task-history tr');
   check((await p2.textContent('#task-history')).includes('已电话告知'), "the task's history keeps the note");
+  await p2.waitForFunction(() => { const i = document.querySelector('#task-photos img'); return i && i.complete && i.naturalWidth === 1; });
+  check(true, 'the photo of the document is kept and shown');
   await shot(p2, '14-grid-worker-task-history');
 
   // The command centre adds an area; the open task list follows without a reload.

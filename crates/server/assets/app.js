@@ -31,7 +31,7 @@ const T = {
     cleared: '排除', isolation_completed: '隔离期满', history: '处理记录', new_tasks: '任务已更新', answered_in_time: '按时响应率', median_first_contact: '首次联系中位（分钟）',
     unrouted_queue: '无网格任务', escalated: '已升级', reassign: '改派', grid_code: '网格代码', by_grid_tasks: '各网格任务', outcomes_by_reason: '各原因处理结果',
     community: '社区', 'command centre': '指挥中心', none_left: '暂无任务', call: '拨打',
-    residents: '我的住户', household: '户', show: '查看',
+    residents: '我的住户', household: '户', show: '查看', photo: '证件照片', photos: '照片',
   },
   en: {
     overview: 'Overview', alerts: 'Alerts', trace: 'Trace', areas: 'Areas & cases', import: 'Import', audit: 'Audit', api: 'API',
@@ -61,7 +61,7 @@ const T = {
     cleared: 'Cleared', isolation_completed: 'Isolation completed', history: 'History', new_tasks: 'Tasks updated', answered_in_time: 'Answered in time', median_first_contact: 'Median minutes to first contact',
     unrouted_queue: 'Unrouted queue', escalated: 'Escalated', reassign: 'Reassign', grid_code: 'Grid code', by_grid_tasks: 'Tasks by grid', outcomes_by_reason: 'Outcomes by reason',
     community: 'Community', 'command centre': 'Command centre', none_left: 'No tasks', call: 'Call',
-    residents: 'Households', household: 'Household', show: 'Show',
+    residents: 'Households', household: 'Household', show: 'Show', photo: 'Photo of a document', photos: 'Photos',
   },
 };
 const REASONS = ['CLOSE_CONTACT', 'SECONDARY_CONTACT', 'GENERAL_CONTACT', 'EPI_AREA', 'DELIVERY_FROM_AREA', 'FEVER_MEDICINE', 'OUTSIDE_ARRIVAL'];
@@ -628,6 +628,7 @@ function taskCard(k) {
   if (may('work') && k.state === 'open') actions.push(`<button class="primary" data-accept="${k.id}">${esc(t('accept'))}</button>`);
   if (may('work') && k.state !== 'closed' && k.state !== 'isolating') actions.push(`<button class="ghost" data-record="${k.id}">${esc(t('record'))}</button>`);
   if (may('work') && k.state === 'isolating') actions.push(`<button class="ghost" data-checkin="${k.id}">${esc(t('checkin'))}</button>`);
+  if (may('reveal') && p.phone) actions.push(`<button class="ghost" data-call="${esc(k.subject)}">${esc(t('call'))}</button>`);
   return `<div class="panel task" data-task="${k.id}" style="margin:8px 0">
     <div>${prioTag(k.priority)} <a href="#/task/${k.id}"><b>${esc(p.name || k.subject)}</b></a>
       <span class="muted">${esc(k.subject)}</span> · <span class="state">${esc(t('state_' + k.state))}</span>
@@ -651,12 +652,26 @@ function wireTaskCards(reload) {
       <label>${esc(t('outcome'))}<select name="outcome">${OUTCOMES.map((o) => `<option value="${o}">${esc(outcomeName(o))}</option>`).join('')}</select></label>
       <label>${esc(t('isolation_until'))}<input name="isolation_until" type="date"></label>
       <label>${esc(t('note'))}<input name="note" size="14"></label>
+      <label>${esc(t('photo'))}<input name="photo" type="file" accept="image/jpeg,image/png,image/webp" capture="environment"></label>
       <button class="primary" type="submit">${esc(t('submit'))}</button></form>`;
-    slot.querySelector('form').addEventListener('submit', (ev) => {
+    slot.querySelector('form').addEventListener('submit', async (ev) => {
       ev.preventDefault();
       const d = Object.fromEntries(new FormData(ev.target));
+      const file = ev.target.photo.files[0];
+      if (file) {
+        try {
+          await api(`/api/tasks/${b.dataset.record}/photos`, { method: 'POST', headers: { 'Content-Type': file.type }, body: file });
+        } catch (e) { showError(e); return; }
+      }
       act(`/api/tasks/${b.dataset.record}/outcome`, { outcome: d.outcome, isolation_until: d.isolation_until || null, note: d.note || null });
     });
+  }));
+  // Calling needs the full number: fetched on the tap, and that reveal is audited.
+  document.querySelectorAll('[data-call]').forEach((b) => b.addEventListener('click', async () => {
+    try {
+      const r = await api(withPurpose('/api/persons/' + encodeURIComponent(b.dataset.call), { reveal: 'true' }));
+      if (r.person && r.person.phone) location.href = 'tel:' + r.person.phone;
+    } catch (e) { showError(e); }
   }));
   document.querySelectorAll('[data-checkin]').forEach((b) => b.addEventListener('click', () => {
     const slot = b.closest('.task').querySelector('.form-slot');
@@ -687,6 +702,7 @@ async function pageTasks() {
   events.addEventListener('tasks', () => {
     clearTimeout(pending);
     pending = setTimeout(async () => {
+      if (!location.hash.startsWith('#/tasks')) return; // the user has moved on
       // A form being filled in is not thrown away: the list reloads after it is sent.
       if (!document.querySelector('.form-slot form')) await load();
       if ($('#live-note')) $('#live-note').innerHTML = `<div class="ok" id="tasks-updated">${esc(t('new_tasks'))}</div>`;
@@ -710,6 +726,7 @@ async function pageTask(id) {
     <div class="panel"><h2>${esc(t('history'))}</h2><table id="task-history"><tbody>
       ${k.events.map((e) => `<tr><td>${esc(short(e.at))}</td><td>${esc(e.user)}</td><td>${esc(e.kind)}</td><td>${esc(e.detail)}</td></tr>`).join('')}
     </tbody></table>
+    ${k.photos.length ? `<h2>${esc(t('photos'))}</h2><div id="task-photos">${k.photos.map((ph) => `<img alt="${esc(t('photo'))}" style="max-width:160px;max-height:160px;margin:4px" src="${withPurpose(`/api/tasks/${k.id}/photos/${ph.id}`)}">`).join('')}</div>` : ''}
     ${k.checkins.length ? `<h2>${esc(t('checkin'))}</h2><ul>${k.checkins.map((c) => `<li>${esc(c.day)} ${c.temperature}°C ${esc(c.symptoms)}</li>`).join('')}</ul>` : ''}</div>`;
   wireTaskCards(() => pageTask(id));
 }

@@ -17,6 +17,7 @@ pub enum Param<'a> {
     Text(&'a str),
     OptInt(Option<i64>),
     OptText(Option<&'a str>),
+    Bytes(&'a [u8]),
 }
 
 /// A value read back.
@@ -24,6 +25,7 @@ pub enum Param<'a> {
 pub enum Cell {
     Int(i64),
     Text(String),
+    Bytes(Vec<u8>),
     Null,
 }
 
@@ -41,6 +43,15 @@ impl Cell {
         match self {
             Cell::Null => Ok(None),
             c => c.int().map(Some),
+        }
+    }
+
+    pub(crate) fn bytes(&self) -> Result<Vec<u8>, StoreError> {
+        match self {
+            Cell::Bytes(v) => Ok(v.clone()),
+            other => Err(StoreError::Corrupt(format!(
+                "expected bytes, found {other:?}"
+            ))),
         }
     }
 

@@ -626,6 +626,7 @@ fn pg_params<'a>(params: &'a [Param<'a>]) -> Vec<&'a (dyn ::postgres::types::ToS
             Param::Text(v) => v as &(dyn ::postgres::types::ToSql + Sync),
             Param::OptInt(v) => v as &(dyn ::postgres::types::ToSql + Sync),
             Param::OptText(v) => v as &(dyn ::postgres::types::ToSql + Sync),
+            Param::Bytes(v) => v as &(dyn ::postgres::types::ToSql + Sync),
         })
         .collect()
 }
@@ -648,6 +649,9 @@ impl SqlConn for PgStore {
                         } else if *ty == Type::INT4 {
                             r.get::<_, Option<i32>>(i)
                                 .map_or(Cell::Null, |v| Cell::Int(i64::from(v)))
+                        } else if *ty == Type::BYTEA {
+                            r.get::<_, Option<Vec<u8>>>(i)
+                                .map_or(Cell::Null, Cell::Bytes)
                         } else if *ty == Type::TEXT || *ty == Type::VARCHAR {
                             r.get::<_, Option<String>>(i).map_or(Cell::Null, Cell::Text)
                         } else {

@@ -643,6 +643,7 @@ fn sqlite_params<'a>(params: &'a [Param<'a>]) -> Vec<&'a dyn rusqlite::ToSql> {
             Param::Text(v) => v as &dyn rusqlite::ToSql,
             Param::OptInt(v) => v as &dyn rusqlite::ToSql,
             Param::OptText(v) => v as &dyn rusqlite::ToSql,
+            Param::Bytes(v) => v as &dyn rusqlite::ToSql,
         })
         .collect()
 }
@@ -667,6 +668,7 @@ impl SqlConn for SqliteStore {
                         Cell::Text(String::from_utf8_lossy(t).into_owned())
                     }
                     rusqlite::types::ValueRef::Null => Cell::Null,
+                    rusqlite::types::ValueRef::Blob(b) => Cell::Bytes(b.to_vec()),
                     other => {
                         return Err(StoreError::Corrupt(format!(
                             "column {i} holds {:?}",

@@ -64,6 +64,17 @@ pub struct Checkin {
     pub username: String,
 }
 
+/// A photo attached to a task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Photo {
+    pub id: i64,
+    pub task_id: i64,
+    pub at: Millis,
+    pub username: String,
+    pub mime: String,
+    pub bytes: Vec<u8>,
+}
+
 /// What to write about a change: who, what, and the detail.
 #[derive(Clone, Debug)]
 pub struct Happened<'a> {
@@ -330,5 +341,67 @@ impl Tasks {
                 })
             })
             .collect()
+    }
+
+    /// Attaches a photo to a task, with an event; returns the photo's number.
+    pub fn add_photo(
+        &mut self,
+        task_id: i64,
+        at: Millis,
+        username: &str,
+        mime: &str,
+        bytes: &[u8],
+    ) -> Result<i64, StoreError> {
+        let detail = format!("{mime}, {} KB", bytes.len().div_ceil(1024));
+        self.conn.exec_many(&[
+            (
+                "INSERT INTO task_photos (task_id, at_ms, username, mime, bytes) VALUES ($1, $2, $3, $4, $5)",
+                vec![Param::Int(task_id), Param::Int(at), Param::Text(username), Param::Text(mime), Param::Bytes(bytes)],
+            ),
+            (
+                "INSERT INTO task_events (task_id, at_ms, username, kind, detail) VALUES ($1, $2, $3, 'photo', $4)",
+                vec![Param::Int(task_id), Param::Int(at), Param::Text(username), Param::Text(&detail)],
+            ),
+        ])?;
+        let rows = self.conn.rows(
+            "SELECT max(id) FROM task_photos WHERE task_id = $1",
+            &[Param::Int(task_id)],
+        )?;
+        rows.first()
+            .ok_or_else(|| StoreError::Corrupt("a photo went missing".into()))?[0]
+            .int()
+    }
+
+    /// A task's photos without their bytes: (id, at, username, mime).
+    pub fn photos(
+        &mut self,
+        task_id: i64,
+    ) -> Result<Vec<(i64, Millis, String, String)>, StoreError> {
+        let rows = self.conn.rows(
+            "SELECT id, at_ms, username, mime FROM task_photos WHERE task_id = $1 ORDER BY id",
+            &[Param::Int(task_id)],
+        )?;
+        rows.iter()
+            .map(|r| Ok((r[0].int()?, r[1].int()?, r[2].text()?, r[3].text()?)))
+            .collect()
+    }
+
+    pub fn photo(&mut self, id: i64) -> Result<Option<Photo>, StoreError> {
+        let rows = self.conn.rows(
+            "SELECT id, task_id, at_ms, username, mime, bytes FROM task_photos WHERE id = $1",
+            &[Param::Int(id)],
+        )?;
+        rows.first()
+            .map(|r| {
+                Ok(Photo {
+                    id: r[0].int()?,
+                    task_id: r[1].int()?,
+                    at: r[2].int()?,
+                    username: r[3].text()?,
+                    mime: r[4].text()?,
+                    bytes: r[5].bytes()?,
+                })
+            })
+            .transpose()
     }
 }

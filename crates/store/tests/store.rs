@@ -430,6 +430,18 @@ fn tasks_keep_one_open_task_a_subject_and_refuse_stale_changes(db: &TestDb) {
     assert!(matches!(t.add_checkin(&c), Err(StoreError::Conflict(_))));
     assert_eq!(t.checkins(p1.id).unwrap(), [c]);
     assert_eq!(t.events(p1.id).unwrap().last().unwrap().kind, "checkin");
+
+    let jpeg = [0xffu8, 0xd8, 0xff, 0xe0, 0, 1, 2, 3];
+    let photo = t
+        .add_photo(p1.id, 6_000, "wang", "image/jpeg", &jpeg)
+        .unwrap();
+    assert_eq!(
+        t.photos(p1.id).unwrap(),
+        [(photo, 6_000, "wang".to_owned(), "image/jpeg".to_owned())]
+    );
+    let back = t.photo(photo).unwrap().unwrap();
+    assert_eq!((back.task_id, back.bytes.as_slice()), (p1.id, &jpeg[..]));
+    assert!(t.photo(photo + 1).unwrap().is_none());
 }
 
 macro_rules! suite {

@@ -164,6 +164,8 @@ pub fn router(state: AppState) -> axum::Router {
         .routes(routes!(tasks::checkin))
         .routes(routes!(tasks::events))
         .routes(routes!(tasks::residents))
+        .routes(routes!(tasks::add_photo))
+        .routes(routes!(tasks::photo))
         .split_for_parts();
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(

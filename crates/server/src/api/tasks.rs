@@ -191,13 +191,13 @@ pub async fn get(
     let purpose = why.purpose()?;
     let reveal = why.reveal(&p)?;
     let st = state.clone();
-    let (task, events, checkins) = tokio::task::spawn_blocking(move || {
+    let (task, events, checkins, photos) = tokio::task::spawn_blocking(move || {
         st.board
             .with(|t| -> Result<_, tracegrid_store::StoreError> {
                 let Some(task) = t.get(id)? else {
                     return Ok(None);
                 };
-                Ok(Some((task, t.events(id)?, t.checkins(id)?)))
+                Ok(Some((task, t.events(id)?, t.checkins(id)?, t.photos(id)?)))
             })
     })
     .await
@@ -221,6 +221,10 @@ pub async fn get(
         body["events"] = events
             .iter()
             .map(|e| json!({"at": live.time(e.at), "user": e.username, "kind": e.kind, "detail": e.detail}))
+            .collect();
+        body["photos"] = photos
+            .iter()
+            .map(|(pid, at, user, mime)| json!({"id": pid, "at": live.time(*at), "user": user, "mime": mime}))
             .collect();
         body["checkins"] = checkins
             .iter()
@@ -583,4 +587,107 @@ pub async fn residents(
     )
     .await?;
     Ok(Json(body))
+}
+
+/// The largest photo kept.
+const PHOTO_MAX_BYTES: usize = 8 << 20;
+
+/// Attaches a photo of a document to a task (`image/jpeg`, `image/png` or `image/webp`, up to
+/// 8 MB, sent as the body).
+#[utoipa::path(post, path = "/api/tasks/{id}/photos", tag = "tasks", params(("id" = i64, Path)),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "The photo; image/png and image/webp too"),
+    responses((status = 201, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn add_photo(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult<(axum::http::StatusCode, Json<Value>)> {
+    p.may(Action::WorkTasks)?;
+    let mime = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    if !matches!(mime.as_str(), "image/jpeg" | "image/png" | "image/webp") {
+        return Err(AppError::BadRequest(format!(
+            "a photo is image/jpeg, image/png or image/webp, not {mime:?}"
+        )));
+    }
+    if body.is_empty() || body.len() > PHOTO_MAX_BYTES {
+        return Err(AppError::BadRequest(format!(
+            "a photo has 1 byte to 8 MB, this one {} bytes",
+            body.len()
+        )));
+    }
+    let st = state.clone();
+    let who = p.clone();
+    let photo = tokio::task::spawn_blocking(move || {
+        st.board.with(|t| -> AppResult<i64> {
+            let task = t
+                .get(id)?
+                .ok_or_else(|| AppError::NotFound(format!("there is no task {id}")))?;
+            scope(&who)(task.grid_code.as_deref())?;
+            Ok(t.add_photo(id, now_ms(), &who.username, &mime, &body)?)
+        })
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))??;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(json!({"id": photo, "task_id": id})),
+    ))
+}
+
+/// One photo of a task (audited: it is a person's document).
+#[utoipa::path(get, path = "/api/tasks/{id}/photos/{photo}", tag = "tasks",
+    params(("id" = i64, Path), ("photo" = i64, Path), Why),
+    responses((status = 200, content_type = "image/jpeg", body = Vec<u8>), (status = 404, body = ErrorBody)))]
+pub async fn photo(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((id, photo)): Path<(i64, i64)>,
+    why: Result<Query<Why>, axum::extract::rejection::QueryRejection>,
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let Query(why) = why?;
+    p.may(Action::ReadTasks)?;
+    let purpose = why.purpose()?;
+    let st = state.clone();
+    let who = p.clone();
+    let (subject, found) = tokio::task::spawn_blocking(move || {
+        st.board.with(|t| -> AppResult<_> {
+            let task = t
+                .get(id)?
+                .ok_or_else(|| AppError::NotFound(format!("there is no task {id}")))?;
+            scope(&who)(task.grid_code.as_deref())?;
+            let found = t.photo(photo)?.filter(|ph| ph.task_id == id);
+            Ok((task.subject, found))
+        })
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))??;
+    let found =
+        found.ok_or_else(|| AppError::NotFound(format!("task {id} has no photo {photo}")))?;
+    audit(
+        &state,
+        &p,
+        "photo.read",
+        &subject,
+        &purpose,
+        format!("task {id} photo {photo}"),
+    )
+    .await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, found.mime),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_owned(),
+            ),
+        ],
+        found.bytes,
+    )
+        .into_response())
 }

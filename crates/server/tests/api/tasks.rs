@@ -546,3 +546,73 @@ async fn a_grid_worker_sees_their_grids_households_and_no_other() {
         .await;
     assert_eq!(any.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_photo_of_a_document_is_kept_with_the_task() {
+    let app = spawn();
+    let w = app.login("wang").await;
+    let id = tasks(&app, &w, "").await["tasks"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let jpeg = vec![0xffu8, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5];
+    let send = |cookie: &str, ty: &str, task: i64, body: Vec<u8>| {
+        Request::post(format!("/api/tasks/{task}/photos"))
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, ty)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let r = app.send(send(&w, "image/jpeg", id, jpeg.clone())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let photo = r.body["id"].as_i64().unwrap();
+    assert_error(
+        &app.send(send(&w, "text/plain", id, b"hello".to_vec()))
+            .await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+
+    let detail = app
+        .get(&format!("/api/tasks/{id}?purpose=x"), Some(&w))
+        .await
+        .body;
+    assert_eq!(detail["photos"][0]["id"], photo);
+    assert_eq!(
+        detail["events"].as_array().unwrap().last().unwrap()["kind"],
+        "photo"
+    );
+    let res = tower::ServiceExt::oneshot(
+        app.router.clone(),
+        Request::get(format!("/api/tasks/{id}/photos/{photo}?purpose=check"))
+            .header(header::COOKIE, &w)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "image/jpeg");
+    assert_eq!(
+        res.into_body().collect().await.unwrap().to_bytes().to_vec(),
+        jpeg
+    );
+
+    let a = app.login("analyst").await;
+    let theirs = tasks(&app, &a, &format!("&grid={}", app.other_grid)).await["tasks"][0]["id"]
+        .as_i64()
+        .unwrap();
+    assert_error(
+        &app.send(send(&w, "image/jpeg", theirs, vec![1, 2])).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    let v = app.login("viewer").await;
+    assert_error(
+        &app.send(send(&v, "image/jpeg", id, vec![1, 2])).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    let admin = app.login("admin").await;
+    let log = app.get("/api/audit?username=wang", Some(&admin)).await.body;
+    assert_eq!(log[0]["action"], "photo.read");
+}

@@ -53,3 +53,14 @@ CREATE TABLE checkins (
     username      text NOT NULL,
     UNIQUE (task_id, day)
 );
+
+-- Photos of documents a grid worker attaches to a task (a travel ticket, an isolation notice).
+CREATE TABLE task_photos (
+    id        bigserial PRIMARY KEY,
+    task_id   bigint NOT NULL REFERENCES tasks (id),
+    at_ms     bigint NOT NULL,
+    username  text NOT NULL,
+    mime      text NOT NULL,
+    bytes     bytea NOT NULL
+);
+CREATE INDEX task_photos_task ON task_photos (task_id);

@@ -53,3 +53,14 @@ CREATE TABLE checkins (
     username      TEXT NOT NULL,
     UNIQUE (task_id, day)
 );
+
+-- Photos of documents a grid worker attaches to a task (a travel ticket, an isolation notice).
+CREATE TABLE task_photos (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id   INTEGER NOT NULL REFERENCES tasks (id),
+    at_ms     INTEGER NOT NULL,
+    username  TEXT NOT NULL,
+    mime      TEXT NOT NULL,
+    bytes     BLOB NOT NULL
+);
+CREATE INDEX task_photos_task ON task_photos (task_id);
