@@ -324,6 +324,10 @@ pub fn run(a: Args) -> Result<ExitCode> {
         ),
         ("overview", "/api/overview".to_owned()),
         ("who am I (authentication only)", "/api/me".to_owned()),
+        (
+            "tasks page of a grid worker",
+            "/api/tasks?purpose=bench&limit=100".to_owned(),
+        ),
     ];
     println!("\none request at a time ({} samples each)", a.samples);
     println!(

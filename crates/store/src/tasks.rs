@@ -75,6 +75,19 @@ pub struct Photo {
     pub bytes: Vec<u8>,
 }
 
+/// Which tasks [`Tasks::list`] reads.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TaskFilter<'a> {
+    /// Only these grids (`None`: every grid and the unrouted queue).
+    pub grids: Option<&'a [String]>,
+    /// Only the unrouted queue.
+    pub unrouted: bool,
+    /// Only tasks not closed.
+    pub active: bool,
+    /// Only tasks in this state.
+    pub state: Option<&'a str>,
+}
+
 /// What to write about a change: who, what, and the detail.
 #[derive(Clone, Debug)]
 pub struct Happened<'a> {
@@ -257,6 +270,44 @@ impl Tasks {
         let rows = self
             .conn
             .rows(&format!("SELECT {COLUMNS} FROM tasks ORDER BY id"), &[])?;
+        rows.iter().map(|r| task(r)).collect()
+    }
+
+    /// The tasks `f` selects, oldest first; the grid index answers a grid worker's list.
+    pub fn list(&mut self, f: &TaskFilter<'_>) -> Result<Vec<TaskRow>, StoreError> {
+        let mut conditions: Vec<String> = Vec::new();
+        let mut params: Vec<Param<'_>> = Vec::new();
+        let next = |params: &mut Vec<Param<'_>>| format!("${}", params.len() + 1);
+        if let Some(grids) = f.grids {
+            if grids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut marks = Vec::with_capacity(grids.len());
+            for g in grids {
+                marks.push(next(&mut params));
+                params.push(Param::Text(g));
+            }
+            conditions.push(format!("grid_code IN ({})", marks.join(", ")));
+        }
+        if f.unrouted {
+            conditions.push("grid_code IS NULL".into());
+        }
+        if f.active {
+            conditions.push("state <> 'closed'".into());
+        }
+        if let Some(state) = f.state {
+            conditions.push(format!("state = {}", next(&mut params)));
+            params.push(Param::Text(state));
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conditions.join(" AND "))
+        };
+        let rows = self.conn.rows(
+            &format!("SELECT {COLUMNS} FROM tasks{filter} ORDER BY id"),
+            &params,
+        )?;
         rows.iter().map(|r| task(r)).collect()
     }
 

@@ -417,6 +417,51 @@ fn tasks_keep_one_open_task_a_subject_and_refuse_stale_changes(db: &TestDb) {
     t.update(&[(2_000, closed, took)]).unwrap();
     t.create(&[new_task("P1", Some("G2"))], &made).unwrap();
     assert_eq!(t.all().unwrap().len(), 3);
+    let mut subjects = |f: TaskFilter<'_>| -> Vec<String> {
+        t.list(&f)
+            .unwrap()
+            .into_iter()
+            .map(|x| format!("{}@{}", x.subject, x.grid_code.as_deref().unwrap_or("-")))
+            .collect()
+    };
+    let g1 = ["G1".to_owned()];
+    let both = ["G1".to_owned(), "G2".to_owned()];
+    assert_eq!(
+        subjects(TaskFilter {
+            grids: Some(&g1),
+            ..Default::default()
+        }),
+        ["P1@G1"]
+    );
+    assert_eq!(
+        subjects(TaskFilter {
+            grids: Some(&both),
+            active: true,
+            ..Default::default()
+        }),
+        ["P1@G2"]
+    );
+    assert_eq!(
+        subjects(TaskFilter {
+            unrouted: true,
+            ..Default::default()
+        }),
+        ["P2@-"]
+    );
+    assert_eq!(
+        subjects(TaskFilter {
+            state: Some("closed"),
+            ..Default::default()
+        }),
+        ["P1@G1"]
+    );
+    assert!(
+        subjects(TaskFilter {
+            grids: Some(&[]),
+            ..Default::default()
+        })
+        .is_empty()
+    );
 
     let c = Checkin {
         task_id: p1.id,

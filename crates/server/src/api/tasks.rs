@@ -10,7 +10,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tracegrid_model::TimeReader;
-use tracegrid_store::TaskRow;
+use tracegrid_store::{TaskFilter, TaskRow};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{Why, audit};
@@ -133,10 +133,28 @@ pub async fn list(
             "state {wanted_state}: use open, accepted, isolating, closed, active or all"
         )));
     }
+    // The store selects by grid and state (a grid worker's list reads their grids' rows only);
+    // the rest is filtered here.
+    let grids: Option<Vec<String>> = match (p.sees_everyone(), &q.grid) {
+        (true, None) => None,
+        (true, Some(g)) => Some(vec![g.clone()]),
+        (false, None) => Some(p.grids.clone()),
+        (false, Some(g)) => Some(p.grids.iter().filter(|m| *m == g).cloned().collect()),
+    };
+    let (unrouted, wanted) = (q.unrouted, wanted_state.clone());
     let st = state.clone();
-    let mut all = tokio::task::spawn_blocking(move || st.board.with(|t| t.all()))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    let mut all = tokio::task::spawn_blocking(move || {
+        st.board.with(|t| {
+            t.list(&TaskFilter {
+                grids: grids.as_deref(),
+                unrouted,
+                active: wanted == "active",
+                state: TaskState::parse(&wanted).map(TaskState::as_str),
+            })
+        })
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))??;
     let now = now_ms();
     all.retain(|t| {
         in_scope(&p, t.grid_code.as_deref())
@@ -385,10 +403,17 @@ pub async fn checkin(
 pub async fn stats(State(state): State<AppState>, p: Principal) -> AppResult<Json<Value>> {
     p.may(Action::ViewOverview)?;
     let st = state.clone();
-    let mut all = tokio::task::spawn_blocking(move || st.board.with(|t| t.all()))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
-    all.retain(|t| in_scope(&p, t.grid_code.as_deref()));
+    let grids = (!p.sees_everyone()).then(|| p.grids.clone());
+    let all = tokio::task::spawn_blocking(move || {
+        st.board.with(|t| {
+            t.list(&TaskFilter {
+                grids: grids.as_deref(),
+                ..Default::default()
+            })
+        })
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))??;
     let now = now_ms();
     let mut by_state: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_grid: BTreeMap<Option<&str>, BTreeMap<&str, usize>> = BTreeMap::new();
@@ -514,14 +539,22 @@ pub async fn residents(
         )));
     }
     let st = state.clone();
+    let one = vec![grid.clone()];
     let open: std::collections::HashMap<String, (i64, String)> =
-        tokio::task::spawn_blocking(move || st.board.with(|t| t.all()))
-            .await
-            .map_err(|e| AppError::Internal(e.into()))??
-            .into_iter()
-            .filter(is_active)
-            .map(|t| (t.subject, (t.id, t.state)))
-            .collect();
+        tokio::task::spawn_blocking(move || {
+            st.board.with(|t| {
+                t.list(&TaskFilter {
+                    grids: Some(&one),
+                    active: true,
+                    ..Default::default()
+                })
+            })
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??
+        .into_iter()
+        .map(|t| (t.subject, (t.id, t.state)))
+        .collect();
     let (body, people) = {
         let live = state.live();
         if !live.region_names.contains_key(&grid) {
