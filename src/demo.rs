@@ -278,6 +278,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let live = tracegrid_server::Live::build(&config, world, registry)?;
     let app = tracegrid_server::App::with_live(config, live)?;
+    let tasks = app.state().board.with(|t| t.all())?;
+    let mine = tasks
+        .iter()
+        .filter(|t| t.grid_code.is_some() && t.grid_code == busiest_grid)
+        .count();
+    println!(
+        "\n{} grid tasks made from the alerts ({} unrouted); the grid worker's grid has {mine}.",
+        group(tasks.len() as u64),
+        group(tasks.iter().filter(|t| t.grid_code.is_none()).count() as u64),
+    );
     println!(
         "\nThe command centre: log in as admin, analyst or viewer{} with the password {password}",
         busiest_grid.as_deref().map_or(String::new(), |g| format!(
