@@ -114,6 +114,51 @@ impl SessionCache {
     }
 }
 
+/// Failed logins a user may have in [`LOCKOUT_MINUTES`] before further attempts wait.
+pub const MAX_FAILED_LOGINS: usize = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+/// Recent failed logins by user name, so that a password cannot be guessed at speed. Kept in
+/// memory: a restart forgets them, and each node counts its own.
+#[derive(Debug, Default)]
+pub struct LoginGuard {
+    failures: Mutex<HashMap<String, Vec<Millis>>>,
+}
+
+impl LoginGuard {
+    fn key(username: &str) -> String {
+        username.trim().to_lowercase()
+    }
+
+    /// Fails while the user has too many recent failures.
+    pub fn check(&self, username: &str, now: Millis) -> Result<(), AppError> {
+        let window = LOCKOUT_MINUTES * 60_000;
+        let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let list = f.entry(Self::key(username)).or_default();
+        list.retain(|&t| now - t < window);
+        if list.len() >= MAX_FAILED_LOGINS {
+            let wait = ((list[0] + window - now + 59_999) / 60_000).max(1);
+            return Err(AppError::TooManyAttempts(wait));
+        }
+        Ok(())
+    }
+
+    pub fn failed(&self, username: &str, now: Millis) {
+        let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if f.len() > 100_000 {
+            f.clear(); // a flood of made-up names must not grow this without bound
+        }
+        f.entry(Self::key(username)).or_default().push(now);
+    }
+
+    pub fn succeeded(&self, username: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&Self::key(username));
+    }
+}
+
 /// The token a request carries: a bearer token, else the session cookie.
 pub fn request_token(headers: &axum::http::HeaderMap) -> Option<String> {
     if let Some(v) = headers.get(axum::http::header::AUTHORIZATION)
@@ -179,6 +224,24 @@ mod tests {
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("correct horsf", &h));
         assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn logins_wait_after_five_failures() {
+        let g = LoginGuard::default();
+        for i in 0..MAX_FAILED_LOGINS as i64 {
+            g.check("Wang", i).unwrap();
+            g.failed("wang ", i);
+        }
+        assert!(matches!(
+            g.check("WANG", 10),
+            Err(AppError::TooManyAttempts(15))
+        ));
+        assert!(g.check("li", 10).is_ok(), "others are not held up");
+        g.check("wang", 15 * 60_000).unwrap();
+        g.failed("li", 1);
+        g.succeeded("li");
+        assert!(g.check("li", 2).is_ok());
     }
 
     #[test]

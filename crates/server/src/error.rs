@@ -33,6 +33,8 @@ pub enum AppError {
     TooLarge,
     #[error("this path does not answer that method")]
     MethodNotAllowed,
+    #[error("too many failed logins for this user: wait {0} minutes")]
+    TooManyAttempts(i64),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -46,7 +48,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// `unauthenticated`, `forbidden`, `not_found`, `bad_request`, `purpose_required`,
-    /// `conflict`, `too_large`, `method_not_allowed` or `internal`.
+    /// `conflict`, `too_large`, `method_not_allowed`, `too_many_attempts` or `internal`.
     pub code: &'static str,
     pub message: String,
 }
@@ -62,6 +64,7 @@ impl AppError {
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            AppError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -42,6 +42,7 @@ pub struct Shared {
     /// Users, sessions and tokens (the audit writer has a connection of its own).
     pub accounts: Arc<Mutex<Accounts>>,
     pub sessions: auth::SessionCache,
+    pub logins: auth::LoginGuard,
     pub audit: audit::AuditWriter,
     pub imports: imports::Imports,
     pub board: board::Board,
@@ -99,6 +100,7 @@ impl App {
             live: RwLock::new(live),
             accounts: Arc::new(Mutex::new(accounts)),
             sessions: auth::SessionCache::default(),
+            logins: auth::LoginGuard::default(),
             audit,
             metrics: metrics::install(),
         }));

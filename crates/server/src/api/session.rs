@@ -38,12 +38,14 @@ fn cookie(state: &AppState, value: &str, max_age_s: i64) -> String {
 
 /// Logs in: sets the session cookie.
 #[utoipa::path(post, path = "/api/session", tag = "session", request_body = Login,
-    responses((status = 200, body = LoggedIn), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = LoggedIn), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     body: Result<Json<Login>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult<impl IntoResponse> {
     let Json(login) = body?;
+    state.logins.check(&login.username, auth::now_ms())?;
+    let name = login.username.clone();
     let accounts = state.accounts.clone();
     let hours = state.config.session_hours.max(1);
     let (user, token, expires) = tokio::task::spawn_blocking(move || -> AppResult<_> {
@@ -70,7 +72,14 @@ pub async fn login(
         Ok((user, token, expires))
     })
     .await
-    .map_err(|e| AppError::Internal(e.into()))??;
+    .map_err(|e| AppError::Internal(e.into()))?
+    .inspect_err(|e| {
+        if matches!(e, AppError::Unauthenticated) {
+            state.logins.failed(&name, auth::now_ms());
+            tracing::warn!("a login failed");
+        }
+    })?;
+    state.logins.succeeded(&name);
     let mut principal = auth::principal(&user)?;
     principal.grids = state.live().grids_under(&principal.grids);
     tracing::info!(user_id = user.id, "logged in");

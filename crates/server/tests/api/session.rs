@@ -98,3 +98,27 @@ fn rusqlite_count(db: &str, token: &str) -> i64 {
     )
     .unwrap()
 }
+
+#[tokio::test]
+async fn guessing_a_password_is_stopped_after_five_tries() {
+    let app = spawn();
+    let guess = serde_json::json!({"username": "analyst", "password": "guess"});
+    let right = serde_json::json!({"username": "analyst", "password": PASSWORD});
+    for _ in 0..5 {
+        let r = app.post("/api/session", None, &guess).await;
+        assert_error(&r, StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+    // Even the right password waits now.
+    let r = app.post("/api/session", None, &right).await;
+    assert_error(&r, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("15 minutes"),
+        "{}",
+        r.body
+    );
+    // Others log in as ever.
+    app.login("epi").await;
+}
