@@ -102,6 +102,12 @@ fn serve_answers_and_stops_cleanly_on_sigterm() {
     let d = Scratch::new("serve");
     let db = d.path("store.db");
     let db = db.to_str().unwrap();
+    let out = user_add(db, &["root", "--role", "admin"], "a long password");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = tracegrid(db, &["import", sample_drop().to_str().unwrap()]);
     assert!(
         out.status.code().is_some_and(|c| c == 0),
@@ -145,11 +151,46 @@ fn serve_answers_and_stops_cleanly_on_sigterm() {
         "{reply}"
     );
 
+    // A page with its event stream open must not hold the stop up.
+    let login = "{\"username\":\"root\",\"password\":\"a long password\"}";
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "POST /api/session HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{login}",
+        login.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    let cookie = reply
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("a session cookie: {reply}"))
+        .to_owned();
+    let mut events = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        events,
+        "GET /api/events HTTP/1.1\r\nHost: t\r\nCookie: {cookie}\r\n\r\n"
+    )
+    .unwrap();
+    let mut first = [0u8; 12];
+    events.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+
     let kill = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
-    let status = child.wait().unwrap();
+    // Waiting is bounded only so that a regression fails rather than hangs.
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait().unwrap());
+    });
+    let status = finished
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the server stops with an event stream open");
     assert_eq!(status.code(), Some(0), "a SIGTERM is a clean stop");
 }

@@ -46,6 +46,8 @@ pub struct Shared {
     pub audit: audit::AuditWriter,
     pub imports: imports::Imports,
     pub board: board::Board,
+    /// Set when the server is stopping, so that open event streams end and the stop can finish.
+    pub stopping: tokio::sync::watch::Sender<bool>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
 }
 
@@ -96,6 +98,7 @@ impl App {
         let state = AppState(Arc::new(Shared {
             imports: imports::Imports::new(config.import_root()),
             board,
+            stopping: tokio::sync::watch::channel(false).0,
             config,
             live: RwLock::new(live),
             accounts: Arc::new(Mutex::new(accounts)),
@@ -134,8 +137,12 @@ impl App {
                 }
             }
         });
+        let stopping = self.state.stopping.clone();
         axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                stopping.send_replace(true);
+            })
             .await
             .context("serving")
     }

@@ -469,21 +469,30 @@ pub async fn events(
 ) -> AppResult<Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>>> {
     p.may(Action::ReadTasks)?;
     let rx = state.board.subscribe();
-    let stream = futures_util::stream::unfold((rx, p), |(mut rx, p)| async move {
+    let stop = state.stopping.subscribe();
+    let stream = futures_util::stream::unfold((rx, stop, p), |(mut rx, mut stop, p)| async move {
         loop {
-            match rx.recv().await {
+            let next = tokio::select! {
+                n = rx.recv() => n,
+                // The server is stopping: end the stream so the stop need not wait for it.
+                _ = stop.wait_for(|s| *s) => return None,
+            };
+            match next {
                 Ok(n) => {
                     if n.grids.iter().any(|g| in_scope(&p, g.as_deref())) {
                         let event = Event::default()
                             .event("tasks")
                             .json_data(&n)
                             .unwrap_or_else(|_| Event::default().event("tasks"));
-                        return Some((Ok(event), (rx, p)));
+                        return Some((Ok(event), (rx, stop, p)));
                     }
                 }
                 // Fell behind: tell the page to load its list again.
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("resync").data("{}")), (rx, p)));
+                    return Some((
+                        Ok(Event::default().event("resync").data("{}")),
+                        (rx, stop, p),
+                    ));
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
             }
