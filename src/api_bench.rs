@@ -147,9 +147,9 @@ fn wrk(a: &Args, url: &str, token: &str) -> Result<Load> {
 /// tells of the new tasks, the time the POST took, and the tasks made and updated.
 fn case_to_tasks(
     addr: &str,
-    db: &str,
-    token: &str,
-    grid_token: &str,
+    state: &tracegrid_server::AppState,
+    grid: &str,
+    (token, grid_token): (&str, &str),
     end: i64,
 ) -> Result<(f64, f64, u64, u64)> {
     let mut sse = BufReader::new(TcpStream::connect(addr)?);
@@ -162,24 +162,22 @@ fn case_to_tasks(
     if !line.contains(" 200") {
         bail!("the event stream answered {line:?}");
     }
-    // Who: the grid worker's first task's subject that is a resident (not yet a case).
+    // Who: the first resident (not yet a case) with an open task in the grid.
     let id_number = {
-        let live_world = tracegrid_server::live::load_world(db)?.0;
-        let mut tasks = tracegrid_store::tasks(db)?;
-        let grids = tracegrid_store::accounts(db)?
-            .user_by_name("bench-grid")?
-            .context("the bench grid worker")?
-            .grids;
-        tasks
-            .all()?
-            .into_iter()
-            .filter(|t| {
-                t.state != "closed" && t.grid_code.as_ref().is_some_and(|g| grids.contains(g))
+        let grids = [grid.to_owned()];
+        let open = state.board.with(|t| {
+            t.list(&tracegrid_store::TaskFilter {
+                grids: Some(&grids),
+                active: true,
+                ..Default::default()
             })
+        })?;
+        let live = state.live();
+        open.iter()
             .filter_map(|t| {
-                let s = live_world.find_subject(&t.subject)?;
-                (!live_world.is_active_case(s))
-                    .then(|| live_world.person_of(s).map(|p| p.0.to_owned()))?
+                let s = live.world.find_subject(&t.subject)?;
+                (!live.world.is_active_case(s))
+                    .then(|| live.world.person_of(s).map(|p| p.0.to_owned()))?
             })
             .next()
             .context("no resident with a task in the busiest grid")?
@@ -243,47 +241,6 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let truth: serde_json::Value =
         serde_json::from_slice(&std::fs::read(drop.join("truth.json"))?)?;
     let end = truth["end"].as_i64().context("truth.json has no end")?;
-    if tracegrid_store::accounts(&db)?
-        .user_by_name("bench")?
-        .is_none()
-    {
-        tracegrid_server::add_user(&db, "bench", "bench-password", Role::Analyst, &[], &[])?;
-    }
-    let token = tracegrid_server::add_token(&db, "bench", "bench serve")?;
-    // A grid worker of the busiest grid: the scoped list filters every alert by grid.
-    let busiest = {
-        let (world, _) = tracegrid_server::live::load_world(&db)?;
-        let params = tracegrid_engine::ScreenParams {
-            as_of: end,
-            lookback_days: 14,
-            home_region: world.region("330800"),
-        };
-        let mut by_grid = std::collections::BTreeMap::<String, usize>::new();
-        for a in &world.screen(&params).alerts {
-            if let Some(g) = world.person_of(a.subject).and_then(|p| p.2) {
-                *by_grid.entry(g.to_owned()).or_default() += 1;
-            }
-        }
-        by_grid
-            .into_iter()
-            .max_by_key(|&(_, n)| n)
-            .map(|(g, _)| g)
-            .context("no alert has a grid")?
-    };
-    if tracegrid_store::accounts(&db)?
-        .user_by_name("bench-grid")?
-        .is_none()
-    {
-        tracegrid_server::add_user(
-            &db,
-            "bench-grid",
-            "bench-password",
-            Role::GridWorker,
-            &[busiest],
-            &[],
-        )?;
-    }
-    let grid_token = tracegrid_server::add_token(&db, "bench-grid", "bench serve")?;
     let config = Config {
         db: db.clone(),
         as_of: Some(tracegrid_model::format_time(end, chrono_tz::Asia::Shanghai)),
@@ -292,8 +249,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
     };
     let t = Instant::now();
     let app = App::build(config)?;
+    let state = app.state().clone();
     let (alerts, sightings) = {
-        let live = app.state().live();
+        let live = state.live();
         (live.screening.len(), live.world.sighting_count())
     };
     println!(
@@ -303,6 +261,33 @@ pub fn run(a: Args) -> Result<ExitCode> {
         crate::import::group(alerts as u64),
         t.elapsed().as_secs_f64()
     );
+    // An analyst, and a grid worker of the busiest grid (the scoped list filters every alert by
+    // grid); users are read per request, so they may come after the server is built.
+    let busiest = {
+        let live = state.live();
+        let mut by_grid = std::collections::BTreeMap::<&str, usize>::new();
+        for a in live.screening.alerts() {
+            if let Some(g) = live.grid_of(a.subject) {
+                *by_grid.entry(g).or_default() += 1;
+            }
+        }
+        by_grid
+            .into_iter()
+            .max_by_key(|&(_, n)| n)
+            .map(|(g, _)| g.to_owned())
+            .context("no alert has a grid")?
+    };
+    tracegrid_server::add_user(&db, "bench", "bench-password", Role::Analyst, &[], &[])?;
+    let token = tracegrid_server::add_token(&db, "bench", "bench serve")?;
+    tracegrid_server::add_user(
+        &db,
+        "bench-grid",
+        "bench-password",
+        Role::GridWorker,
+        std::slice::from_ref(&busiest),
+        &[],
+    )?;
+    let grid_token = tracegrid_server::add_token(&db, "bench-grid", "bench serve")?;
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -375,7 +360,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     }
     // From adding a case to a grid worker's open page hearing of its tasks.
     let (latency_ms, case_ms, created, updated) =
-        case_to_tasks(&addr, &db, &token, &grid_token, end)?;
+        case_to_tasks(&addr, &state, &busiest, (&token, &grid_token), end)?;
     println!(
         "\na new case reaches a grid worker's open page (server-sent event): {latency_ms:.0} ms \
          (the POST answered in {case_ms:.0} ms; {created} tasks made, {updated} given new reasons)"

@@ -70,15 +70,16 @@ pub fn token_hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A stored user as the permission checks see them.
-pub fn principal(u: &UserRow) -> Result<Principal, AppError> {
+/// A stored user as the permission checks see them, with the grids under a community they are
+/// assigned spelled out (a cadre looks after every grid in it).
+pub fn principal(u: &UserRow, live: &crate::Live) -> Result<Principal, AppError> {
     let role = Role::parse(&u.role)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("user {} has an unknown role", u.id)))?;
     Ok(Principal {
         user_id: u.id,
         username: u.username.clone(),
         role,
-        grids: u.grids.clone(),
+        grids: live.grids_under(&u.grids),
         gates: u.gates.clone(),
     })
 }
@@ -195,19 +196,15 @@ impl FromRequestParts<AppState> for Principal {
         }
         let accounts = state.accounts.clone();
         let h = hash.clone();
-        let user = tokio::task::spawn_blocking(move || {
+        let user = crate::api::blocking(move || {
             let mut a = accounts.lock().unwrap_or_else(|e| e.into_inner());
             match a.session(&h, now_ms())? {
                 Some((u, _)) => Ok(Some(u)),
                 None => a.token_user(&h),
             }
         })
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(AppError::from)?;
-        let mut p = principal(&user.ok_or(AppError::Unauthenticated)?)?;
-        // A cadre assigned a community looks after every grid in it.
-        p.grids = state.live().grids_under(&p.grids);
+        .await?;
+        let p = principal(&user.ok_or(AppError::Unauthenticated)?, &state.live())?;
         state.sessions.put(hash, p.clone());
         Ok(p)
     }

@@ -28,10 +28,7 @@ async fn blocking<T: Send + 'static>(
     + 'static,
 ) -> AppResult<T> {
     let accounts = state.accounts.clone();
-    tokio::task::spawn_blocking(move || f(&mut accounts.lock().unwrap_or_else(|e| e.into_inner())))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(AppError::from)
+    super::blocking(move || f(&mut accounts.lock().unwrap_or_else(|e| e.into_inner()))).await
 }
 
 /// Every user.

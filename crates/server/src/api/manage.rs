@@ -127,7 +127,7 @@ async fn keep_and_apply(
     apply: impl FnOnce(&mut Live) -> Changed + Send + 'static,
 ) -> AppResult<Changed> {
     let state = state.clone();
-    tokio::task::spawn_blocking(move || -> AppResult<Changed> {
+    super::blocking(move || -> AppResult<Changed> {
         store_registry(&state.config.db, &batch)?;
         let mut changed = apply(&mut state.live_mut());
         // The new alerts become tasks at once: the grid workers' lists follow.
@@ -137,7 +137,25 @@ async fn keep_and_apply(
         Ok(changed)
     })
     .await
-    .map_err(|e| AppError::Internal(e.into()))?
+}
+
+/// Keeps an area and screens it.
+async fn save_area(state: &AppState, row: AreaRow) -> AppResult<Changed> {
+    let batch = RegistryBatch {
+        areas: vec![row.clone()],
+        ..Default::default()
+    };
+    keep_and_apply(state, batch, move |live| live.apply_area(row)).await
+}
+
+/// The answer to a change of area: the area as now kept, and what changed.
+fn area_changed(state: &AppState, id: &str, changed: Changed) -> AreaChanged {
+    let live = state.live();
+    let area = live.areas.iter().find(|a| a.area_id == id);
+    AreaChanged {
+        area: area.map_or(Value::Null, |a| area_json(&live, a)),
+        changed,
+    }
 }
 
 /// Adds an epidemic area, or replaces the one with the same id; screens it at once.
@@ -152,11 +170,7 @@ pub async fn add_area(
     p.may(Action::ManageAreas)?;
     let row = area_row(&state.live(), body)?;
     let id = row.area_id.clone();
-    let batch = RegistryBatch {
-        areas: vec![row.clone()],
-        ..Default::default()
-    };
-    let changed = keep_and_apply(&state, batch, move |live| live.apply_area(row)).await?;
+    let changed = save_area(&state, row).await?;
     audit(
         &state,
         &p,
@@ -166,16 +180,7 @@ pub async fn add_area(
         format!("{} new alerts", changed.new_alerts.len()),
     )
     .await?;
-    let live = state.live();
-    let area = live
-        .areas
-        .iter()
-        .find(|a| a.area_id == id)
-        .map(|a| area_json(&live, a));
-    Ok(Json(AreaChanged {
-        area: area.unwrap_or(Value::Null),
-        changed,
-    }))
+    Ok(Json(area_changed(&state, &id, changed)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -218,11 +223,7 @@ pub async fn end_area(
         row.to = Some(at);
         row
     };
-    let batch = RegistryBatch {
-        areas: vec![row.clone()],
-        ..Default::default()
-    };
-    let changed = keep_and_apply(&state, batch, move |live| live.apply_area(row)).await?;
+    let changed = save_area(&state, row).await?;
     audit(
         &state,
         &p,
@@ -232,16 +233,7 @@ pub async fn end_area(
         String::new(),
     )
     .await?;
-    let live = state.live();
-    let area = live
-        .areas
-        .iter()
-        .find(|a| a.area_id == area_id)
-        .map(|a| area_json(&live, a));
-    Ok(Json(AreaChanged {
-        area: area.unwrap_or(Value::Null),
-        changed,
-    }))
+    Ok(Json(area_changed(&state, &area_id, changed)))
 }
 
 /// The cases, with their persons (ID numbers masked unless revealed).
@@ -396,7 +388,7 @@ pub async fn rescreen(
         ));
     }
     let st = state.clone();
-    let result = tokio::task::spawn_blocking(move || -> AppResult<Value> {
+    let result = super::blocking(move || -> AppResult<Value> {
         let mut params = st.live().params().clone();
         params.as_of = match body.as_of.as_deref() {
             Some(t) => times(st.live().zone)
@@ -420,8 +412,7 @@ pub async fn rescreen(
             "generation": live.generation,
         }))
     })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))??;
+    .await?;
     audit(
         &state,
         &p,

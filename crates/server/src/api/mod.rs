@@ -80,6 +80,18 @@ impl Why {
     }
 }
 
+/// Runs blocking work (the store, files) on the blocking threads and waits for its answer.
+pub async fn blocking<T, E>(f: impl FnOnce() -> Result<T, E> + Send + 'static) -> AppResult<T>
+where
+    T: Send + 'static,
+    E: Into<AppError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(Into::into)
+}
+
 /// Writes one audit entry; returns once it is committed.
 pub async fn audit(
     state: &AppState,

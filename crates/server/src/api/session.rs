@@ -48,7 +48,7 @@ pub async fn login(
     let name = login.username.clone();
     let accounts = state.accounts.clone();
     let hours = state.config.session_hours.max(1);
-    let (user, token, expires) = tokio::task::spawn_blocking(move || -> AppResult<_> {
+    let (user, token, expires) = super::blocking(move || -> AppResult<_> {
         let user = accounts
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -72,7 +72,6 @@ pub async fn login(
         Ok((user, token, expires))
     })
     .await
-    .map_err(|e| AppError::Internal(e.into()))?
     .inspect_err(|e| {
         if matches!(e, AppError::Unauthenticated) {
             state.logins.failed(&name, auth::now_ms());
@@ -80,8 +79,7 @@ pub async fn login(
         }
     })?;
     state.logins.succeeded(&name);
-    let mut principal = auth::principal(&user)?;
-    principal.grids = state.live().grids_under(&principal.grids);
+    let principal = auth::principal(&user, &state.live())?;
     tracing::info!(user_id = user.id, "logged in");
     Ok((
         AppendHeaders([(SET_COOKIE, cookie(&state, &token, hours * 3600))]),
@@ -103,14 +101,13 @@ pub async fn logout(
         let hash = auth::token_hash(&token);
         state.sessions.forget(&hash);
         let accounts = state.accounts.clone();
-        tokio::task::spawn_blocking(move || {
+        super::blocking(move || {
             accounts
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .delete_session(&hash)
         })
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+        .await?;
     }
     Ok((
         axum::http::StatusCode::NO_CONTENT,

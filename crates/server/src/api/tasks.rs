@@ -67,20 +67,10 @@ fn task_json(live: &Live, t: &TaskRow, p: &Principal, reveal: bool, now: i64) ->
     })
 }
 
-/// Whether the user may see a task of `grid`: a grid worker their grids' only (never the
-/// unrouted queue), others every task.
-fn in_scope(p: &Principal, grid: Option<&str>) -> bool {
-    p.sees_everyone() || grid.is_some_and(|g| p.grids.iter().any(|m| m == g))
-}
-
+/// The scope check of a task of some grid (a grid worker: their grids only, never the unrouted
+/// queue), as [`crate::board::Board::change`] takes it.
 fn scope(p: &Principal) -> impl Fn(Option<&str>) -> Result<(), AppError> + '_ {
-    move |grid| {
-        if in_scope(p, grid) {
-            Ok(())
-        } else {
-            Err(AppError::OutOfScope("the task is not in your grids".into()))
-        }
-    }
+    move |grid| p.must_see_grid(grid, "the task")
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -141,9 +131,9 @@ pub async fn list(
         (false, None) => Some(p.grids.clone()),
         (false, Some(g)) => Some(p.grids.iter().filter(|m| *m == g).cloned().collect()),
     };
-    let (unrouted, wanted) = (q.unrouted, wanted_state.clone());
+    let (unrouted, wanted) = (q.unrouted, wanted_state);
     let st = state.clone();
-    let mut all = tokio::task::spawn_blocking(move || {
+    let mut all = super::blocking(move || {
         st.board.with(|t| {
             t.list(&TaskFilter {
                 grids: grids.as_deref(),
@@ -153,21 +143,11 @@ pub async fn list(
             })
         })
     })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))??;
+    .await?;
     let now = now_ms();
+    // Scope, grid, queue and state were the store's to select.
     all.retain(|t| {
-        in_scope(&p, t.grid_code.as_deref())
-            && match wanted_state.as_str() {
-                "active" => is_active(t),
-                "all" => true,
-                s => t.state == s,
-            }
-            && q.grid
-                .as_deref()
-                .is_none_or(|g| t.grid_code.as_deref() == Some(g))
-            && (!q.unrouted || t.grid_code.is_none())
-            && (!q.overdue || (is_active(t) && t.state != "isolating" && now > t.due))
+        (!q.overdue || (is_active(t) && t.state != "isolating" && now > t.due))
             && q.escalation.is_none_or(|e| t.escalation >= e)
     });
     all.sort_by_key(|t| (!is_active(t), t.priority, t.due, t.id));
@@ -209,7 +189,7 @@ pub async fn get(
     let purpose = why.purpose()?;
     let reveal = why.reveal(&p)?;
     let st = state.clone();
-    let (task, events, checkins, photos) = tokio::task::spawn_blocking(move || {
+    let (task, events, checkins, photos) = super::blocking(move || {
         st.board
             .with(|t| -> Result<_, tracegrid_store::StoreError> {
                 let Some(task) = t.get(id)? else {
@@ -218,8 +198,7 @@ pub async fn get(
                 Ok(Some((task, t.events(id)?, t.checkins(id)?, t.photos(id)?)))
             })
     })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))??
+    .await?
     .ok_or_else(|| AppError::NotFound(format!("there is no task {id}")))?;
     if let Err(e) = scope(&p)(task.grid_code.as_deref()) {
         audit(
@@ -296,12 +275,11 @@ async fn change(
 ) -> AppResult<Json<Value>> {
     let st = state.clone();
     let who = p.clone();
-    let task = tokio::task::spawn_blocking(move || {
+    let task = super::blocking(move || {
         st.board
             .change(id, &action, &who.username, now_ms(), scope(&who))
     })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))??;
+    .await?;
     let live = state.live();
     Ok(Json(task_json(&live, &task, p, false, now_ms())))
 }
@@ -404,7 +382,7 @@ pub async fn stats(State(state): State<AppState>, p: Principal) -> AppResult<Jso
     p.may(Action::ViewOverview)?;
     let st = state.clone();
     let grids = (!p.sees_everyone()).then(|| p.grids.clone());
-    let all = tokio::task::spawn_blocking(move || {
+    let all = super::blocking(move || {
         st.board.with(|t| {
             t.list(&TaskFilter {
                 grids: grids.as_deref(),
@@ -412,8 +390,7 @@ pub async fn stats(State(state): State<AppState>, p: Principal) -> AppResult<Jso
             })
         })
     })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))??;
+    .await?;
     let now = now_ms();
     let mut by_state: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_grid: BTreeMap<Option<&str>, BTreeMap<&str, usize>> = BTreeMap::new();
@@ -479,7 +456,7 @@ pub async fn events(
             };
             match next {
                 Ok(n) => {
-                    if n.grids.iter().any(|g| in_scope(&p, g.as_deref())) {
+                    if n.grids.iter().any(|g| p.sees_grid(g.as_deref())) {
                         let event = Event::default()
                             .event("tasks")
                             .json_data(&n)
@@ -533,7 +510,7 @@ pub async fn residents(
         .clone()
         .or_else(|| p.grids.first().cloned())
         .ok_or_else(|| AppError::BadRequest("name the grid: grid=…".into()))?;
-    if !in_scope(&p, Some(&grid)) {
+    if !p.sees_grid(Some(&grid)) {
         audit(
             &state,
             &p,
@@ -549,21 +526,19 @@ pub async fn residents(
     }
     let st = state.clone();
     let one = vec![grid.clone()];
-    let open: std::collections::HashMap<String, (i64, String)> =
-        tokio::task::spawn_blocking(move || {
-            st.board.with(|t| {
-                t.list(&TaskFilter {
-                    grids: Some(&one),
-                    active: true,
-                    ..Default::default()
-                })
+    let open: std::collections::HashMap<String, (i64, String)> = super::blocking(move || {
+        st.board.with(|t| {
+            t.list(&TaskFilter {
+                grids: Some(&one),
+                active: true,
+                ..Default::default()
             })
         })
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??
-        .into_iter()
-        .map(|t| (t.subject, (t.id, t.state)))
-        .collect();
+    })
+    .await?
+    .into_iter()
+    .map(|t| (t.subject, (t.id, t.state)))
+    .collect();
     let (body, people) = {
         let live = state.live();
         if !live.region_names.contains_key(&grid) {
@@ -665,7 +640,7 @@ pub async fn add_photo(
     }
     let st = state.clone();
     let who = p.clone();
-    let photo = tokio::task::spawn_blocking(move || {
+    let photo = super::blocking(move || {
         st.board.with(|t| -> AppResult<i64> {
             let task = t
                 .get(id)?
@@ -674,8 +649,7 @@ pub async fn add_photo(
             Ok(t.add_photo(id, now_ms(), &who.username, &mime, &body)?)
         })
     })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))??;
+    .await?;
     Ok((
         axum::http::StatusCode::CREATED,
         Json(json!({"id": photo, "task_id": id})),
@@ -698,7 +672,7 @@ pub async fn photo(
     let purpose = why.purpose()?;
     let st = state.clone();
     let who = p.clone();
-    let (subject, found) = tokio::task::spawn_blocking(move || {
+    let (subject, found) = super::blocking(move || {
         st.board.with(|t| -> AppResult<_> {
             let task = t
                 .get(id)?
@@ -708,8 +682,7 @@ pub async fn photo(
             Ok((task.subject, found))
         })
     })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))??;
+    .await?;
     let found =
         found.ok_or_else(|| AppError::NotFound(format!("task {id} has no photo {photo}")))?;
     audit(

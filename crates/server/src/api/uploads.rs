@@ -85,7 +85,7 @@ pub async fn upload(
     }
     let (id, dir) = state.imports.new_dir()?;
     let drop_dir = dir.join("drop");
-    let files = tokio::task::spawn_blocking(move || -> AppResult<Vec<String>> {
+    let files = super::blocking(move || -> AppResult<Vec<String>> {
         let mut files = Vec::new();
         for (name, data) in parts {
             match name {
@@ -99,8 +99,7 @@ pub async fn upload(
         }
         Ok(files)
     })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))??;
+    .await?;
     if files.is_empty() {
         return Err(AppError::BadRequest("the upload holds no files".into()));
     }
@@ -219,10 +218,11 @@ pub async fn rejects(
         .imports
         .rejects_path(&id)
         .ok_or_else(|| AppError::NotFound(format!("import {id} has no rejects")))?;
-    let bytes = tokio::task::spawn_blocking(move || std::fs::read(&path))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("reading the rejects: {e}")))?;
+    let bytes = super::blocking(move || {
+        std::fs::read(&path)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("reading the rejects: {e}")))
+    })
+    .await?;
     audit(
         &state,
         &p,
