@@ -525,7 +525,7 @@ fn engine(a: EngineArgs) -> Result<ExitCode> {
         .flatten()
         .find(|i| i["confirmed"].as_i64().is_none_or(|c| c > as_of));
     if let Some(h) = hidden {
-        let case = tracegrid_store::CaseRow {
+        let case = tracegrid_model::rows::CaseRow {
             subject: h["id_number"].as_str().unwrap_or("").to_owned(),
             status: tracegrid_model::CaseStatus::Confirmed,
             // Symptoms by now at the latest, so that its exposure window meets the lookback.

@@ -16,8 +16,8 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::Type;
+use tracegrid_model::rows::{PlaceRow, Registry, SightingRow};
 use tracegrid_model::{Resolver, Subject};
-use tracegrid_store::{PlaceRow, Registry, SightingRow};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

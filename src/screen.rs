@@ -75,7 +75,7 @@ pub fn load(db: &str) -> Result<World> {
 }
 
 /// [`load`], with the registries it read.
-pub fn load_with_registry(db: &str) -> Result<(World, tracegrid_store::Registry)> {
+pub fn load_with_registry(db: &str) -> Result<(World, tracegrid_model::rows::Registry)> {
     tracegrid_server::live::load_world(db)
 }
 

@@ -20,8 +20,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use tracegrid_engine::{DAY_MS, Phases, ScreenParams, Screening, World};
+use tracegrid_model::rows::AreaRow;
 use tracegrid_model::{Level, Tier};
-use tracegrid_store::AreaRow;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -260,7 +260,7 @@ fn resident(db: &str) -> Result<f64> {
 /// where the last full screen's time went.
 fn ask(
     world: &World,
-    reg: &tracegrid_store::Registry,
+    reg: &tracegrid_model::rows::Registry,
     p: &ScreenParams,
     home: Option<String>,
     n: usize,

@@ -1,8 +1,8 @@
 //! The in-memory index: everything screening and tracing read, laid out for lookups.
 
 use rustc_hash::FxHashMap as HashMap;
+use tracegrid_model::rows::{AreaRow, CaseRow, DeliveryRow, PlaceRow, Registry, SightingRow};
 use tracegrid_model::{CaseStatus, PlaceKind, Resolver, Risk, Subject, SubjectType, Tier};
-use tracegrid_store::{DeliveryRow, Registry, SightingRow};
 
 use crate::Millis;
 use crate::geo::{MultiPolygon, PointTree};
@@ -385,7 +385,7 @@ impl World {
         w.build_regions(reg);
         // Places numbered by tier, closest first, so that a sighting's index alone tells its
         // place's tier: a search that wants only contact places skips the others unread.
-        let mut by_tier: Vec<&tracegrid_store::PlaceRow> = reg.places.iter().collect();
+        let mut by_tier: Vec<&PlaceRow> = reg.places.iter().collect();
         by_tier.sort_by_key(|p| p.kind.tier());
         let mut pid_ix: HashMap<i64, PlaceIx> = HashMap::default();
         for p in by_tier {
@@ -544,7 +544,7 @@ impl World {
 
     /// Adds a case (or replaces the one of the same subject). Screening reads cases afresh each
     /// time, so the next screen takes it into account with no rebuild of the index.
-    pub fn add_case(&mut self, c: &tracegrid_store::CaseRow) -> SubjectId {
+    pub fn add_case(&mut self, c: &CaseRow) -> SubjectId {
         let name = self.resolver.resolve(SubjectType::IdNumber, &c.subject);
         let subject = match self.subject_ix.get(name.name()) {
             Some(&s) => s,
@@ -576,7 +576,7 @@ impl World {
 
     /// Adds an area, or replaces the one of the same area_id; returns its number for
     /// [`crate::Screening::update_area`]. A polygon's places are found through the R-tree.
-    pub fn add_area(&mut self, a: &tracegrid_store::AreaRow) -> u32 {
+    pub fn add_area(&mut self, a: &AreaRow) -> u32 {
         let area = self.area_of(a);
         match self.areas.iter().position(|x| x.id == area.id) {
             Some(i) => {
@@ -591,7 +591,7 @@ impl World {
     }
 
     /// An area row as the index holds it: a polygon's places found through the R-tree.
-    fn area_of(&self, a: &tracegrid_store::AreaRow) -> Area {
+    fn area_of(&self, a: &AreaRow) -> Area {
         let places_inside = a
             .geometry
             .as_deref()
@@ -612,11 +612,7 @@ impl World {
     /// Who was in an area during its time and the window, each with the earliest such time:
     /// the EPI_AREA rule for one area that is not stored (an analyst's "who was here then").
     /// Sorted by subject.
-    pub fn present_in(
-        &self,
-        a: &tracegrid_store::AreaRow,
-        p: &crate::ScreenParams,
-    ) -> Vec<(SubjectId, Millis)> {
+    pub fn present_in(&self, a: &AreaRow, p: &crate::ScreenParams) -> Vec<(SubjectId, Millis)> {
         let (lo, hi) = p.window();
         let area = self.area_of(a);
         let in_region: Vec<PlaceIx>;

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use tracegrid_engine::{Alert, ScreenParams, Screening, World};
+use tracegrid_model::rows::*;
 use tracegrid_model::{CaseStatus, IdNumber, Level, PlaceKind, Resolver, Risk, SubjectType, Tier};
-use tracegrid_store::*;
 
 const MIN: i64 = 60_000;
 const DAY: i64 = 86_400_000;

@@ -28,11 +28,11 @@ impl Hasher for IdentityHasher {
     }
 }
 
+use tracegrid_model::rows::*;
 use tracegrid_model::{
     CaseStatus, Direction, IdNumber, Level, Millis, PharmacyCategory, Phone, PlaceKind, Plate,
     Risk, SubjectType, TimeError, TimeReader,
 };
-use tracegrid_store::*;
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::drop::FileKind;

@@ -13,7 +13,8 @@ use std::time::Instant;
 use chrono_tz::Tz;
 use serde::Serialize;
 use tracegrid_model::TimeReader;
-use tracegrid_store::{EventBatch, RegistryBatch, Store, StoreError};
+use tracegrid_model::rows::{EventBatch, RegistryBatch};
+use tracegrid_store::{Store, StoreError};
 
 use crate::convert::{self, EventOut, Known, Outcome, PendingRegion};
 use crate::drop::{self, DropFile, FileKind, Format, Skipped};

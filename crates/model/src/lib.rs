@@ -3,6 +3,7 @@
 
 pub mod codes;
 pub mod identity;
+pub mod rows;
 pub mod subject;
 pub mod time;
 

@@ -10,8 +10,8 @@ use anyhow::{Context, Result, anyhow};
 use chrono_tz::Tz;
 use serde_json::{Value, json};
 use tracegrid_engine::{MultiPolygon, ScreenParams, Screening, SubjectId, World};
+use tracegrid_model::rows::{AreaRow, CaseRow, PersonRow, PlaceRow, Registry, RegistryBatch};
 use tracegrid_model::{Level, Millis, TimeReader};
-use tracegrid_store::{AreaRow, CaseRow, PersonRow, PlaceRow, Registry, RegistryBatch};
 
 use crate::config::Config;
 
@@ -384,8 +384,8 @@ pub fn store_registry(db: &str, batch: &RegistryBatch) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use tracegrid_model::rows::{PlaceRow, RegionRow, RegionShapeRow};
     use tracegrid_model::{Level, PlaceKind};
-    use tracegrid_store::{PlaceRow, RegionRow, RegionShapeRow};
 
     use super::*;
 

@@ -1,93 +1,13 @@
 //! The command centre's own state, beside the data: users, their sessions, machine tokens and
-//! the audit log of who looked at whom. Written once over a small SQL interface ([`SqlConn`])
-//! that both backends implement, so SQLite and PostgreSQL run the same statements: `$n`
-//! placeholders (SQLite numbers them in order of appearance, so each appears once, in order),
-//! integers as 64-bit, times as epoch milliseconds.
+//! the audit log of who looked at whom. Written once over the small SQL interface of
+//! [`crate::sql`], so SQLite and PostgreSQL run the same statements.
 //!
 //! Tokens never reach this module in the clear: callers pass their hashes.
 
 use tracegrid_model::Millis;
 
 use crate::StoreError;
-
-/// A statement parameter.
-#[derive(Clone, Copy, Debug)]
-pub enum Param<'a> {
-    Int(i64),
-    Text(&'a str),
-    OptInt(Option<i64>),
-    OptText(Option<&'a str>),
-    Bytes(&'a [u8]),
-}
-
-/// A value read back.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Cell {
-    Int(i64),
-    Text(String),
-    Bytes(Vec<u8>),
-    Null,
-}
-
-impl Cell {
-    pub(crate) fn int(&self) -> Result<i64, StoreError> {
-        match self {
-            Cell::Int(v) => Ok(*v),
-            other => Err(StoreError::Corrupt(format!(
-                "expected an integer, found {other:?}"
-            ))),
-        }
-    }
-
-    pub(crate) fn opt_int(&self) -> Result<Option<i64>, StoreError> {
-        match self {
-            Cell::Null => Ok(None),
-            c => c.int().map(Some),
-        }
-    }
-
-    pub(crate) fn bytes(&self) -> Result<Vec<u8>, StoreError> {
-        match self {
-            Cell::Bytes(v) => Ok(v.clone()),
-            other => Err(StoreError::Corrupt(format!(
-                "expected bytes, found {other:?}"
-            ))),
-        }
-    }
-
-    pub(crate) fn text(&self) -> Result<String, StoreError> {
-        match self {
-            Cell::Text(v) => Ok(v.clone()),
-            other => Err(StoreError::Corrupt(format!(
-                "expected text, found {other:?}"
-            ))),
-        }
-    }
-}
-
-/// The little of SQL the accounts need; both stores implement it.
-pub trait SqlConn: Send + std::fmt::Debug {
-    /// Runs one statement; the number of rows it changed.
-    fn exec(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, StoreError>;
-    /// Runs one query; its rows.
-    fn rows(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>, StoreError>;
-    /// Runs one statement for each parameter list, all in one transaction.
-    fn exec_all(&mut self, sql: &str, params: &[Vec<Param<'_>>]) -> Result<(), StoreError>;
-    /// Runs different statements in one transaction; the rows each changed.
-    fn exec_many(&mut self, stmts: &[(&str, Vec<Param<'_>>)]) -> Result<Vec<u64>, StoreError>;
-}
-
-/// A connection to a store (a SQLite path or a postgres:// URL) for the command centre's own
-/// tables, creating them if they are missing.
-pub(crate) fn connect(spec: &str) -> Result<Box<dyn SqlConn>, StoreError> {
-    Ok(if crate::is_postgres(spec) {
-        Box::new(crate::pg::PgStore::open(spec)?)
-    } else {
-        Box::new(crate::sqlite::SqliteStore::open(std::path::Path::new(
-            spec,
-        ))?)
-    })
-}
+use crate::sql::{Cell, Param, SqlConn, connect};
 
 /// Opens the accounts of a store (a SQLite path or a postgres:// URL), creating its tables if
 /// they are missing.

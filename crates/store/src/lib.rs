@@ -8,14 +8,17 @@
 
 mod accounts;
 mod pg;
-mod rows;
+mod registry;
+pub mod sql;
 mod sqlite;
 mod tasks;
 pub mod testing;
 
 pub use accounts::*;
-pub use rows::*;
 pub use tasks::*;
+
+use sql::{Param, SqlConn};
+use tracegrid_model::rows::*;
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -115,14 +118,17 @@ pub struct Inserted {
     pub deliveries: u64,
 }
 
-/// The operations tracegrid needs of a store. Every write method is one transaction.
-pub trait Store: Send + std::fmt::Debug {
+/// The operations tracegrid needs of a store. Every write method is one transaction. What is
+/// not an import's hot path is written once over [`SqlConn`], which both stores implement.
+pub trait Store: SqlConn {
     /// Takes the store's import lock for the life of this handle: two imports into one store
     /// would otherwise hand out the same new place numbers.
     fn lock_for_import(&mut self) -> Result<(), StoreError>;
 
     /// Every registry row, to validate a drop against.
-    fn load_registry(&mut self) -> Result<Registry, StoreError>;
+    fn load_registry(&mut self) -> Result<Registry, StoreError> {
+        registry::load(self)
+    }
 
     /// Inserts or replaces registry rows by key. Keys are unique within the batch.
     fn write_registry(&mut self, batch: &RegistryBatch) -> Result<(), StoreError>;
@@ -143,10 +149,18 @@ pub trait Store: Send + std::fmt::Debug {
     fn for_each_sighting(&mut self, f: &mut dyn FnMut(&SightingRow)) -> Result<(), StoreError>;
 
     /// Every stored delivery.
-    fn deliveries(&mut self) -> Result<Vec<DeliveryRow>, StoreError>;
+    fn deliveries(&mut self) -> Result<Vec<DeliveryRow>, StoreError> {
+        registry::deliveries(self)
+    }
 
     /// Rows in one of the store's tables (a name from [`TableCounts::TABLES`]).
-    fn count_rows(&mut self, table: &'static str) -> Result<u64, StoreError>;
+    fn count_rows(&mut self, table: &'static str) -> Result<u64, StoreError> {
+        let rows = self.rows(&format!("SELECT count(*) FROM {table}"), &[])?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.first())
+            .map_or(Ok(0), |c| c.int())? as u64)
+    }
 
     fn counts(&mut self) -> Result<TableCounts, StoreError> {
         let mut c = TableCounts::default();
@@ -163,7 +177,18 @@ pub trait Store: Send + std::fmt::Debug {
         finished: i64,
         dir: &str,
         summary: &str,
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), StoreError> {
+        self.exec(
+            "INSERT INTO imports (started_ms, finished_ms, dir, summary) VALUES ($1, $2, $3, $4)",
+            &[
+                Param::Int(started),
+                Param::Int(finished),
+                Param::Text(dir),
+                Param::Text(summary),
+            ],
+        )?;
+        Ok(())
+    }
 }
 
 /// Opens a store: a `postgres://` or `postgresql://` URL, or else the path of a SQLite file,

@@ -6,8 +6,11 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use ::postgres::{Client, NoTls, Transaction};
-use tracegrid_model::{CaseStatus, Level, PlaceKind, Risk, SubjectType};
+use tracegrid_model::SubjectType;
 
+use tracegrid_model::rows::*;
+
+use crate::sql::{Cell, Param, SqlConn};
 use crate::*;
 
 const MIGRATIONS: &[&str] = &[
@@ -222,10 +225,6 @@ const PLACE_COLUMNS: &[&str] = &[
     "grid_code",
 ];
 
-fn corrupt(what: &str, v: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what} {v}"))
-}
-
 impl Store for PgStore {
     fn preferred_batch_rows(&self) -> usize {
         200_000
@@ -257,98 +256,6 @@ impl Store for PgStore {
             }
             Err(e) => Err(e.into()),
         }
-    }
-
-    fn load_registry(&mut self) -> Result<Registry, StoreError> {
-        let c = &mut self.client;
-        let mut reg = Registry::default();
-        for r in c.query("SELECT code, name, parent_code, level FROM regions", &[])? {
-            let level: &str = r.get(3);
-            reg.regions.push(RegionRow {
-                code: r.get(0),
-                name: r.get(1),
-                parent_code: r.get(2),
-                level: Level::parse("level", level).map_err(|_| corrupt("level", level))?,
-            });
-        }
-        for r in c.query("SELECT code, geometry FROM region_shapes", &[])? {
-            reg.region_shapes.push(RegionShapeRow {
-                code: r.get(0),
-                geometry: r.get(1),
-            });
-        }
-        for r in c.query(
-            "SELECT pid, place_id, kind, name, lat, lon, region_code, grid_code FROM places",
-            &[],
-        )? {
-            let kind: &str = r.get(2);
-            reg.places.push(PlaceRow {
-                pid: r.get(0),
-                place_id: r.get(1),
-                kind: PlaceKind::parse("kind", kind).map_err(|_| corrupt("kind", kind))?,
-                name: r.get(3),
-                lat: r.get(4),
-                lon: r.get(5),
-                region_code: r.get(6),
-                grid_code: r.get(7),
-            });
-        }
-        for r in c.query(
-            "SELECT person_id, id_number, name, phone, household_id, address, grid_code FROM persons",
-            &[],
-        )? {
-            reg.persons.push(PersonRow {
-                person_id: r.get(0),
-                id_number: r.get(1),
-                name: r.get(2),
-                phone: r.get(3),
-                household_id: r.get(4),
-                address: r.get(5),
-                grid_code: r.get(6),
-            });
-        }
-        for r in c.query("SELECT plate, owner_id_number FROM vehicles", &[])? {
-            reg.vehicles.push(VehicleRow {
-                plate: r.get(0),
-                owner_id_number: r.get(1),
-            });
-        }
-        for r in c.query(
-            "SELECT area_id, name, region_code, geometry, from_ms, to_ms, risk FROM areas",
-            &[],
-        )? {
-            let risk: &str = r.get(6);
-            reg.areas.push(AreaRow {
-                area_id: r.get(0),
-                name: r.get(1),
-                region_code: r.get(2),
-                geometry: r.get(3),
-                from: r.get(4),
-                to: r.get(5),
-                risk: Risk::parse("risk", risk).map_err(|_| corrupt("risk", risk))?,
-            });
-        }
-        for r in c.query(
-            "SELECT subject, status, onset_ms, confirmed_ms, isolated_ms FROM cases",
-            &[],
-        )? {
-            let status: &str = r.get(1);
-            reg.cases.push(CaseRow {
-                subject: r.get(0),
-                status: CaseStatus::parse("status", status)
-                    .map_err(|_| corrupt("status", status))?,
-                onset: r.get(2),
-                confirmed: r.get(3),
-                isolated: r.get(4),
-            });
-        }
-        for r in c.query("SELECT id, name FROM sources", &[])? {
-            reg.sources.push(SourceRow {
-                id: r.get(0),
-                name: r.get(1),
-            });
-        }
-        Ok(reg)
     }
 
     fn write_registry(&mut self, b: &RegistryBatch) -> Result<(), StoreError> {
@@ -573,49 +480,6 @@ impl Store for PgStore {
         }
         Ok(())
     }
-
-    fn deliveries(&mut self) -> Result<Vec<DeliveryRow>, StoreError> {
-        let rows = self.client.query(
-            "SELECT k1, k2, recipient_phone, origin_region_code, shipped_ms, delivered_ms, record_id FROM deliveries",
-            &[],
-        )?;
-        Ok(rows
-            .iter()
-            .map(|r| DeliveryRow {
-                key: RowKey {
-                    k1: r.get(0),
-                    k2: r.get(1),
-                },
-                recipient_phone: r.get(2),
-                origin_region_code: r.get(3),
-                shipped: r.get(4),
-                delivered: r.get(5),
-                record_id: r.get(6),
-            })
-            .collect())
-    }
-
-    fn count_rows(&mut self, table: &'static str) -> Result<u64, StoreError> {
-        let n: i64 = self
-            .client
-            .query_one(&format!("SELECT count(*) FROM {table}"), &[])?
-            .get(0);
-        Ok(n as u64)
-    }
-
-    fn record_import(
-        &mut self,
-        started: i64,
-        finished: i64,
-        dir: &str,
-        summary: &str,
-    ) -> Result<(), StoreError> {
-        self.client.execute(
-            "INSERT INTO imports (started_ms, finished_ms, dir, summary) VALUES ($1, $2, $3, $4)",
-            &[&started, &finished, &dir, &summary],
-        )?;
-        Ok(())
-    }
 }
 
 fn pg_params<'a>(params: &'a [Param<'a>]) -> Vec<&'a (dyn ::postgres::types::ToSql + Sync)> {
@@ -636,31 +500,42 @@ impl SqlConn for PgStore {
         Ok(self.client.execute(sql, &pg_params(params))?)
     }
 
-    fn rows(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>, StoreError> {
+    fn for_each_row(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        f: &mut dyn FnMut(&mut [Cell]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        use ::postgres::fallible_iterator::FallibleIterator;
         use ::postgres::types::Type;
-        let rows = self.client.query(sql, &pg_params(params))?;
-        rows.iter()
-            .map(|r| {
-                (0..r.len())
-                    .map(|i| {
-                        let ty = r.columns()[i].type_();
-                        Ok(if *ty == Type::INT8 {
-                            r.get::<_, Option<i64>>(i).map_or(Cell::Null, Cell::Int)
-                        } else if *ty == Type::INT4 {
-                            r.get::<_, Option<i32>>(i)
-                                .map_or(Cell::Null, |v| Cell::Int(i64::from(v)))
-                        } else if *ty == Type::BYTEA {
-                            r.get::<_, Option<Vec<u8>>>(i)
-                                .map_or(Cell::Null, Cell::Bytes)
-                        } else if *ty == Type::TEXT || *ty == Type::VARCHAR {
-                            r.get::<_, Option<String>>(i).map_or(Cell::Null, Cell::Text)
-                        } else {
-                            return Err(StoreError::Corrupt(format!("column {i} has type {ty}")));
-                        })
-                    })
-                    .collect()
-            })
-            .collect()
+        let mut rows = self.client.query_raw(sql, pg_params(params))?;
+        let mut row = Vec::new();
+        while let Some(r) = rows.next()? {
+            row.clear();
+            for (i, column) in r.columns().iter().enumerate() {
+                let ty = column.type_();
+                row.push(if *ty == Type::INT8 {
+                    r.get::<_, Option<i64>>(i).map_or(Cell::Null, Cell::Int)
+                } else if *ty == Type::INT4 {
+                    r.get::<_, Option<i32>>(i)
+                        .map_or(Cell::Null, |v| Cell::Int(i64::from(v)))
+                } else if *ty == Type::INT2 {
+                    r.get::<_, Option<i16>>(i)
+                        .map_or(Cell::Null, |v| Cell::Int(i64::from(v)))
+                } else if *ty == Type::FLOAT8 {
+                    r.get::<_, Option<f64>>(i).map_or(Cell::Null, Cell::Float)
+                } else if *ty == Type::BYTEA {
+                    r.get::<_, Option<Vec<u8>>>(i)
+                        .map_or(Cell::Null, Cell::Bytes)
+                } else if *ty == Type::TEXT || *ty == Type::VARCHAR {
+                    r.get::<_, Option<String>>(i).map_or(Cell::Null, Cell::Text)
+                } else {
+                    return Err(StoreError::Corrupt(format!("column {i} has type {ty}")));
+                });
+            }
+            f(&mut row)?;
+        }
+        Ok(())
     }
 
     fn exec_many(&mut self, stmts: &[(&str, Vec<Param<'_>>)]) -> Result<Vec<u64>, StoreError> {

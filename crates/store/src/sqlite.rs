@@ -5,8 +5,11 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, Transaction, params};
-use tracegrid_model::{CaseStatus, Level, PlaceKind, Risk, SubjectType};
+use tracegrid_model::SubjectType;
 
+use tracegrid_model::rows::*;
+
+use crate::sql::{Cell, Param, SqlConn};
 use crate::*;
 
 const MIGRATIONS: &[&str] = &[
@@ -151,14 +154,6 @@ impl SqliteStore {
     }
 }
 
-fn corrupt(what: &str, v: impl std::fmt::Display) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        0,
-        rusqlite::types::Type::Text,
-        format!("{what} {v} is not known to this version").into(),
-    )
-}
-
 /// Rows bound into one multi-row statement: per-statement overhead is paid once per chunk.
 const ROWS_PER_STATEMENT: usize = 100;
 
@@ -253,117 +248,6 @@ impl Store for SqliteStore {
             }
             Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
         }
-    }
-
-    fn load_registry(&mut self) -> Result<Registry, StoreError> {
-        let c = &self.conn;
-        let mut reg = Registry::default();
-        let mut s = c.prepare("SELECT code, name, parent_code, level FROM regions")?;
-        reg.regions = s
-            .query_map([], |r| {
-                let level: String = r.get(3)?;
-                Ok(RegionRow {
-                    code: r.get(0)?,
-                    name: r.get(1)?,
-                    parent_code: r.get(2)?,
-                    level: Level::parse("level", &level).map_err(|_| corrupt("level", &level))?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        let mut s = c.prepare("SELECT code, geometry FROM region_shapes")?;
-        reg.region_shapes = s
-            .query_map([], |r| {
-                Ok(RegionShapeRow {
-                    code: r.get(0)?,
-                    geometry: r.get(1)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        let mut s = c.prepare(
-            "SELECT pid, place_id, kind, name, lat, lon, region_code, grid_code FROM places",
-        )?;
-        reg.places = s
-            .query_map([], |r| {
-                let kind: String = r.get(2)?;
-                Ok(PlaceRow {
-                    pid: r.get(0)?,
-                    place_id: r.get(1)?,
-                    kind: PlaceKind::parse("kind", &kind).map_err(|_| corrupt("kind", &kind))?,
-                    name: r.get(3)?,
-                    lat: r.get(4)?,
-                    lon: r.get(5)?,
-                    region_code: r.get(6)?,
-                    grid_code: r.get(7)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        let mut s = c.prepare(
-            "SELECT person_id, id_number, name, phone, household_id, address, grid_code FROM persons",
-        )?;
-        reg.persons = s
-            .query_map([], |r| {
-                Ok(PersonRow {
-                    person_id: r.get(0)?,
-                    id_number: r.get(1)?,
-                    name: r.get(2)?,
-                    phone: r.get(3)?,
-                    household_id: r.get(4)?,
-                    address: r.get(5)?,
-                    grid_code: r.get(6)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        let mut s = c.prepare("SELECT plate, owner_id_number FROM vehicles")?;
-        reg.vehicles = s
-            .query_map([], |r| {
-                Ok(VehicleRow {
-                    plate: r.get(0)?,
-                    owner_id_number: r.get(1)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        let mut s = c.prepare(
-            "SELECT area_id, name, region_code, geometry, from_ms, to_ms, risk FROM areas",
-        )?;
-        reg.areas = s
-            .query_map([], |r| {
-                let risk: String = r.get(6)?;
-                Ok(AreaRow {
-                    area_id: r.get(0)?,
-                    name: r.get(1)?,
-                    region_code: r.get(2)?,
-                    geometry: r.get(3)?,
-                    from: r.get(4)?,
-                    to: r.get(5)?,
-                    risk: Risk::parse("risk", &risk).map_err(|_| corrupt("risk", &risk))?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        let mut s =
-            c.prepare("SELECT subject, status, onset_ms, confirmed_ms, isolated_ms FROM cases")?;
-        reg.cases = s
-            .query_map([], |r| {
-                let status: String = r.get(1)?;
-                Ok(CaseRow {
-                    subject: r.get(0)?,
-                    status: CaseStatus::parse("status", &status)
-                        .map_err(|_| corrupt("status", &status))?,
-                    onset: r.get(2)?,
-                    confirmed: r.get(3)?,
-                    isolated: r.get(4)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        let mut s = c.prepare("SELECT id, name FROM sources")?;
-        reg.sources = s
-            .query_map([], |r| {
-                Ok(SourceRow {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(reg)
     }
 
     fn write_registry(&mut self, b: &RegistryBatch) -> Result<(), StoreError> {
@@ -567,49 +451,6 @@ impl Store for SqliteStore {
         }
         Ok(())
     }
-
-    fn deliveries(&mut self) -> Result<Vec<DeliveryRow>, StoreError> {
-        let mut s = self.conn.prepare(
-            "SELECT k1, k2, recipient_phone, origin_region_code, shipped_ms, delivered_ms, record_id FROM deliveries",
-        )?;
-        let rows = s
-            .query_map([], |r| {
-                Ok(DeliveryRow {
-                    key: RowKey {
-                        k1: r.get(0)?,
-                        k2: r.get(1)?,
-                    },
-                    recipient_phone: r.get(2)?,
-                    origin_region_code: r.get(3)?,
-                    shipped: r.get(4)?,
-                    delivered: r.get(5)?,
-                    record_id: r.get(6)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
-    }
-
-    fn count_rows(&mut self, table: &'static str) -> Result<u64, StoreError> {
-        let n: i64 = self
-            .conn
-            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
-        Ok(n as u64)
-    }
-
-    fn record_import(
-        &mut self,
-        started: i64,
-        finished: i64,
-        dir: &str,
-        summary: &str,
-    ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO imports (started_ms, finished_ms, dir, summary) VALUES (?1, ?2, ?3, ?4)",
-            params![started, finished, dir, summary],
-        )?;
-        Ok(())
-    }
 }
 
 fn upsert_places(tx: &Transaction<'_>, places: &[PlaceRow]) -> Result<(), StoreError> {
@@ -654,32 +495,32 @@ impl SqlConn for SqliteStore {
         Ok(st.execute(sqlite_params(params).as_slice())? as u64)
     }
 
-    fn rows(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Vec<Cell>>, StoreError> {
+    fn for_each_row(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        f: &mut dyn FnMut(&mut [Cell]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let mut st = self.conn.prepare_cached(sql)?;
         let n = st.column_count();
-        let mut out = Vec::new();
+        let mut row = Vec::with_capacity(n);
         let mut rows = st.query(sqlite_params(params).as_slice())?;
         while let Some(r) = rows.next()? {
-            let mut row = Vec::with_capacity(n);
+            row.clear();
             for i in 0..n {
                 row.push(match r.get_ref(i)? {
                     rusqlite::types::ValueRef::Integer(v) => Cell::Int(v),
+                    rusqlite::types::ValueRef::Real(v) => Cell::Float(v),
                     rusqlite::types::ValueRef::Text(t) => {
                         Cell::Text(String::from_utf8_lossy(t).into_owned())
                     }
                     rusqlite::types::ValueRef::Null => Cell::Null,
                     rusqlite::types::ValueRef::Blob(b) => Cell::Bytes(b.to_vec()),
-                    other => {
-                        return Err(StoreError::Corrupt(format!(
-                            "column {i} holds {:?}",
-                            other.data_type()
-                        )));
-                    }
                 });
             }
-            out.push(row);
+            f(&mut row)?;
         }
-        Ok(out)
+        Ok(())
     }
 
     fn exec_many(&mut self, stmts: &[(&str, Vec<Param<'_>>)]) -> Result<Vec<u64>, StoreError> {

@@ -6,7 +6,7 @@
 use tracegrid_model::Millis;
 
 use crate::StoreError;
-use crate::accounts::{Cell, Param, SqlConn, connect};
+use crate::sql::{Cell, Param, SqlConn, connect};
 
 /// A task as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]

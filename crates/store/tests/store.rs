@@ -1,6 +1,7 @@
 //! One store test suite, run against SQLite and PostgreSQL alike: both must keep the same rows
 //! and refuse the same duplicates.
 
+use tracegrid_model::rows::*;
 use tracegrid_model::{CaseStatus, Level, PlaceKind, Risk, SubjectType};
 use tracegrid_store::testing::TestDb;
 use tracegrid_store::*;

@@ -5,8 +5,8 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use tracegrid_model::rows::{AreaRow, CaseRow, RegistryBatch};
 use tracegrid_model::{CaseStatus, IdNumber, Millis, Risk, TimeReader};
-use tracegrid_store::{AreaRow, CaseRow, RegistryBatch};
 use utoipa::ToSchema;
 
 use super::{Why, audit};

@@ -1,6 +1,8 @@
-//! The rows a store keeps, already validated and normalised by the importer.
+//! The rows of a city's data as the importer fills them, the store keeps them and the engine
+//! reads them: already validated and normalised. Plain data, no I/O: the crates on either side of
+//! the store share them without depending on it.
 
-use tracegrid_model::{CaseStatus, Level, Millis, PlaceKind, Risk, SubjectType};
+use crate::{CaseStatus, Level, Millis, PlaceKind, Risk, SubjectType};
 use xxhash_rust::xxh3::Xxh3;
 
 /// A row's 128-bit identity, split for storage as two signed 64-bit integers.
@@ -232,8 +234,8 @@ pub struct Registry {
 
 impl Registry {
     /// Resolves subjects against these persons and vehicles (CONTRACT.md, "Who a sighting is").
-    pub fn resolver(&self) -> tracegrid_model::Resolver {
-        tracegrid_model::Resolver::new(
+    pub fn resolver(&self) -> crate::Resolver {
+        crate::Resolver::new(
             self.persons.iter().map(|p| {
                 (
                     p.person_id.as_str(),
