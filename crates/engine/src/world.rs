@@ -726,6 +726,11 @@ impl World {
         self.subject_ix.get(s.name()).copied()
     }
 
+    /// How many subjects the world numbers (`0..subject_count()`).
+    pub fn subject_count(&self) -> u32 {
+        self.subjects.len() as u32
+    }
+
     /// The contract's name of a subject.
     pub fn subject_name(&self, s: SubjectId) -> &str {
         &self.subjects[s as usize].name

@@ -134,6 +134,18 @@ impl Known {
     }
 }
 
+/// What a row's region codes are checked against: the registries of an import ([`Known`]), or
+/// a loaded city's.
+pub trait Regions {
+    fn has_region(&self, code: &str) -> bool;
+}
+
+impl Regions for Known {
+    fn has_region(&self, code: &str) -> bool {
+        Known::has_region(self, code)
+    }
+}
+
 /// Reads a row's fields by name and gathers what is wrong with them.
 struct Check<'r> {
     row: &'r Row,
@@ -253,7 +265,7 @@ impl<'r> Check<'r> {
         }
     }
 
-    fn region(&mut self, name: &str, required: bool, known: &Known) -> Option<String> {
+    fn region(&mut self, name: &str, required: bool, known: &dyn Regions) -> Option<String> {
         let v = if required {
             self.req(name)?
         } else {
@@ -303,10 +315,12 @@ impl<'r> Check<'r> {
 }
 
 /// The model's reasons name the value by its kind ("phone …"); a field may be called otherwise
-/// ("recipient_phone …").
+/// ("recipient_phone …"), and one whose name does not say what it holds is named with its kind
+/// ("subject (id_number) …").
 fn rename(reason: String, kind: &str, field: &str) -> String {
     match reason.strip_prefix(kind) {
-        Some(rest) if kind != field => format!("{field}{rest}"),
+        Some(rest) if kind != field && field.contains(kind) => format!("{field}{rest}"),
+        Some(rest) if kind != field => format!("{field} ({kind}){rest}"),
         _ => reason,
     }
 }
@@ -570,57 +584,77 @@ pub fn registry_row(
             ))
         }
         FileKind::Areas | FileKind::AreasGeo => {
-            let area_id = c.req("area_id");
-            let region_code = if kind == FileKind::Areas {
-                c.region("region_code", true, known)
-            } else {
-                None
-            };
-            let from = c.time_or_date("from", true, false, tr);
-            let to = c.time_or_date("to", false, true, tr);
-            c.order(("from", from), ("to", to));
-            let risk = match c.opt("risk") {
-                Some(v) => {
-                    let r = Risk::parse("risk", v);
-                    c.check(r)
-                }
-                None => Some(Risk::High),
-            };
-            c.done()?;
-            let a = AreaRow {
-                area_id: area_id.unwrap().to_owned(),
-                name: owned(c.opt("name")),
-                region_code,
-                geometry,
-                from: from.unwrap(),
-                to,
-                risk: risk.unwrap(),
-            };
+            let a = area_row(kind, row, geometry, known, tr)?;
             let (key, hash) = (a.area_id.clone(), a.content_hash());
             Ok(settle(&mut known.areas, &key, hash, a, &mut out.areas))
         }
         FileKind::Cases => {
-            let subject = c.id_number("subject", true);
-            let status = c.req("status").and_then(|v| {
-                let r = CaseStatus::parse("status", v);
-                c.check(r)
-            });
-            let onset = c.time_or_date("onset", false, false, tr);
-            let confirmed = c.time_or_date("confirmed", true, false, tr);
-            let isolated = c.time_or_date("isolated", false, true, tr);
-            c.done()?;
-            let k = CaseRow {
-                subject: subject.unwrap(),
-                status: status.unwrap(),
-                onset,
-                confirmed: confirmed.unwrap(),
-                isolated,
-            };
+            let k = case_row(row, tr)?;
             let (key, hash) = (k.subject.clone(), k.content_hash());
             Ok(settle(&mut known.cases, &key, hash, k, &mut out.cases))
         }
         _ => unreachable!("{kind:?} is not a registry handled here"),
     }
+}
+
+/// Checks an epidemic area: a row of `areas` (by region) or the properties of an
+/// `areas.geojson` feature with its checked `geometry`. The importer and the server's API both
+/// come here, so an area is held to one set of rules however it arrives.
+pub fn area_row(
+    kind: FileKind,
+    row: &Row,
+    geometry: Option<String>,
+    regions: &dyn Regions,
+    tr: &mut TimeReader,
+) -> Result<AreaRow, String> {
+    let mut c = Check::new(row, kind);
+    let area_id = c.req("area_id");
+    let region_code = if kind == FileKind::Areas {
+        c.region("region_code", true, regions)
+    } else {
+        None
+    };
+    let from = c.time_or_date("from", true, false, tr);
+    let to = c.time_or_date("to", false, true, tr);
+    c.order(("from", from), ("to", to));
+    let risk = match c.opt("risk") {
+        Some(v) => {
+            let r = Risk::parse("risk", v);
+            c.check(r)
+        }
+        None => Some(Risk::High),
+    };
+    c.done()?;
+    Ok(AreaRow {
+        area_id: area_id.unwrap().to_owned(),
+        name: owned(c.opt("name")),
+        region_code,
+        geometry,
+        from: from.unwrap(),
+        to,
+        risk: risk.unwrap(),
+    })
+}
+
+/// Checks a case: a row of `cases`, from a file or the server's API alike.
+pub fn case_row(row: &Row, tr: &mut TimeReader) -> Result<CaseRow, String> {
+    let mut c = Check::new(row, FileKind::Cases);
+    let subject = c.id_number("subject", true);
+    let status = c.req("status").and_then(|v| {
+        let r = CaseStatus::parse("status", v);
+        c.check(r)
+    });
+    let onset = c.time_or_date("onset", false, false, tr);
+    let confirmed = c.time_or_date("confirmed", true, false, tr);
+    let isolated = c.time_or_date("isolated", false, true, tr);
+    c.done()?;
+    Ok(CaseRow {
+        subject: subject.unwrap(),
+        status: status.unwrap(),
+        onset,
+        confirmed: confirmed.unwrap(),
+        isolated,
+    })
 }
 
 // ---------------------------------------------------------------- events

@@ -66,7 +66,7 @@ impl IdNumber {
 
     /// `330802********1234`: the form shown wherever the full number is not needed.
     pub fn masked(&self) -> String {
-        format!("{}********{}", &self.0[..6], &self.0[14..])
+        crate::mask::id_number(&self.0)
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod codes;
 pub mod identity;
+pub mod mask;
 pub mod rows;
 pub mod subject;
 pub mod time;
@@ -12,4 +13,4 @@ pub use codes::{
 };
 pub use identity::{IdNumber, Phone, Plate};
 pub use subject::{Resolver, Subject};
-pub use time::{Millis, TimeError, TimeReader, format_time};
+pub use time::{Millis, TimeError, TimeReader, format_time, read_moment};

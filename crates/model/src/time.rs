@@ -160,6 +160,13 @@ impl TimeReader {
     }
 }
 
+/// A screening moment as CONTRACT.md section 5 reads it everywhere (`screen`, `trace`, `serve`,
+/// `purge`, the server's configuration and API): a timestamp of section 1, or a date alone
+/// meaning that date's 00:00 in `zone`.
+pub fn read_moment(text: &str, zone: Tz) -> Result<Millis, TimeError> {
+    TimeReader::new(zone).time_or_date(text.trim(), false)
+}
+
 /// Formats an instant as RFC 3339 in `zone`, with fractional seconds only when there are some:
 /// `2020-01-23T10:12:00+08:00`.
 pub fn format_time(t: Millis, zone: Tz) -> String {
@@ -345,6 +352,24 @@ mod tests {
             r.time_or_date("2020-01-23", true),
             Ok(rfc("2020-01-24T00:00:00+08:00") - 1)
         );
+    }
+
+    #[test]
+    fn a_moment_is_a_timestamp_or_a_dates_midnight() {
+        let zone = chrono_tz::Asia::Shanghai;
+        assert_eq!(
+            read_moment("2020-01-29", zone),
+            Ok(rfc("2020-01-29T00:00:00+08:00"))
+        );
+        assert_eq!(
+            read_moment("2020-01-29 08:30", zone),
+            Ok(rfc("2020-01-29T08:30:00+08:00"))
+        );
+        assert_eq!(
+            read_moment("2020-01-29T08:30:00Z", zone),
+            Ok(rfc("2020-01-29T16:30:00+08:00"))
+        );
+        assert!(read_moment("29/01/2020", zone).is_err());
     }
 
     #[test]
