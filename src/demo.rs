@@ -3,18 +3,18 @@
 //! hidden infections (infected, not yet confirmed) the alerts reach, how many before symptoms,
 //! and at what workload.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use tracegrid_engine::ScreenParams;
+use tracegrid_bench::human::group;
+use tracegrid_bench::out;
+use tracegrid_bench::truth::Score;
+use tracegrid_city::{City, Settings, load_world};
 use tracegrid_ingest::{Encoding, Options, RejectsTarget};
-
 use tracegrid_server::Role;
-
-use crate::import::group;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -47,7 +47,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
     let db = db.to_string_lossy().into_owned();
-    println!(
+    out!(
         "tracegrid demo — a synthetic Quzhou of {} residents over {} days, seed {}\n",
         group(args.knobs.persons as u64),
         args.knobs.days,
@@ -72,169 +72,44 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let t_import = secs(t);
 
     let t = Instant::now();
-    let (world, registry) = crate::screen::load_with_registry(&db)?;
+    let (world, registry) = load_world(&db)?;
     let t_index = secs(t);
     let t = Instant::now();
-    let params = ScreenParams {
-        as_of: sim.end,
-        lookback_days: 14,
-        home_region: world.region("330800"),
-    };
+    let as_of = tracegrid_model::format_time(sim.end, chrono_tz::Asia::Shanghai);
+    let settings = Settings::read(Some(&as_of), 14, Some("330800"), "Asia/Shanghai")?;
+    let params = settings.params(&world, sim.end)?;
     let screen = world.screen(&params);
     let t_screen = format!("{:.0} ms", t.elapsed().as_secs_f64() * 1000.0);
 
     // What really happened.
-    let truth: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(drop_dir.join("truth.json"))?)?;
     let end = sim.end;
-    struct Inf {
-        route: String,
-        onset: i64,
-        asymptomatic: bool,
-    }
-    let mut hidden: HashMap<String, Inf> = HashMap::new();
-    let mut confirmed_by_end = 0;
-    let mut infected_by_end = 0;
-    for i in truth["infections"].as_array().into_iter().flatten() {
-        if i["infected_at"].as_i64().unwrap_or(i64::MAX) > end {
-            continue;
-        }
-        infected_by_end += 1;
-        if i["confirmed"].as_i64().is_some_and(|c| c <= end) {
-            confirmed_by_end += 1;
-            continue;
-        }
-        hidden.insert(
-            i["person_id"].as_str().unwrap_or("").to_owned(),
-            Inf {
-                route: i["route"].as_str().unwrap_or("").to_owned(),
-                onset: i["onset"].as_i64().unwrap_or(0),
-                asymptomatic: i["asymptomatic"].as_bool().unwrap_or(false),
-            },
-        );
-    }
-    let rank: HashMap<&str, usize> = screen
-        .alerts
-        .iter()
-        .enumerate()
-        .map(|(k, a)| (world.subject_name(a.subject), k))
-        .collect();
-    let reached: HashSet<&str> = hidden
-        .keys()
-        .filter(|p| rank.contains_key(p.as_str()))
-        .map(String::as_str)
-        .collect();
-    let before_onset = reached
-        .iter()
-        .filter(|p| hidden[**p].onset > end && !hidden[**p].asymptomatic)
-        .count();
-    let presymptomatic = hidden
-        .values()
-        .filter(|i| i.onset > end && !i.asymptomatic)
-        .count();
-    let pct = |a: usize, b: usize| {
-        if b == 0 {
-            "-".to_owned()
-        } else {
-            format!("{:.0}%", 100.0 * a as f64 / b as f64)
-        }
-    };
-    // Per reason: alerts that carry it, and how many of those are hidden infections.
-    let mut by_code: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for a in &screen.alerts {
-        let infected = hidden.contains_key(world.subject_name(a.subject));
-        let codes: HashSet<&str> = a.reasons.iter().map(|r| r.code.as_str()).collect();
-        for c in codes {
-            let e = by_code.entry(c).or_default();
-            e.0 += 1;
-            e.1 += usize::from(infected);
-        }
-    }
+    let score = Score::measure(&drop_dir.join("truth.json"), &world, &screen.alerts, end)?;
 
-    println!("The data");
-    println!(
+    out!("The data");
+    out!(
         "  {} rows imported in {} ({} rejected); {} sightings in the index",
         group(summary.accepted),
         t_import,
         group(summary.rejected),
         group(world.sighting_count() as u64)
     );
-    println!(
+    out!(
         "  {} infections by {} ({} confirmed cases, {} hidden: infected, not yet confirmed)\n",
-        group(infected_by_end as u64),
+        group(score.infected_by_end as u64),
         tracegrid_model::format_time(end, chrono_tz::Asia::Shanghai),
-        confirmed_by_end,
-        hidden.len()
+        score.confirmed_by_end,
+        score.hidden
     );
-    println!("Screening at the end of the period (14-day lookback, home region 衢州市 330800)");
-    println!("  {} alerts", group(screen.alerts.len() as u64));
-    println!(
-        "    {:<20} {:>8}  {:>18}",
-        "reason", "alerts", "hidden infections"
-    );
-    for (code, (n, hits)) in &by_code {
-        println!(
-            "    {code:<20} {:>8}  {:>10} {:>7}",
-            group(*n as u64),
-            group(*hits as u64),
-            pct(*hits, *n)
-        );
-    }
-    println!();
-    println!("What the alerts reach");
-    println!(
-        "  hidden infections reached      {:>6} of {:<6} {}",
-        reached.len(),
-        hidden.len(),
-        pct(reached.len(), hidden.len())
-    );
-    println!(
-        "  … before symptom onset         {:>6} of {:<6} {}",
-        before_onset,
-        presymptomatic,
-        pct(before_onset, presymptomatic)
-    );
-    let mut routes: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for (p, i) in &hidden {
-        let e = routes.entry(i.route.as_str()).or_default();
-        e.1 += 1;
-        if reached.contains(p.as_str()) {
-            e.0 += 1;
-        }
-    }
-    for (route, (r, n)) in &routes {
-        println!(
-            "    infected by {route:<12}       {r:>6} of {n:<6} {}",
-            pct(*r, *n)
-        );
-    }
-    for k in [100, 500, 1000, 5000] {
-        if k > screen.alerts.len() && k != 100 {
-            break;
-        }
-        let within = reached.iter().filter(|p| rank[**p] < k).count();
-        println!(
-            "  within the top {k:<5} alerts      {within:>6} of {:<6} {}",
-            hidden.len(),
-            pct(within, hidden.len())
-        );
-    }
-    println!(
-        "  workload: {} alerts per hidden infection reached",
-        if reached.is_empty() {
-            "-".to_owned()
-        } else {
-            format!("{:.1}", screen.alerts.len() as f64 / reached.len() as f64)
-        }
-    );
-    println!();
-    println!("Time: simulate {t_sim}, import {t_import}, build index {t_index}, screen {t_screen}");
-    println!(
+    out!("Screening at the end of the period (14-day lookback, home region 衢州市 330800)");
+    out!("  {} alerts", group(screen.alerts.len() as u64));
+    score.print()?;
+    out!();
+    out!("Time: simulate {t_sim}, import {t_import}, build index {t_index}, screen {t_screen}");
+    out!(
         "\nThe drop is in {} (with truth.json); the store is {db}.",
         drop_dir.display()
     );
-    let as_of = tracegrid_model::format_time(end, chrono_tz::Asia::Shanghai);
-    println!("Try: tracegrid --db {db} screen --as-of '{as_of}' | head");
+    out!("Try: tracegrid --db {db} screen --as-of '{as_of}' | head");
     if args.no_serve {
         return Ok(ExitCode::SUCCESS);
     }
@@ -276,19 +151,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
         home_region: Some("330800".into()),
         ..Default::default()
     };
-    let live = tracegrid_server::Live::build(&config, world, registry)?;
-    let app = tracegrid_server::App::with_live(config, live)?;
-    let tasks = app.state().board.with(|t| t.all())?;
+    let city = City::build(settings, world, registry, end)?;
+    let app = tracegrid_server::App::with_loaded(config, city)?;
+    let tasks = app.state().city.board.with(|t| t.all())?;
     let mine = tasks
         .iter()
         .filter(|t| t.grid_code.is_some() && t.grid_code == busiest_grid)
         .count();
-    println!(
+    out!(
         "\n{} grid tasks made from the alerts ({} unrouted); the grid worker's grid has {mine}.",
         group(tasks.len() as u64),
         group(tasks.iter().filter(|t| t.grid_code.is_none()).count() as u64),
     );
-    println!(
+    out!(
         "\nThe command centre: log in as admin, analyst or viewer{} with the password {password}",
         busiest_grid.as_deref().map_or(String::new(), |g| format!(
             ", or as grid (a grid worker of grid {g})"

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use tracegrid_bench::human::{group, peak_rss_mb};
+use tracegrid_bench::out;
 use tracegrid_ingest::{
     DropFile, Encoding, FileSummary, ImportSummary, Observer, Options, RejectsTarget,
 };
@@ -95,9 +97,9 @@ pub fn run(db: &str, args: Args) -> Result<ExitCode> {
     if args.json {
         let mut v = contract_json(&summary);
         v["peak_rss_mb"] = ((peak_rss_mb() * 10.0).round() / 10.0).into();
-        println!("{v}");
+        out!("{v}");
     } else {
-        print_summary(&args.dir, db, &summary);
+        print_summary(&args.dir, db, &summary)?;
     }
     Ok(
         if args.strict && (summary.rejected > 0 || summary.files.iter().any(|f| f.error.is_some()))
@@ -114,13 +116,13 @@ pub fn contract_json(s: &ImportSummary) -> serde_json::Value {
     serde_json::to_value(s).expect("a summary serialises")
 }
 
-pub fn print_summary(dir: &Path, db: &str, s: &ImportSummary) {
+pub fn print_summary(dir: &Path, db: &str, s: &ImportSummary) -> Result<()> {
     let store = if tracegrid_store::is_postgres(db) {
         "PostgreSQL".to_owned()
     } else {
         db.to_owned()
     };
-    println!(
+    out!(
         "Imported {} into {} in {:.2} s ({} rows/s)\n",
         dir.display(),
         store,
@@ -134,12 +136,16 @@ pub fn print_summary(dir: &Path, db: &str, s: &ImportSummary) {
         .max()
         .unwrap_or(4)
         .max(5);
-    println!(
+    out!(
         "  {:<width$}  {:<17}  {:>10}  {:>9}  {:>10}",
-        "file", "kind", "accepted", "rejected", "duplicates"
+        "file",
+        "kind",
+        "accepted",
+        "rejected",
+        "duplicates"
     );
     for f in &s.files {
-        println!(
+        out!(
             "  {:<width$}  {:<17}  {:>10}  {:>9}  {:>10}",
             f.file,
             f.kind,
@@ -148,10 +154,10 @@ pub fn print_summary(dir: &Path, db: &str, s: &ImportSummary) {
             group(f.duplicates)
         );
         if let Some(e) = &f.error {
-            println!("  {:<width$}  ! {e}", "");
+            out!("  {:<width$}  ! {e}", "");
         }
     }
-    println!(
+    out!(
         "  {:<width$}  {:<17}  {:>10}  {:>9}  {:>10}",
         "total",
         "",
@@ -160,27 +166,15 @@ pub fn print_summary(dir: &Path, db: &str, s: &ImportSummary) {
         group(s.duplicates)
     );
     for sk in &s.skipped {
-        println!("\nSkipped {}: {}", sk.file, sk.reason);
+        out!("\nSkipped {}: {}", sk.file, sk.reason);
     }
     if let Some(r) = &s.rejects_file {
-        println!(
+        out!(
             "\n{} rejected rows are in {r}, each with its reason. Fix them in the source files and import the drop again: rows already loaded are not loaded twice.",
             group(s.rejected)
         );
     }
-}
-
-/// 1234567 → "1,234,567".
-pub fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    Ok(())
 }
 
 /// A progress bar on a terminal: the file, rows read and rows per second.
@@ -230,25 +224,4 @@ impl Observer for Bar {
     fn file_finished(&mut self, _s: &FileSummary) {
         self.files_done += 1;
     }
-}
-
-/// The process's peak resident memory in MiB (Linux `VmHWM`), 0 where unknown.
-pub fn peak_rss_mb() -> f64 {
-    status_mb("VmHWM:")
-}
-
-/// The process's resident memory now in MiB (Linux `VmRSS`), 0 where unknown.
-pub fn rss_mb() -> f64 {
-    status_mb("VmRSS:")
-}
-
-fn status_mb(field: &str) -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix(field))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }

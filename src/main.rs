@@ -1,12 +1,11 @@
-//! `tracegrid`: the one binary. Each subcommand lives in its own module; this file only parses
-//! the command line and maps errors to exit codes (CONTRACT.md section 3): 0 finished, 1 could
-//! not run (with a one-line message), 3 `import --strict` rejected rows.
+//! `tracegrid`: the one binary, the command line and nothing else. Each subcommand lives in its
+//! own module and calls the crates that do the work (the city, the importer, the lake, the
+//! benchmarks); this file only parses the command line and maps errors to exit codes
+//! (CONTRACT.md section 3): 0 finished, 1 could not run (with a one-line message), 3
+//! `import --strict` rejected rows. Every command writes through `out!`, so that one whose
+//! output is closed (`tracegrid screen | head`) ends quietly.
 
-mod api_bench;
-mod bench;
-mod compare;
 mod demo;
-mod ds4c;
 mod export;
 mod import;
 mod screen;
@@ -49,11 +48,11 @@ enum Command {
     /// Simulate a city through an outbreak, import it, screen it, and measure the alerts.
     Demo(demo::Args),
     /// Real data: link the DS4C (Korea) transmission pairs by co-presence.
-    Ds4c(ds4c::Args),
+    Ds4c(tracegrid_bench::ds4c::Args),
     /// Write a synthetic city's data drop and the truth behind it.
     Sim(sim::Args),
-    /// Measure import throughput on a generated drop.
-    Bench(bench::Args),
+    /// Measure import throughput, screening speed, the API, and tracegrid against its peers.
+    Bench(tracegrid_bench::Args),
     /// Serve the command centre: the web pages and the API.
     Serve(serve::Args),
     /// Manage the command centre's users.
@@ -82,14 +81,16 @@ fn main() -> ExitCode {
         Command::Trace(args) => screen::trace(&cli.db, args),
         Command::Demo(args) => demo::run(args),
         Command::Sim(args) => sim::run(args),
-        Command::Ds4c(args) => ds4c::run(args),
-        Command::Bench(args) => bench::run(args),
+        Command::Ds4c(args) => tracegrid_bench::ds4c::run(args),
+        Command::Bench(args) => tracegrid_bench::run(args),
         Command::Serve(args) => serve::run(db_given.as_deref(), args),
         Command::User(cmd) => serve::user(&cli.db, cmd),
         Command::Token(cmd) => serve::token(&cli.db, cmd),
     };
     match result {
         Ok(code) => code,
+        // The reader went away (`| head`): nothing more to say, and no one to say it to.
+        Err(e) if output_closed(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // One line: the chain of causes joined.
             let msg = e
@@ -101,4 +102,12 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Whether an error is standard output having been closed by its reader.
+fn output_closed(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -1,14 +1,13 @@
 //! `tracegrid screen` and `tracegrid trace` (CONTRACT.md section 3): load the store into the
-//! engine's index, evaluate, print a table or the contract's JSON.
+//! engine's index (the city crate), evaluate, print a table or the contract's JSON.
 
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
-use chrono_tz::Tz;
 use serde_json::{Value, json};
-use tracegrid_engine::{ScreenParams, World};
-use tracegrid_model::{TimeReader, format_time};
-use tracegrid_server::views::{self, Shown};
+use tracegrid_bench::out;
+use tracegrid_city::views::{self, Shown};
+use tracegrid_city::{Settings, load_world, now_ms};
 
 /// Options shared by `screen` and `trace`.
 #[derive(Debug, clap::Args)]
@@ -46,74 +45,43 @@ pub struct TraceArgs {
     pub degree: u8,
 }
 
-fn zone(w: &When) -> Result<Tz> {
-    w.tz.parse()
-        .map_err(|_| anyhow!("--tz {}: not a time zone name such as Asia/Shanghai", w.tz))
-}
-
-fn params(w: &When, home_region: Option<u32>) -> Result<ScreenParams> {
-    let tz = zone(w)?;
-    let as_of = match &w.as_of {
-        Some(t) => TimeReader::new(tz)
-            .time_or_date(t, false)
-            .map_err(|e| anyhow!("--as-of {t}: {e}"))?,
-        None => chrono::Utc::now().timestamp_millis(),
-    };
-    if w.lookback_days < 0 {
-        anyhow::bail!("--lookback-days must not be negative");
-    }
-    Ok(ScreenParams {
-        as_of,
-        lookback_days: w.lookback_days,
-        home_region,
-    })
-}
-
-/// Loads the store into the engine.
-pub fn load(db: &str) -> Result<World> {
-    load_with_registry(db).map(|(world, _)| world)
-}
-
-/// [`load`], with the registries it read.
-pub fn load_with_registry(db: &str) -> Result<(World, tracegrid_model::rows::Registry)> {
-    tracegrid_server::live::load_world(db)
+/// The settings `--as-of`, `--lookback-days`, `--home-region` and `--tz` name, read as
+/// everywhere else (CONTRACT.md section 5).
+fn settings(w: &When, home_region: Option<&str>) -> Result<Settings> {
+    Settings::read(w.as_of.as_deref(), w.lookback_days, home_region, &w.tz)
+        .map_err(|e| anyhow!("{e}"))
 }
 
 pub fn screen(db: &str, args: ScreenArgs) -> Result<ExitCode> {
-    let world = load(db)?;
-    let home = match &args.home_region {
-        Some(h) => Some(
-            world
-                .region(h)
-                .ok_or_else(|| anyhow!("--home-region {h} is not a known region"))?,
-        ),
-        None => None,
-    };
-    let p = params(&args.when, home)?;
-    let tz = zone(&args.when)?;
+    let settings = settings(&args.when, args.home_region.as_deref())?;
+    let (world, _) = load_world(db)?;
+    let p = settings.params(&world, now_ms())?;
     let result = world.screen(&p);
-    let t = |ms| format_time(ms, tz);
+    let t = |ms| settings.time(ms);
     let alerts: Vec<Value> = result
         .alerts
         .iter()
-        .map(|a| views::alert_json(&world, a, Shown::ALL, &t))
-        .collect();
+        .map(|a| serde_json::to_value(views::alert_view(&world, a, Shown::ALL, &t)))
+        .collect::<Result<_, _>>()?;
     if args.when.json {
-        println!(
+        out!(
             "{}",
             json!({"as_of": t(result.as_of), "window": {"from": t(result.window.0), "to": t(result.window.1)}, "alerts": alerts})
         );
     } else {
-        println!(
+        out!(
             "Screened at {} over [{}, {}]: {} alerts\n",
             t(result.as_of),
             t(result.window.0),
             t(result.window.1),
             alerts.len()
         );
-        println!(
+        out!(
             "  {:>5}  {:<22} {:<8} {:<16} reasons",
-            "score", "subject", "name", "grid"
+            "score",
+            "subject",
+            "name",
+            "grid"
         );
         for a in &alerts {
             let reasons: Vec<String> = a["reasons"]
@@ -125,7 +93,7 @@ pub fn screen(db: &str, args: ScreenArgs) -> Result<ExitCode> {
                     None => r["code"].as_str().unwrap_or("").to_owned(),
                 })
                 .collect();
-            println!(
+            out!(
                 "  {:>5.3}  {:<22} {:<8} {:<16} {}",
                 a["score"].as_f64().unwrap_or(0.0),
                 a["subject"].as_str().unwrap_or(""),
@@ -139,33 +107,33 @@ pub fn screen(db: &str, args: ScreenArgs) -> Result<ExitCode> {
 }
 
 pub fn trace(db: &str, args: TraceArgs) -> Result<ExitCode> {
-    let world = load(db)?;
+    let settings = settings(&args.when, None)?;
+    let (world, _) = load_world(db)?;
     let subject = world.find_subject(&args.subject).ok_or_else(|| {
         anyhow!(
             "{} is not a subject in this store (use a person_id, an id_number or TYPE:VALUE)",
             args.subject
         )
     })?;
-    let p = params(&args.when, None)?;
-    let tz = zone(&args.when)?;
-    let t = |ms| format_time(ms, tz);
+    let p = settings.params(&world, now_ms())?;
+    let t = |ms| settings.time(ms);
     let tr = world.trace(subject, &p, args.degree);
-    let out = views::trace_json(&world, subject, &tr, &t);
+    let out = serde_json::to_value(views::trace_view(&world, subject, &tr, Shown::ALL, &t))?;
     if args.when.json {
-        println!("{out}");
+        out!("{out}");
     } else {
-        println!(
+        out!(
             "{}{}",
             world.subject_name(subject),
             if tr.is_case { " (case)" } else { "" }
         );
         match tr.window {
-            Some((a, b)) => println!("window {} .. {}\n", t(a), t(b)),
-            None => println!("its exposure window lies outside the lookback\n"),
+            Some((a, b)) => out!("window {} .. {}\n", t(a), t(b)),
+            None => out!("its exposure window lies outside the lookback\n"),
         }
-        println!("trajectory:");
+        out!("trajectory:");
         for s in out["trajectory"].as_array().into_iter().flatten() {
-            println!(
+            out!(
                 "  {} .. {}  {:<24} {:<14} {}",
                 s["start"].as_str().unwrap_or(""),
                 s["end"].as_str().unwrap_or(""),
@@ -174,9 +142,9 @@ pub fn trace(db: &str, args: TraceArgs) -> Result<ExitCode> {
                 s["source"].as_str().unwrap_or("")
             );
         }
-        println!("\ncontacts:");
+        out!("\ncontacts:");
         for c in out["contacts"].as_array().into_iter().flatten() {
-            println!(
+            out!(
                 "  degree {}  {:<7}  {}  {:<24}{}{}",
                 c["degree"],
                 c["tier"].as_str().unwrap_or(""),

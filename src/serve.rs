@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
+use tracegrid_bench::out;
 use tracegrid_server::{App, Config, Role};
 
 #[derive(Debug, clap::Args)]
@@ -16,12 +17,19 @@ pub struct Args {
     /// Address to listen on (overrides the file and TRACEGRID_LISTEN).
     #[arg(long)]
     pub listen: Option<String>,
-    /// Screen at this moment rather than now (RFC 3339 or a date).
+    /// Screen at this moment rather than now, the window moving with the clock (RFC 3339,
+    /// `YYYY-MM-DD HH:MM[:SS]` in --tz, or a date: its 00:00).
     #[arg(long)]
     pub as_of: Option<String>,
+    /// Lookback L in days: the window is [T-L, T].
+    #[arg(long)]
+    pub lookback_days: Option<i64>,
     /// Turns on OUTSIDE_ARRIVAL for arrivals into this region.
     #[arg(long)]
     pub home_region: Option<String>,
+    /// Zone for reading and printing times (default Asia/Shanghai).
+    #[arg(long)]
+    pub tz: Option<String>,
 }
 
 /// The configuration: file, then environment, then the command line.
@@ -39,6 +47,12 @@ pub fn config(db: Option<&str>, args: &Args) -> Result<Config> {
     if let Some(h) = &args.home_region {
         c.home_region = Some(h.clone());
     }
+    if let Some(l) = args.lookback_days {
+        c.lookback_days = l;
+    }
+    if let Some(tz) = &args.tz {
+        c.tz = tz.clone();
+    }
     Ok(c)
 }
 
@@ -52,7 +66,7 @@ pub fn serve(app: App, listen: &str) -> Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("listening on {listen}"))?;
-        println!(
+        out!(
             "Serving the command centre at http://{}/ (API: /api/docs, metrics: /metrics); Ctrl-C stops.",
             listener.local_addr()?
         );
@@ -67,7 +81,7 @@ pub fn run(db: Option<&str>, args: Args) -> Result<ExitCode> {
     let listen = c.listen.clone();
     let t = std::time::Instant::now();
     let app = App::build(c)?;
-    println!("Loaded the city in {:.1} s.", t.elapsed().as_secs_f64());
+    out!("Loaded the city in {:.1} s.", t.elapsed().as_secs_f64());
     serve(app, &listen)
 }
 
@@ -84,7 +98,7 @@ pub enum UserCommand {
     /// Adds a user. The password is read from TRACEGRID_PASSWORD, else from standard input.
     Add {
         username: String,
-        /// admin, analyst, epidemiologist, grid_worker, gate_guard or viewer.
+        /// admin, analyst, epidemiologist, grid_worker, gate_guard, viewer or feeder.
         #[arg(long)]
         role: String,
         /// A grid the user looks after (grid workers; repeat for several).
@@ -120,15 +134,15 @@ pub fn user(db: &str, cmd: UserCommand) -> Result<ExitCode> {
             gates,
         } => {
             let role = Role::parse(&role).ok_or_else(|| {
-                anyhow!("--role {role}: use admin, analyst, epidemiologist, grid_worker, gate_guard or viewer")
+                anyhow!("--role {role}: use admin, analyst, epidemiologist, grid_worker, gate_guard, viewer or feeder")
             })?;
             let password = read_password()?;
             let id = tracegrid_server::add_user(db, &username, &password, role, &grids, &gates)?;
-            println!("added user {username} ({}) with id {id}", role.as_str());
+            out!("added user {username} ({}) with id {id}", role.as_str());
         }
         UserCommand::List => {
             for u in tracegrid_store::accounts(db)?.users()? {
-                println!(
+                out!(
                     "{:>4}  {:<20} {:<15} {}{}",
                     u.id,
                     u.username,
@@ -159,7 +173,7 @@ pub fn token(db: &str, cmd: TokenCommand) -> Result<ExitCode> {
     match cmd {
         TokenCommand::Add { user, name } => {
             let token = tracegrid_server::add_token(db, &user, &name)?;
-            println!("{token}");
+            out!("{token}");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use tracegrid_bench::out;
 use tracegrid_sim::{SimParams, simulate};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -64,7 +65,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let s = simulate(&args.knobs.params(), &args.out)?;
-    println!(
+    out!(
         "Wrote {} residents, {} event rows ({} malformed on purpose), {} infections of which {} confirmed, into {}",
         s.persons,
         s.event_rows,

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::process::ExitCode;
 
 use anyhow::Result;
+use tracegrid_bench::out;
 use tracegrid_model::{Subject, SubjectType};
 
 #[derive(Debug, clap::Args)]
@@ -48,10 +49,10 @@ pub fn run(db: &str, args: Args) -> Result<ExitCode> {
             .iter()
             .map(|(k, v)| (k.to_string(), (*v).into()))
             .collect();
-        println!("{}", serde_json::Value::Object(obj));
+        out!("{}", serde_json::Value::Object(obj));
     } else {
         for (k, v) in rows {
-            println!("{k:<20} {:>12}", crate::import::group(v));
+            out!("{k:<20} {:>12}", tracegrid_bench::human::group(v));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -87,10 +87,10 @@ fn brute_force(dir: &std::path::Path) -> BTreeSet<(String, String)> {
 #[test]
 fn the_engine_links_exactly_the_pairs_that_met() {
     // Where `tracegrid ds4c` reads it too (the child inherits the variable).
-    let dir = std::env::var_os("TRACEGRID_DS4C").map_or_else(
-        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/ds4c"),
-        std::path::PathBuf::from,
-    );
+    let dir = std::env::var_os("TRACEGRID_DS4C")
+        .map(std::path::PathBuf::from)
+        .or_else(tracegrid_bench::ds4c::default_dir)
+        .expect("the DS4C data: shared/realdata/ds4c above the checkout, or TRACEGRID_DS4C");
     assert!(
         dir.join("PatientRoute.csv").exists(),
         "the DS4C data is read from {} (set TRACEGRID_DS4C to its directory)",

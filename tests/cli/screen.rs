@@ -256,3 +256,68 @@ fn nothing_outside_the_window_counts() {
     ));
     assert_eq!(v["alerts"], serde_json::json!([]));
 }
+
+// Guards: `tracegrid screen … | head` (as the demo suggests) panicked with "Broken pipe" and
+// exited 101.
+#[test]
+fn a_command_whose_output_is_closed_ends_quietly() {
+    let d = Scratch::new("pipe");
+    let drop_dir = d.path("drop");
+    let out = tracegrid(
+        "unused.db",
+        &[
+            "sim",
+            "--out",
+            drop_dir.to_str().unwrap(),
+            "--persons",
+            "20000",
+            "--days",
+            "12",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let db = d.path("city.db");
+    let db = db.to_str().unwrap();
+    let out = tracegrid(db, &["import", drop_dir.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let args = ["--db", db, "screen", "--as-of", "2020-02-01"];
+    // Twice what a pipe holds (64 KiB), so the writer meets the closed end.
+    let whole = std::process::Command::new(env!("CARGO_BIN_EXE_tracegrid"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        whole.stdout.len() > 128 << 10,
+        "{} bytes",
+        whole.stdout.len()
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tracegrid"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    assert!(first.starts_with("Screened at"), "{first}");
+    // The reader is gone now (its end dropped above), as `head` goes after one line.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "",
+        "no panic, no message"
+    );
+}

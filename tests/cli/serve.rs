@@ -194,3 +194,101 @@ fn serve_answers_and_stops_cleanly_on_sigterm() {
         .expect("the server stops with an event stream open");
     assert_eq!(status.code(), Some(0), "a SIGTERM is a clean stop");
 }
+
+// Guards: `serve --as-of 2020-01-29` screened almost a day later than `screen --as-of
+// 2020-01-29` (CONTRACT.md section 5: a date alone is its 00:00, everywhere).
+#[test]
+fn screen_and_serve_read_a_date_as_the_same_moment() {
+    let d = Scratch::new("moment");
+    let db = d.path("store.db");
+    let db = db.to_str().unwrap();
+    assert!(
+        user_add(db, &["root", "--role", "admin"], "a long password")
+            .status
+            .success()
+    );
+    let out = tracegrid(db, &["import", sample_drop().to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let screen = tracegrid(
+        db,
+        &[
+            "screen",
+            "--json",
+            "--as-of",
+            "2020-01-29",
+            "--home-region",
+            "330800",
+        ],
+    );
+    assert!(
+        screen.status.success(),
+        "{}",
+        String::from_utf8_lossy(&screen.stderr)
+    );
+    let screen: serde_json::Value = serde_json::from_slice(&screen.stdout).unwrap();
+    assert_eq!(screen["as_of"], "2020-01-29T00:00:00+08:00");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tracegrid"))
+        .args([
+            "--db",
+            db,
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--as-of",
+            "2020-01-29",
+            "--home-region",
+            "330800",
+        ])
+        .env_remove("TRACEGRID_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the server says where it listens")
+            .unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_owned();
+        }
+    };
+    let ask = |request: String| {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.write_all(request.as_bytes()).unwrap();
+        let mut reply = String::new();
+        s.read_to_string(&mut reply).unwrap();
+        reply
+    };
+    let login = "{\"username\":\"root\",\"password\":\"a long password\"}";
+    let reply = ask(format!(
+        "POST /api/session HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{login}",
+        login.len()
+    ));
+    let cookie = reply
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("a session cookie: {reply}"))
+        .to_owned();
+    let reply = ask(format!(
+        "GET /api/overview HTTP/1.1\r\nHost: t\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    ));
+    let _ = child.kill();
+    let _ = child.wait();
+    let body = &reply[reply.find("\r\n\r\n").unwrap() + 4..];
+    let overview: serde_json::Value =
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {reply}"));
+    assert_eq!(overview["as_of"], screen["as_of"]);
+    assert_eq!(
+        overview["counts"]["alerts"].as_u64().unwrap() as usize,
+        screen["alerts"].as_array().unwrap().len()
+    );
+}

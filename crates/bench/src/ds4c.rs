@@ -13,25 +13,34 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::out;
 use anyhow::{Context, Result};
 use tracegrid_engine::ScreenParams;
 use tracegrid_model::{IdNumber, PlaceKind};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The DS4C directory (PatientInfo.csv, PatientRoute.csv); by default the one beside the
-    /// checkout, ../shared/realdata/ds4c.
-    #[arg(
-        long,
-        env = "TRACEGRID_DS4C",
-        default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realdata/ds4c")
-    )]
-    pub from: PathBuf,
+    /// The DS4C directory (PatientInfo.csv, PatientRoute.csv); by default
+    /// `shared/realdata/ds4c` in the nearest folder above the checkout that has one.
+    #[arg(long, env = "TRACEGRID_DS4C")]
+    pub from: Option<PathBuf>,
     /// Where to write the drop and the store (default: a temporary directory).
     #[arg(long)]
     pub out: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
+}
+
+/// The DS4C data beside the checkout this binary was built from: `shared/realdata/ds4c` in the
+/// nearest folder above the repository that has one (the data is read in place, never copied
+/// into the repository).
+pub fn default_dir() -> Option<PathBuf> {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let repo = repo.canonicalize().unwrap_or(repo);
+    repo.ancestors()
+        .skip(1)
+        .map(|a| a.join("shared/realdata/ds4c"))
+        .find(|d| d.join("PatientRoute.csv").is_file())
 }
 
 /// How a DS4C place type maps onto the contract's kinds.
@@ -201,12 +210,15 @@ fn convert(dir: &Path, drop_dir: &Path) -> Result<(usize, usize)> {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    let from = args.from.clone().or_else(default_dir).context(
+        "no DS4C data found in shared/realdata/ds4c above the checkout: give --from or TRACEGRID_DS4C",
+    )?;
     let out = args.out.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("tracegrid-ds4c-{}", std::process::id()))
     });
     let drop_dir = out.join("drop");
     let _ = std::fs::remove_dir_all(&drop_dir);
-    let (places, visits) = convert(&args.from, &drop_dir)?;
+    let (places, visits) = convert(&from, &drop_dir)?;
     let db = out.join("ds4c.db");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
@@ -221,13 +233,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let (summary, store) =
         tracegrid_ingest::import(&drop_dir, tracegrid_store::open(&db)?, &opts, &mut ())?;
     drop(store);
-    let world = crate::screen::load(&db)?;
+    let world = crate::load(&db)?;
 
-    let (_, pairs) = patients(&args.from)?;
-    let with_routes: std::collections::HashSet<String> = routes(&args.from)?
-        .into_iter()
-        .map(|r| r[0].clone())
-        .collect();
+    let (_, pairs) = patients(&from)?;
+    let with_routes: std::collections::HashSet<String> =
+        routes(&from)?.into_iter().map(|r| r[0].clone()).collect();
     // The whole period, so that every case's exposure window lies inside the lookback.
     let p = ScreenParams {
         as_of: 1_609_459_200_000,
@@ -257,7 +267,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }
     if args.json {
-        println!(
+        out!(
             "{}",
             serde_json::json!({
                 "patients": with_routes.len(), "visits": visits, "places": places,
@@ -266,19 +276,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
             })
         );
     } else {
-        println!(
+        out!(
             "DS4C (Korea, 2020): {visits} disclosed visits at {places} places imported ({} rejected).",
             summary.rejected
         );
-        println!(
+        out!(
             "{} infected_by pairs; {both} have routes on both sides.",
             pairs.len()
         );
-        println!(
+        out!(
             "The engine links {} of them by co-presence: the infectee among the source's contacts within its exposure window.",
             linked.len()
         );
-        println!(
+        out!(
             "The rest met where no route was disclosed (households, undisclosed places) or on other days: route data alone cannot find them."
         );
     }

@@ -1,6 +1,17 @@
-//! `tracegrid bench import`: generates a drop of many event rows and imports it, measuring rows
-//! per second and peak memory. The import runs as a child process (`tracegrid import --json`)
-//! exactly as a user runs it, so the figures include opening the store and committing.
+//! Measurement: the benchmarks (`tracegrid bench import|engine|compare|serve`), the real-data
+//! check on the DS4C routes (`tracegrid ds4c`), and the demo's score of the alerts against the
+//! simulator's truth ([`truth`]). The binary calls it; nothing here is on a path a user's
+//! answer depends on.
+//!
+//! `bench import` generates a drop of many event rows and imports it, measuring rows per second
+//! and peak memory. The import runs as a child process (`tracegrid import --json`) exactly as a
+//! user runs it, so the figures include opening the store and committing.
+
+pub mod compare;
+pub mod ds4c;
+pub mod human;
+pub mod serve;
+pub mod truth;
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -25,7 +36,7 @@ pub enum What {
     /// The same questions asked of tracegrid, PostgreSQL + PostGIS and DuckDB, answers checked.
     Compare(crate::compare::Args),
     /// The command centre's API: the alerts page's latency and authenticated requests a second.
-    Serve(crate::api_bench::Args),
+    Serve(crate::serve::Args),
     /// Load a store into the index and print the process's memory as JSON (for compare).
     #[command(hide = true)]
     Resident {
@@ -86,13 +97,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         What::Import(a) => import(a),
         What::Engine(a) => engine(a),
         What::Compare(a) => crate::compare::run(a),
-        What::Serve(a) => crate::api_bench::run(a),
+        What::Serve(a) => crate::serve::run(a),
         What::Resident { db } => {
-            let world = crate::screen::load(&db)?;
-            println!(
+            let world = load(&db)?;
+            out!(
                 "{}",
                 serde_json::json!({"sightings": world.sighting_count(),
-                    "rss_mb": crate::import::rss_mb(), "peak_rss_mb": crate::import::peak_rss_mb()})
+                    "rss_mb": crate::human::rss_mb(), "peak_rss_mb": crate::human::peak_rss_mb()})
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -270,19 +281,20 @@ fn run_import(db: &str, drop: &Path) -> Result<Run> {
     })
 }
 
-fn report(store: &str, what: &str, r: &Run, events: u64, size_mb: Option<f64>) {
+fn report(store: &str, what: &str, r: &Run, events: u64, size_mb: Option<f64>) -> Result<()> {
     let rate = events as f64 / r.seconds;
-    println!(
+    out!(
         "{store:<11} {what:<9} {:>10} rows  {:>6.2} s  {:>8} event rows/s (process)  {:>8} rows/s (importer)  accepted {:>10}  duplicates {:>10}  peak RSS {:>6.0} MiB{}",
-        crate::import::group(r.rows),
+        crate::human::group(r.rows),
         r.seconds,
-        crate::import::group(rate as u64),
-        crate::import::group(r.import_rows_per_second),
-        crate::import::group(r.accepted),
-        crate::import::group(r.duplicates),
+        crate::human::group(rate as u64),
+        crate::human::group(r.import_rows_per_second),
+        crate::human::group(r.accepted),
+        crate::human::group(r.duplicates),
         r.peak_rss_mb,
         size_mb.map_or(String::new(), |s| format!("  store {s:.0} MiB")),
     );
+    Ok(())
 }
 
 /// Runs `once` `n` times (it must start from a fresh store each time) and keeps the run of
@@ -300,14 +312,14 @@ fn import(a: ImportArgs) -> Result<ExitCode> {
     let drop = dir.join("drop");
     let t = Instant::now();
     generate(&drop, a.rows, a.persons)?;
-    println!(
+    out!(
         "Generated a drop of {} event rows and {} persons in {:.1} s ({})",
-        crate::import::group(a.rows),
-        crate::import::group(a.persons),
+        crate::human::group(a.rows),
+        crate::human::group(a.persons),
         t.elapsed().as_secs_f64(),
         drop.display()
     );
-    println!(
+    out!(
         "First imports into a fresh store, median of {} runs. \"process\" is event rows over the\n\
          whole command's wall time (start, store open, registries, final checkpoint);\n\
          \"importer\" is all rows over the import itself, as `import --json` reports it.\n",
@@ -336,9 +348,9 @@ fn import(a: ImportArgs) -> Result<ExitCode> {
         &first,
         a.rows,
         Some(size(&db) + size(Path::new(&format!("{db_s}-wal")))),
-    );
+    )?;
     let again = run_import(&db_s, &drop)?;
-    report("SQLite", "re-import", &again, a.rows, None);
+    report("SQLite", "re-import", &again, a.rows, None)?;
 
     if a.postgres != "none" {
         let schema = format!("tracegrid_bench_{}", std::process::id());
@@ -364,9 +376,9 @@ fn import(a: ImportArgs) -> Result<ExitCode> {
                 &first,
                 a.rows,
                 Some(bytes as f64 / 1048576.0),
-            );
+            )?;
             let again = run_import(&url, &drop)?;
-            report("PostgreSQL", "re-import", &again, a.rows, None);
+            report("PostgreSQL", "re-import", &again, a.rows, None)?;
             Ok(())
         })();
         admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))?;
@@ -376,6 +388,11 @@ fn import(a: ImportArgs) -> Result<ExitCode> {
         let _ = std::fs::remove_dir_all(&dir);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Loads a store into the engine.
+pub fn load(db: &str) -> Result<tracegrid_engine::World> {
+    Ok(tracegrid_city::load_world(db)?.0)
 }
 
 fn postgres_client(url: &str) -> Result<postgres::Client> {
@@ -410,14 +427,14 @@ pub fn simulated_store(dir: &Path, persons: usize, days: i64) -> Result<(PathBuf
             ..Default::default()
         };
         let s = tracegrid_sim::simulate(&params, &drop)?;
-        println!(
+        out!(
             "simulated {} residents, {} event rows in {:.1} s",
-            crate::import::group(s.persons as u64),
-            crate::import::group(s.event_rows),
+            crate::human::group(s.persons as u64),
+            crate::human::group(s.event_rows),
             t.elapsed().as_secs_f64()
         );
         let r = run_import(&db.to_string_lossy(), &drop)?;
-        println!("imported into SQLite in {:.1} s", r.seconds);
+        out!("imported into SQLite in {:.1} s", r.seconds);
         std::fs::write(&marker, "")?;
     }
     Ok((drop, db.to_string_lossy().into_owned()))
@@ -435,17 +452,17 @@ fn engine(a: EngineArgs) -> Result<ExitCode> {
 
     // From the store to an answer.
     let t = Instant::now();
-    let world = crate::screen::load(&db)?;
+    let world = load(&db)?;
     let load_s = t.elapsed().as_secs_f64();
     let n = world.sighting_count();
-    println!(
+    out!(
         "\n{} sightings; index {} bytes a sighting",
-        crate::import::group(n as u64),
+        crate::human::group(n as u64),
         World::bytes_per_sighting()
     );
-    println!(
+    out!(
         "load SQLite store → index ready: {load_s:.1} s ({} sightings/s)",
-        crate::import::group((n as f64 / load_s) as u64)
+        crate::human::group((n as f64 / load_s) as u64)
     );
     let p = ScreenParams {
         as_of,
@@ -454,7 +471,7 @@ fn engine(a: EngineArgs) -> Result<ExitCode> {
     };
     let t = Instant::now();
     let _ = world.screen(&p);
-    println!(
+    out!(
         "first screen answered {:.1} s after the command started loading",
         load_s + t.elapsed().as_secs_f64()
     );
@@ -470,9 +487,9 @@ fn engine(a: EngineArgs) -> Result<ExitCode> {
     let mut world = World::build(&reg, &rows, &deliveries);
     std::mem::drop(rows);
     let build_s = t.elapsed().as_secs_f64();
-    println!(
+    out!(
         "build index from rows in memory: {build_s:.2} s ({} sightings/s)",
-        crate::import::group((n as f64 / build_s) as u64)
+        crate::human::group((n as f64 / build_s) as u64)
     );
 
     let screens: Vec<f64> = (0..5)
@@ -484,20 +501,20 @@ fn engine(a: EngineArgs) -> Result<ExitCode> {
         })
         .collect();
     let alerts = world.screen(&p).alerts.len();
-    println!(
+    out!(
         "full screen: median {:.0} ms over 5 runs ({} alerts)",
         median(screens),
-        crate::import::group(alerts as u64)
+        crate::human::group(alerts as u64)
     );
     let ph = tracegrid_engine::Screening::new(&world, &p).phases;
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-    println!(
+    out!(
         "  of which: case-free rules {:.0} ms, degree 1 {:.0} ms ({} cases), degree 2 {:.0} ms ({} close contacts), alerts assembled and ranked {:.0} ms",
         ms(ph.case_free),
         ms(ph.degree1),
-        crate::import::group(world.active_cases().len() as u64),
+        crate::human::group(world.active_cases().len() as u64),
         ms(ph.degree2),
-        crate::import::group(ph.close_contacts as u64),
+        crate::human::group(ph.close_contacts as u64),
         ms(ph.assemble),
     );
 
@@ -511,7 +528,7 @@ fn engine(a: EngineArgs) -> Result<ExitCode> {
             t.elapsed().as_secs_f64() * 1000.0
         })
         .collect();
-    println!(
+    out!(
         "trace two degrees, {} cases: median {:.2} ms, p95 {:.2} ms",
         traces.len(),
         median(traces.clone()),
@@ -540,13 +557,13 @@ fn engine(a: EngineArgs) -> Result<ExitCode> {
         let top: Vec<f64> = live.alerts().take(100).map(|a| a.score).collect();
         let ms = t.elapsed().as_secs_f64() * 1000.0;
         std::hint::black_box(top);
-        println!(
+        out!(
             "add one case and screen again: {ms:.1} ms ({touched} subjects re-assessed; {} → {} alerts)",
-            crate::import::group(alerts as u64),
-            crate::import::group(live.len() as u64),
+            crate::human::group(alerts as u64),
+            crate::human::group(live.len() as u64),
         );
     }
-    println!("peak RSS {:.0} MiB", crate::import::peak_rss_mb());
+    out!("peak RSS {:.0} MiB", crate::human::peak_rss_mb());
 
     if let Some(url) = &a.postgres {
         let schema = format!("tracegrid_bench_engine_{}", std::process::id());
@@ -558,13 +575,13 @@ fn engine(a: EngineArgs) -> Result<ExitCode> {
         let spec = format!("{url}{sep}options=-csearch_path%3D{schema}");
         let result = (|| -> Result<()> {
             let r = run_import(&spec, &drop)?;
-            println!("\nimported into PostgreSQL in {:.1} s", r.seconds);
+            out!("\nimported into PostgreSQL in {:.1} s", r.seconds);
             let t = Instant::now();
-            let w = crate::screen::load(&spec)?;
+            let w = load(&spec)?;
             let s = t.elapsed().as_secs_f64();
-            println!(
+            out!(
                 "load PostgreSQL store → index ready: {s:.1} s ({} sightings/s)",
-                crate::import::group((w.sighting_count() as f64 / s) as u64)
+                crate::human::group((w.sighting_count() as f64 / s) as u64)
             );
             Ok(())
         })();

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
+use crate::out;
 use anyhow::{Context, Result, anyhow, bail};
 use tracegrid_server::{App, Config, Role};
 
@@ -91,8 +92,8 @@ fn time(addr: &str, path: &str, token: &str, samples: usize) -> Result<Timed> {
         bytes = n;
     }
     Ok(Timed {
-        median_ms: crate::bench::median(ms.clone()),
-        p95_ms: crate::bench::p95(ms),
+        median_ms: crate::median(ms.clone()),
+        p95_ms: crate::p95(ms),
         bytes,
     })
 }
@@ -165,7 +166,7 @@ fn case_to_tasks(
     // Who: the first resident (not yet a case) with an open task in the grid.
     let id_number = {
         let grids = [grid.to_owned()];
-        let open = state.board.with(|t| {
+        let open = state.city.board.with(|t| {
             t.list(&tracegrid_store::TaskFilter {
                 grids: Some(&grids),
                 active: true,
@@ -231,7 +232,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         .dir
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join("tracegrid-bench-serve"));
-    let (drop, city) = crate::bench::simulated_store(&dir, a.persons, a.days)?;
+    let (drop, city) = crate::simulated_store(&dir, a.persons, a.days)?;
     // Each run works on a fresh copy: it adds users, tasks and a case.
     let db = dir.join("serve-run.db").to_string_lossy().into_owned();
     for suffix in ["", "-wal", "-shm"] {
@@ -254,11 +255,11 @@ pub fn run(a: Args) -> Result<ExitCode> {
         let live = state.live();
         (live.screening.len(), live.world.sighting_count())
     };
-    println!(
+    out!(
         "city: {} residents, {} sightings, {} alerts; loaded and screened in {:.1} s",
-        crate::import::group(a.persons as u64),
-        crate::import::group(sightings as u64),
-        crate::import::group(alerts as u64),
+        crate::human::group(a.persons as u64),
+        crate::human::group(sightings as u64),
+        crate::human::group(alerts as u64),
         t.elapsed().as_secs_f64()
     );
     // An analyst, and a grid worker of the busiest grid (the scoped list filters every alert by
@@ -314,10 +315,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
             "/api/tasks?purpose=bench&limit=100".to_owned(),
         ),
     ];
-    println!("\none request at a time ({} samples each)", a.samples);
-    println!(
+    out!("\none request at a time ({} samples each)", a.samples);
+    out!(
         "  {:<36} {:>10} {:>10} {:>10}",
-        "endpoint", "median ms", "p95 ms", "bytes"
+        "endpoint",
+        "median ms",
+        "p95 ms",
+        "bytes"
     );
     let mut alerts_median = f64::NAN;
     let token_of = |name: &str| {
@@ -332,54 +336,64 @@ pub fn run(a: Args) -> Result<ExitCode> {
         if *name == endpoints[0].0 {
             alerts_median = r.median_ms;
         }
-        println!(
+        out!(
             "  {name:<36} {:>10.2} {:>10.2} {:>10}",
-            r.median_ms, r.p95_ms, r.bytes
+            r.median_ms,
+            r.p95_ms,
+            r.bytes
         );
     }
     let mut alerts_rps = f64::NAN;
     if a.wrk != "none" {
-        println!(
+        out!(
             "\nunder load: wrk -t1 -c{} -d{}s from a second process, bearer token",
-            a.connections, a.duration_s
+            a.connections,
+            a.duration_s
         );
-        println!(
+        out!(
             "  {:<36} {:>10} {:>10} {:>10} {:>8}",
-            "endpoint", "req/s", "p50", "p99", "non-2xx"
+            "endpoint",
+            "req/s",
+            "p50",
+            "p99",
+            "non-2xx"
         );
         for (name, path) in [&endpoints[0], &endpoints[1], &endpoints[4]] {
             let l = wrk(&a, &format!("http://{addr}{path}"), token_of(name))?;
             if *name == endpoints[0].0 {
                 alerts_rps = l.rps;
             }
-            println!(
+            out!(
                 "  {name:<36} {:>10.0} {:>10} {:>10} {:>8}",
-                l.rps, l.p50, l.p99, l.non_2xx
+                l.rps,
+                l.p50,
+                l.p99,
+                l.non_2xx
             );
         }
     }
     // From adding a case to a grid worker's open page hearing of its tasks.
     let (latency_ms, case_ms, created, updated) =
         case_to_tasks(&addr, &state, &busiest, (&token, &grid_token), end)?;
-    println!(
+    out!(
         "\na new case reaches a grid worker's open page (server-sent event): {latency_ms:.0} ms \
          (the POST answered in {case_ms:.0} ms; {created} tasks made, {updated} given new reasons)"
     );
 
-    println!("\ntargets");
-    println!(
+    out!("\ntargets");
+    out!(
         "  alerts page median < 50 ms: {:.2} ms {}",
         alerts_median,
         if alerts_median < 50.0 { "✔" } else { "✘" }
     );
     if alerts_rps.is_finite() {
-        println!(
+        out!(
             "  ≥ 2,000 authenticated requests/s: {:.0} req/s (alerts page, each audited) {}",
             alerts_rps,
             if alerts_rps >= 2000.0 { "✔" } else { "✘" }
         );
     }
-    println!(
+    out!(
         "  a new case's tasks on the grid worker's page < 1 s: {latency_ms:.0} ms {}",
         if latency_ms < 1000.0 { "✔" } else { "✘" }
     );

@@ -1,7 +1,7 @@
 //! Passwords, sessions and machine tokens. Passwords are kept as argon2id PHC strings; session
 //! and API tokens are 32 random bytes, handed out once and stored only as their BLAKE2b-256 hash,
 //! so that the store alone opens no session. A request proves who it is by the session cookie
-//! (the pages) or `Authorization: Bearer` (machines); [`Principal`] is the extractor that checks.
+//! (the pages) or `Authorization: Bearer` (machines); [`authenticate`] checks, for the guard.
 //!
 //! Looked-up sessions are cached for [`CACHE_SECONDS`], so that an API under load does not ask
 //! the store on every request; a logout removes the entry at once on this node.
@@ -12,8 +12,6 @@ use std::time::{Duration, Instant};
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use blake2::Digest;
 use tracegrid_model::Millis;
 use tracegrid_store::UserRow;
@@ -72,7 +70,7 @@ pub fn token_hash(token: &str) -> String {
 
 /// A stored user as the permission checks see them, with the grids under a community they are
 /// assigned spelled out (a cadre looks after every grid in it).
-pub fn principal(u: &UserRow, live: &crate::Live) -> Result<Principal, AppError> {
+pub fn principal(u: &UserRow, live: &tracegrid_city::City) -> Result<Principal, AppError> {
     let role = Role::parse(&u.role)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("user {} has an unknown role", u.id)))?;
     Ok(Principal {
@@ -181,33 +179,32 @@ pub fn request_token(headers: &axum::http::HeaderMap) -> Option<String> {
     None
 }
 
-pub fn now_ms() -> Millis {
-    chrono::Utc::now().timestamp_millis()
-}
+pub use tracegrid_city::now_ms;
 
-impl FromRequestParts<AppState> for Principal {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = request_token(&parts.headers).ok_or(AppError::Unauthenticated)?;
-        let hash = token_hash(&token);
-        if let Some(p) = state.sessions.get(&hash) {
-            return Ok(p);
-        }
-        let accounts = state.accounts.clone();
-        let h = hash.clone();
-        let user = crate::api::blocking(move || {
-            let mut a = accounts.lock().unwrap_or_else(|e| e.into_inner());
-            match a.session(&h, now_ms())? {
-                Some((u, _)) => Ok(Some(u)),
-                None => a.token_user(&h),
-            }
-        })
-        .await?;
-        let p = principal(&user.ok_or(AppError::Unauthenticated)?, &state.live())?;
-        state.sessions.put(hash, p.clone());
-        Ok(p)
+/// Who a request is: its session or token, looked up (and cached for [`CACHE_SECONDS`]).
+pub async fn authenticate(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Principal, AppError> {
+    let token = request_token(headers).ok_or(AppError::Unauthenticated)?;
+    let hash = token_hash(&token);
+    if let Some(p) = state.sessions.get(&hash) {
+        return Ok(p);
     }
+    let accounts = state.accounts.clone();
+    let h = hash.clone();
+    let user = crate::blocking(move || {
+        let mut a = accounts.lock().unwrap_or_else(|e| e.into_inner());
+        match a.session(&h, now_ms())? {
+            Some((u, _)) => Ok(Some(u)),
+            None => a.token_user(&h),
+        }
+    })
+    .await?;
+    let user = user.ok_or(AppError::Unauthenticated)?;
+    let p = principal(&user, &state.live())?;
+    state.sessions.put(hash, p.clone());
+    Ok(p)
 }
 
 #[cfg(test)]

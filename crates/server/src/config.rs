@@ -36,6 +36,15 @@ pub struct Config {
     pub escalate_after_hours: i64,
     /// How often time is let act on tasks (escalation, isolation days), in seconds.
     pub tick_seconds: u64,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// Seconds a connection has to send a request's headers.
+    pub header_timeout_seconds: u64,
+    /// Seconds a request's body may take to arrive (an upload over a slow line needs minutes).
+    pub body_timeout_seconds: u64,
+    /// Origins, besides the server's own address, whose pages may send changes (`https://…`,
+    /// for a server behind a proxy that rewrites `Host`).
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -54,6 +63,10 @@ impl Default for Config {
             task_due_hours: [2, 12, 24],
             escalate_after_hours: 4,
             tick_seconds: 60,
+            max_connections: 1024,
+            header_timeout_seconds: 10,
+            body_timeout_seconds: 600,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -136,6 +149,23 @@ impl Config {
         if let Some(v) = get("TICK_SECONDS") {
             self.tick_seconds = parse("TRACEGRID_TICK_SECONDS", &v)?;
         }
+        if let Some(v) = get("MAX_CONNECTIONS") {
+            self.max_connections = parse("TRACEGRID_MAX_CONNECTIONS", &v)?;
+        }
+        if let Some(v) = get("HEADER_TIMEOUT_SECONDS") {
+            self.header_timeout_seconds = parse("TRACEGRID_HEADER_TIMEOUT_SECONDS", &v)?;
+        }
+        if let Some(v) = get("BODY_TIMEOUT_SECONDS") {
+            self.body_timeout_seconds = parse("TRACEGRID_BODY_TIMEOUT_SECONDS", &v)?;
+        }
+        if let Some(v) = get("ALLOWED_ORIGINS") {
+            self.allowed_origins = v
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
         Ok(())
     }
 
@@ -146,9 +176,20 @@ impl Config {
         })
     }
 
+    /// How the city is screened: the moment read as CONTRACT.md section 5 says.
+    pub fn settings(&self) -> Result<tracegrid_city::Settings, ConfigError> {
+        tracegrid_city::Settings::read(
+            self.as_of.as_deref(),
+            self.lookback_days,
+            self.home_region.as_deref(),
+            &self.tz,
+        )
+        .map_err(|e| ConfigError::Invalid("screening".into(), e.to_string()))
+    }
+
     /// How tasks are timed.
-    pub fn policy(&self) -> Result<crate::tasks::Policy, ConfigError> {
-        Ok(crate::tasks::Policy {
+    pub fn policy(&self) -> Result<tracegrid_city::tasks::Policy, ConfigError> {
+        Ok(tracegrid_city::tasks::Policy {
             due_hours: self.task_due_hours,
             escalate_after_hours: self.escalate_after_hours,
             zone: self.zone()?,

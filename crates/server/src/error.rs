@@ -2,11 +2,15 @@
 //! stable shape, `{"error": {"code": "...", "message": "..."}}`: `code` is for programs and never
 //! changes meaning, `message` is for people. Internal failures are logged with their cause and
 //! answered with a generic message, so nothing of the store's insides reaches a client.
+//!
+//! Every rejection of axum's extractors (a bad path, query or body) comes through
+//! [`crate::extract`] into this shape too, so a client never meets a plain-text error.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use tracegrid_city::CityError;
 use utoipa::ToSchema;
 
 /// What went wrong, as a client sees it.
@@ -16,12 +20,11 @@ pub enum AppError {
     Unauthenticated,
     #[error("{0}")]
     Forbidden(String),
+    /// A state-changing request sent from another site's page.
+    #[error("{0}")]
+    CrossSite(String),
     #[error("{0}")]
     NotFound(String),
-    /// Someone outside the reader's grids: answered as "not found", so that the answer does
-    /// not confirm the person exists, and audited as a refused look.
-    #[error("{0}")]
-    OutOfScope(String),
     #[error("{0}")]
     BadRequest(String),
     /// A read of a person's data without a stated purpose.
@@ -29,8 +32,10 @@ pub enum AppError {
     PurposeRequired,
     #[error("{0}")]
     Conflict(String),
-    #[error("the upload is larger than this server accepts (max_upload_mb)")]
+    #[error("the request body is larger than this endpoint accepts")]
     TooLarge,
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("this path does not answer that method")]
     MethodNotAllowed,
     #[error("too many failed logins for this user: wait {0} minutes")]
@@ -47,25 +52,43 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// `unauthenticated`, `forbidden`, `not_found`, `bad_request`, `purpose_required`,
-    /// `conflict`, `too_large`, `method_not_allowed`, `too_many_attempts` or `internal`.
+    /// `unauthenticated`, `forbidden`, `cross_site`, `not_found`, `bad_request`,
+    /// `purpose_required`, `conflict`, `too_large`, `unsupported_media_type`,
+    /// `method_not_allowed`, `too_many_attempts` or `internal`.
     pub code: &'static str,
     pub message: String,
 }
 
 impl AppError {
+    pub fn status(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            AppError::NotFound(_) | AppError::OutOfScope(_) => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::CrossSite(_) => (StatusCode::FORBIDDEN, "cross_site"),
+            AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::PurposeRequired => (StatusCode::BAD_REQUEST, "purpose_required"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            AppError::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
+    /// An extractor's rejection: too large stays too large, anything else is the client's to fix.
+    pub fn rejected(status: StatusCode, text: String) -> AppError {
+        match status {
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType(text),
+            _ => AppError::BadRequest(text),
         }
     }
 }
@@ -82,40 +105,30 @@ impl IntoResponse for AppError {
                 message: self.to_string(),
             },
         };
-        (status, Json(body)).into_response()
+        let mut res = (status, Json(body)).into_response();
+        if let AppError::TooManyAttempts(minutes) = self
+            && let Ok(v) = HeaderValue::from_str(&(minutes.max(1) * 60).to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        res
     }
 }
 
 impl From<tracegrid_store::StoreError> for AppError {
     fn from(e: tracegrid_store::StoreError) -> AppError {
+        CityError::from(e).into()
+    }
+}
+
+impl From<CityError> for AppError {
+    fn from(e: CityError) -> AppError {
         match e {
-            tracegrid_store::StoreError::Conflict(m) => AppError::Conflict(m),
+            CityError::Invalid(m) => AppError::BadRequest(m),
+            CityError::NotFound(m) => AppError::NotFound(m),
+            CityError::Conflict(m) => AppError::Conflict(m),
             e => AppError::Internal(e.into()),
         }
-    }
-}
-
-/// Rejections of axum's extractors (bad JSON, a bad query) in the same shape.
-impl From<axum::extract::rejection::JsonRejection> for AppError {
-    fn from(e: axum::extract::rejection::JsonRejection) -> AppError {
-        AppError::rejected(e.status(), e.body_text())
-    }
-}
-
-impl AppError {
-    /// An extractor's rejection: too large stays too large, anything else is the client's to fix.
-    pub fn rejected(status: StatusCode, text: String) -> AppError {
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::TooLarge
-        } else {
-            AppError::BadRequest(text)
-        }
-    }
-}
-
-impl From<axum::extract::rejection::QueryRejection> for AppError {
-    fn from(e: axum::extract::rejection::QueryRejection) -> AppError {
-        AppError::BadRequest(e.body_text())
     }
 }
 

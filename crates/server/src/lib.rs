@@ -1,34 +1,38 @@
-//! tracegrid's command centre: the HTTP API the pages and machines use, accounts and roles,
+//! tracegrid's command centre over HTTP: the API the pages and machines use, accounts and roles,
 //! the audit trail, and the pages themselves.
 //!
 //! [`App::build`] opens the store and loads the city; [`App::router`] is the whole service (API,
 //! pages, `/healthz`, `/metrics`, `/api/openapi.json`), which tests drive without a socket;
 //! [`App::serve`] listens until Ctrl-C or SIGTERM and then finishes the requests in flight.
 //!
-//! Architecture invariant: this crate is the only one that knows HTTP. It reads the city through
-//! the engine and keeps its own state (users, sessions, audit) through the store's accounts.
+//! Architecture invariant: this crate is HTTP only. Handlers extract, call the application
+//! layer (`tracegrid_city`), and answer; every request first passes the one guard
+//! ([`guard`]) that decides role, scope, purpose and audit. No workflow lives here.
 
 pub mod api;
 pub mod audit;
 pub mod auth;
-pub mod board;
 pub mod config;
 pub mod error;
+pub mod extract;
+pub mod guard;
 pub mod imports;
-pub mod live;
 mod metrics;
 mod pages;
 pub mod roles;
-pub mod tasks;
 pub mod views;
 
-use std::sync::{Arc, Mutex, RwLock};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
+use axum::extract::ConnectInfo;
+use tracegrid_city::{City, LiveCity};
 use tracegrid_store::{Accounts, NewUser};
 
 pub use config::Config;
-pub use live::Live;
+pub use error::{AppError, AppResult};
 pub use roles::{Principal, Role};
 
 /// What every handler shares.
@@ -38,14 +42,14 @@ pub struct AppState(Arc<Shared>);
 #[derive(Debug)]
 pub struct Shared {
     pub config: Config,
-    pub live: RwLock<Live>,
+    /// The city, its store and its tasks: every workflow goes through it.
+    pub city: LiveCity,
     /// Users, sessions and tokens (the audit writer has a connection of its own).
     pub accounts: Arc<Mutex<Accounts>>,
     pub sessions: auth::SessionCache,
     pub logins: auth::LoginGuard,
     pub audit: audit::AuditWriter,
     pub imports: imports::Imports,
-    pub board: board::Board,
     /// Set when the server is stopping, so that open event streams end and the stop can finish.
     pub stopping: tokio::sync::watch::Sender<bool>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
@@ -59,15 +63,22 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// Reads the live city.
-    pub fn live(&self) -> std::sync::RwLockReadGuard<'_, Live> {
-        self.live.read().unwrap_or_else(|e| e.into_inner())
+    /// Reads the city.
+    pub fn live(&self) -> std::sync::RwLockReadGuard<'_, City> {
+        self.city.read()
     }
+}
 
-    /// Changes the live city.
-    pub fn live_mut(&self) -> std::sync::RwLockWriteGuard<'_, Live> {
-        self.live.write().unwrap_or_else(|e| e.into_inner())
-    }
+/// Runs blocking work (the store, files) on the blocking threads and waits for its answer.
+pub async fn blocking<T, E>(f: impl FnOnce() -> Result<T, E> + Send + 'static) -> AppResult<T>
+where
+    T: Send + 'static,
+    E: Into<AppError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(Into::into)
 }
 
 /// The server, built and ready to listen.
@@ -79,28 +90,28 @@ pub struct App {
 impl App {
     /// Opens the store named by the configuration and loads its city.
     pub fn build(config: Config) -> Result<App> {
-        let live = Live::load(&config).context("loading the city")?;
-        App::with_live(config, live)
+        let city = LiveCity::open(&config.db, config.settings()?, config.policy()?)
+            .context("loading the city")?;
+        App::with_city(config, city)
     }
 
     /// A server over a city already loaded (the demo has one in hand).
-    pub fn with_live(config: Config, live: Live) -> Result<App> {
+    pub fn with_loaded(config: Config, city: City) -> Result<App> {
+        let city = LiveCity::with_city(&config.db, city, config.policy()?)
+            .context("turning alerts into tasks")?;
+        App::with_city(config, city)
+    }
+
+    fn with_city(config: Config, city: LiveCity) -> Result<App> {
         let accounts = tracegrid_store::accounts(&config.db).context("opening the accounts")?;
         let audit = audit::AuditWriter::start(
             tracegrid_store::accounts(&config.db).context("opening the audit log")?,
         );
-        let board =
-            board::Board::open(&config.db, config.policy()?).context("opening the tasks")?;
-        let (created, updated) = board
-            .sync(&live, auth::now_ms())
-            .context("turning alerts into tasks")?;
-        tracing::info!(created, updated, "tasks ready");
         let state = AppState(Arc::new(Shared {
             imports: imports::Imports::new(config.import_root()),
-            board,
             stopping: tokio::sync::watch::channel(false).0,
             config,
-            live: RwLock::new(live),
+            city,
             accounts: Arc::new(Mutex::new(accounts)),
             sessions: auth::SessionCache::default(),
             logins: auth::LoginGuard::default(),
@@ -121,30 +132,83 @@ impl App {
 
     /// Listens on `listener` until Ctrl-C or SIGTERM, then lets requests in flight finish.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> Result<()> {
+        self.serve_until(listener, shutdown_signal()).await
+    }
+
+    /// Listens on `listener` until `stop` completes. Each connection must send its request
+    /// headers within `header_timeout_seconds`; at most `max_connections` are served at once
+    /// (the rest wait to be accepted).
+    pub async fn serve_until(
+        self,
+        listener: tokio::net::TcpListener,
+        stop: impl std::future::Future<Output = ()> + Send,
+    ) -> Result<()> {
+        use hyper_util::rt::{TokioIo, TokioTimer};
         let router = self.router();
         // Time acts on tasks: escalations, isolation days.
         let state = self.state.clone();
-        let every = std::time::Duration::from_secs(state.config.tick_seconds.max(1));
-        tokio::spawn(async move {
+        let every = Duration::from_secs(state.config.tick_seconds.max(1));
+        let ticker = tokio::spawn(async move {
             let mut interval = tokio::time::interval(every);
             loop {
                 interval.tick().await;
                 let st = state.clone();
                 let ticked =
-                    tokio::task::spawn_blocking(move || st.board.tick(auth::now_ms())).await;
+                    tokio::task::spawn_blocking(move || st.city.tick(auth::now_ms())).await;
                 if let Ok(Err(e)) = ticked {
                     tracing::error!(error = e.to_string(), "moving tasks on failed");
                 }
             }
         });
-        let stopping = self.state.stopping.clone();
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                shutdown_signal().await;
-                stopping.send_replace(true);
-            })
-            .await
-            .context("serving")
+        let config = &self.state.config;
+        let slots = Arc::new(tokio::sync::Semaphore::new(config.max_connections.max(1)));
+        let header_timeout = Duration::from_secs(config.header_timeout_seconds.max(1));
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut stop = std::pin::pin!(stop);
+        loop {
+            let slot = tokio::select! {
+                s = slots.clone().acquire_owned() => s.context("the connection slots closed")?,
+                () = &mut stop => break,
+            };
+            let (stream, peer): (_, SocketAddr) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors, say: wait a little rather than spin.
+                        tracing::warn!(error = e.to_string(), "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut stop => break,
+            };
+            let service = tower::ServiceExt::map_request(
+                router.clone(),
+                move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                    req
+                },
+            );
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(
+                    TokioIo::new(stream),
+                    hyper_util::service::TowerToHyperService::new(service),
+                );
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                // A client that goes away, or sends its headers too slowly, ends only its own
+                // connection.
+                let _ = conn.await;
+                drop(slot);
+            });
+        }
+        tracing::info!("shutting down: finishing requests in flight");
+        self.state.stopping.send_replace(true);
+        ticker.abort();
+        graceful.shutdown().await;
+        Ok(())
     }
 }
 
@@ -167,7 +231,6 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }
 
 /// Adds a user to the store (`tracegrid user add`).

@@ -1,12 +1,10 @@
-//! Who may do what. Every handler names the [`Action`] it performs and asks [`Principal::may`];
-//! scoped roles (grid worker, gate guard) are further limited to their grids or gates by
-//! [`Principal::sees_grid`] and [`Principal::stands_at`]. The pages hide what a role cannot do,
-//! but only these checks decide.
+//! Who may do what: the role × action table ([`Role::may`]), and the scope of the roles that
+//! are limited to their grids or gates ([`Principal::sees_grid`], [`Principal::stands_at`]).
+//! The guard ([`crate::guard`]) applies them to every route before its handler runs; the pages
+//! hide what a role cannot do, but only these checks decide.
 
 use serde::Serialize;
 use utoipa::ToSchema;
-
-use crate::error::AppError;
 
 /// A user's role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -24,16 +22,19 @@ pub enum Role {
     GateGuard,
     /// Counts, maps and masked alert lists; no person's details, no trace.
     Viewer,
+    /// A data source: posts feeds, nothing else.
+    Feeder,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Admin,
         Role::Analyst,
         Role::Epidemiologist,
         Role::GridWorker,
         Role::GateGuard,
         Role::Viewer,
+        Role::Feeder,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +45,7 @@ impl Role {
             Role::GridWorker => "grid_worker",
             Role::GateGuard => "gate_guard",
             Role::Viewer => "viewer",
+            Role::Feeder => "feeder",
         }
     }
 
@@ -79,17 +81,20 @@ pub enum Action {
     RouteTasks,
     ManageUsers,
     ReadAudit,
+    /// Send rows through the feeds.
+    Feed,
 }
 
 impl Role {
-    fn may(self, a: Action) -> bool {
+    /// Whether the role may do `a` at all (scope aside).
+    pub fn may(self, a: Action) -> bool {
         use Action::*;
         match self {
             Role::Admin => true,
             Role::Analyst => !matches!(a, ManageUsers | ReadAudit | GateCheck),
             Role::Epidemiologist => !matches!(
                 a,
-                ManageUsers | ReadAudit | GateCheck | Import | WorkTasks | RouteTasks
+                ManageUsers | ReadAudit | GateCheck | Import | WorkTasks | RouteTasks | Feed
             ),
             Role::GridWorker => matches!(
                 a,
@@ -97,6 +102,7 @@ impl Role {
             ),
             Role::GateGuard => matches!(a, GateCheck),
             Role::Viewer => matches!(a, ViewOverview | ReadAlerts),
+            Role::Feeder => matches!(a, Feed),
         }
     }
 }
@@ -114,18 +120,6 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// Fails unless the role may do `a`.
-    pub fn may(&self, a: Action) -> Result<(), AppError> {
-        if self.role.may(a) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(format!(
-                "a {} may not do this",
-                self.role.as_str()
-            )))
-        }
-    }
-
     /// Whether the user's scope covers everyone (not a grid worker).
     pub fn sees_everyone(&self) -> bool {
         self.role != Role::GridWorker
@@ -136,24 +130,9 @@ impl Principal {
         self.sees_everyone() || grid.is_some_and(|g| self.grids.iter().any(|m| m == g))
     }
 
-    /// Fails unless a person of `grid` is inside the user's scope. Says "not found" rather than
-    /// "forbidden", so that a grid worker cannot learn who exists outside their grids.
-    pub fn must_see_grid(&self, grid: Option<&str>, what: &str) -> Result<(), AppError> {
-        if self.sees_grid(grid) {
-            Ok(())
-        } else {
-            Err(AppError::OutOfScope(format!("{what} is not in your grids")))
-        }
-    }
-
     /// Whether the user may check people at this gate.
     pub fn stands_at(&self, place_id: &str) -> bool {
         self.role == Role::Admin || self.gates.iter().any(|g| g == place_id)
-    }
-
-    /// Whether full ID numbers and phones may be shown to this user at all.
-    pub fn may_reveal(&self) -> bool {
-        self.role.may(Action::Reveal)
     }
 }
 
@@ -183,14 +162,14 @@ mod tests {
     fn only_admins_manage_users_and_read_the_audit() {
         for r in Role::ALL {
             let p = user(r, &[]);
-            assert_eq!(p.may(Action::ManageUsers).is_ok(), r == Role::Admin);
-            assert_eq!(p.may(Action::ReadAudit).is_ok(), r == Role::Admin);
+            assert_eq!(p.role.may(Action::ManageUsers), r == Role::Admin);
+            assert_eq!(p.role.may(Action::ReadAudit), r == Role::Admin);
         }
     }
 
     #[test]
     fn viewers_and_guards_never_read_a_person_or_trace() {
-        for r in [Role::Viewer, Role::GateGuard] {
+        for r in [Role::Viewer, Role::GateGuard, Role::Feeder] {
             let p = user(r, &[]);
             for a in [
                 Action::ReadPerson,
@@ -198,7 +177,7 @@ mod tests {
                 Action::Trace,
                 Action::Import,
             ] {
-                assert!(p.may(a).is_err(), "{r:?} {a:?}");
+                assert!(!p.role.may(a), "{r:?} {a:?}");
             }
         }
     }
@@ -212,14 +191,37 @@ mod tests {
             !p.sees_grid(None),
             "a person of no grid is no grid worker's"
         );
-        assert!(p.may(Action::Trace).is_err());
+        assert!(!p.role.may(Action::Trace));
         assert!(user(Role::Analyst, &[]).sees_grid(None));
+    }
+
+    #[test]
+    fn a_feeder_feeds_and_does_nothing_else() {
+        for a in [
+            Action::ViewOverview,
+            Action::ReadAlerts,
+            Action::Import,
+            Action::ReadTasks,
+        ] {
+            assert!(!Role::Feeder.may(a), "{a:?}");
+        }
+        for r in [Role::Feeder, Role::Analyst, Role::Admin] {
+            assert!(r.may(Action::Feed), "{r:?}");
+        }
+        for r in [
+            Role::Epidemiologist,
+            Role::GridWorker,
+            Role::GateGuard,
+            Role::Viewer,
+        ] {
+            assert!(!r.may(Action::Feed), "{r:?}");
+        }
     }
 
     #[test]
     fn a_guard_checks_only_at_their_gates() {
         let p = user(Role::GateGuard, &[]);
         assert!(p.stands_at("GATE1") && !p.stands_at("GATE2"));
-        assert!(p.may(Action::GateCheck).is_ok());
+        assert!(p.role.may(Action::GateCheck));
     }
 }

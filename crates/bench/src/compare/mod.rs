@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use crate::out;
 use anyhow::{Context, Result, bail};
 use tracegrid_engine::{DAY_MS, Phases, ScreenParams, Screening, World};
 use tracegrid_model::rows::AreaRow;
@@ -71,6 +72,7 @@ pub enum Param {
 pub type Row = Vec<String>;
 
 /// One question: its SQL and, per sample, the parameters and tracegrid's answer.
+#[derive(Debug)]
 pub struct Question {
     pub name: &'static str,
     pub sql: &'static str,
@@ -127,7 +129,7 @@ pub const QUESTIONS: [(&str, &str); 6] = [
 pub fn run(a: Args) -> Result<ExitCode> {
     std::fs::create_dir_all(&a.dir).with_context(|| format!("creating {}", a.dir.display()))?;
     let bw = report::bandwidth();
-    println!(
+    out!(
         "memory bandwidth, streaming read: {:.1} GB/s on {} threads, {:.1} GB/s on one",
         bw.all / 1e9,
         bw.threads,
@@ -140,8 +142,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
         // Written after every size, so that a long run can be read while it goes on.
         report::write(&a.dir, &bw, &runs)?;
     }
-    println!("\n{}", std::fs::read_to_string(a.dir.join("report.md"))?);
-    println!(
+    out!("\n{}", std::fs::read_to_string(a.dir.join("report.md"))?);
+    out!(
         "every answer agreed with tracegrid's; report, results.json and compare.svg in {}",
         a.dir.display()
     );
@@ -152,26 +154,26 @@ pub fn run(a: Args) -> Result<ExitCode> {
 fn size(a: &Args, millions: f64, bandwidth: f64) -> Result<SizeRun> {
     let persons = ((millions * 14_333.0) as usize).max(2_000);
     let dir = a.dir.join(format!("{millions}M"));
-    println!("\n== about {millions} million sightings: {persons} residents ==");
-    let (city, db) = crate::bench::simulated_store(&dir.join("city"), persons, a.days)?;
+    out!("\n== about {millions} million sightings: {persons} residents ==");
+    let (city, db) = crate::simulated_store(&dir.join("city"), persons, a.days)?;
     let parquet = dir.join("parquet");
     if !parquet.exists() {
         let t = Instant::now();
-        crate::export::export(&db, &parquet, chrono_tz::Asia::Shanghai)?;
-        println!("exported Parquet in {:.1} s", t.elapsed().as_secs_f64());
+        tracegrid_lake::export(&db, &parquet, chrono_tz::Asia::Shanghai)?;
+        out!("exported Parquet in {:.1} s", t.elapsed().as_secs_f64());
     }
     let tables = dir.join("tables");
     if !tables.join("done").exists() {
         let t = Instant::now();
         tables::write(&db, &tables)?;
-        println!("wrote the CSV tables in {:.1} s", t.elapsed().as_secs_f64());
+        out!("wrote the CSV tables in {:.1} s", t.elapsed().as_secs_f64());
     }
 
     let truth: serde_json::Value =
         serde_json::from_slice(&std::fs::read(city.join("truth.json"))?)?;
     let as_of = truth["end"].as_i64().context("truth.json names no end")?;
     let t = Instant::now();
-    let (world, reg) = crate::screen::load_with_registry(&db)?;
+    let (world, reg) = tracegrid_city::load_world(&db)?;
     let load_s = t.elapsed().as_secs_f64();
     let home = truth["home_region"].as_str().map(str::to_owned);
     let p = ScreenParams {
@@ -204,10 +206,10 @@ fn size(a: &Args, millions: f64, bandwidth: f64) -> Result<SizeRun> {
         systems: vec![],
     };
     let rss = resident(&db)?;
-    println!(
+    out!(
         "tracegrid: {} sightings, loaded in {load_s:.1} s; index {:.0} MiB; a process that \
          loads it: resident {rss:.0} MiB",
-        crate::import::group(n as u64),
+        crate::human::group(n as u64),
         index_bytes as f64 / 1048576.0,
     );
     run.systems.push(SystemRun {

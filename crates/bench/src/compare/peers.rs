@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use postgres::types::{ToSql, Type};
 
 use super::{Args, Dialect, Param, Question, Row, SystemRun, Timings, check, render};
+use crate::out;
 
 /// Each question in the dialects a system is asked it in: (label, SQL).
 fn variants(q: &Question, best: Dialect) -> Result<Vec<(String, String)>> {
@@ -70,7 +71,7 @@ pub fn postgis(url: &str, tables: &Path, questions: &[Question], a: &Args) -> Re
                 &[&schema.as_str()],
             )?
             .get(0);
-        println!(
+        out!(
             "PostGIS {version}: loaded and indexed in {load_s:.1} s, {:.0} MiB on disk",
             bytes as f64 / 1048576.0
         );
@@ -122,7 +123,7 @@ pub fn postgis(url: &str, tables: &Path, questions: &[Question], a: &Args) -> Re
                     let rows = rows.iter().map(pg_row).collect::<Result<Vec<Row>>>()?;
                     check("PostGIS", q, i, rows)?;
                 }
-                say("postgis", &label, &tm);
+                say("postgis", &label, &tm)?;
                 run.questions.push((label, tm));
             }
         }
@@ -132,8 +133,8 @@ pub fn postgis(url: &str, tables: &Path, questions: &[Question], a: &Args) -> Re
     result
 }
 
-fn say(system: &str, label: &str, tm: &Timings) {
-    println!(
+fn say(system: &str, label: &str, tm: &Timings) -> Result<()> {
+    out!(
         "  {system} {label}: median {:.1} ms over {} runs{}",
         super::report::median(&tm.ms),
         tm.ms.len(),
@@ -143,6 +144,7 @@ fn say(system: &str, label: &str, tm: &Timings) {
             ""
         }
     );
+    Ok(())
 }
 
 /// A PostgreSQL row as text cells.
@@ -268,7 +270,7 @@ pub fn duckdb(
         );
     }
     let got: DuckOut = serde_json::from_slice(&out).context("reading DuckDB's answers")?;
-    println!(
+    out!(
         "DuckDB {}: loaded in {:.1} s, {:.0} MiB on disk",
         got.version,
         got.load_s,
@@ -289,7 +291,7 @@ pub fn duckdb(
             skipped: dq.skipped,
             timed_out: dq.timed_out,
         };
-        say("duckdb", &dq.name, &tm);
+        say("duckdb", &dq.name, &tm)?;
         run.questions.push((dq.name, tm));
     }
     Ok(run)

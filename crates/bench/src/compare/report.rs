@@ -121,9 +121,9 @@ pub fn write(dir: &Path, bw: &Bandwidth, runs: &[(f64, SizeRun)]) -> Result<()> 
                 );
                 let (sightings, load, rate, size) = if first {
                     (
-                        crate::import::group(run.sightings as u64),
+                        crate::human::group(run.sightings as u64),
                         format!("{:.1}", s.load_s),
-                        crate::import::group((run.sightings as f64 / s.load_s) as u64),
+                        crate::human::group((run.sightings as f64 / s.load_s) as u64),
                         format!("{:.0}", s.bytes as f64 / 1048576.0),
                     )
                 } else {
@@ -167,13 +167,13 @@ pub fn write(dir: &Path, bw: &Bandwidth, runs: &[(f64, SizeRun)]) -> Result<()> 
         writeln!(
             md,
             "| {} | {:.0} | {:.1} | {:.0} | {:.1} | {free:.0} | {:.1} | {d1:.0} | {d2:.0} | {assemble:.0} | {} |",
-            crate::import::group(run.sightings as u64),
+            crate::human::group(run.sightings as u64),
             run.index_bytes as f64 / 1048576.0,
             run.bound_ms,
             screen,
             screen / run.bound_ms,
             free / run.bound_ms,
-            crate::import::group(run.alerts as u64),
+            crate::human::group(run.alerts as u64),
         )?;
     }
     std::fs::write(dir.join("report.md"), md)?;

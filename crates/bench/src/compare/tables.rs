@@ -112,7 +112,7 @@ pub fn write(db: &str, dir: &Path) -> Result<()> {
     }
     w.flush()?;
 
-    let lookups = crate::export::Lookups::new(&reg);
+    let lookups = tracegrid_lake::Lookups::new(&reg);
     let mut w = open(
         "sightings",
         &["subject", "place_id", "start_ms", "end_ms", "source", "tag"],
@@ -122,17 +122,21 @@ pub fn write(db: &str, dir: &Path) -> Result<()> {
         if failure.is_some() {
             return;
         }
-        let row = lookups.names(s).and_then(|(subject, place, source)| {
-            w.write_record([
-                subject.as_str(),
-                place.place_id.as_str(),
-                &s.start.to_string(),
-                &s.end.to_string(),
-                source,
-                &s.tag.to_string(),
-            ])
-            .map_err(anyhow::Error::from)
-        });
+        let row =
+            lookups
+                .names(s)
+                .map_err(anyhow::Error::from)
+                .and_then(|(subject, place, source)| {
+                    w.write_record([
+                        subject.as_str(),
+                        place.place_id.as_str(),
+                        &s.start.to_string(),
+                        &s.end.to_string(),
+                        source,
+                        &s.tag.to_string(),
+                    ])
+                    .map_err(anyhow::Error::from)
+                });
         if let Err(e) = row {
             failure = Some(e);
         }

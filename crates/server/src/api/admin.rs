@@ -1,15 +1,18 @@
 //! Users, machine tokens and the audit log: the administrator's.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tracegrid_store::AuditQuery;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::roles::{Action, Principal, Role};
+use crate::extract::{Json as Body, Query};
+use crate::guard::{Access, AuditNote};
+use crate::roles::Role;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
@@ -28,14 +31,13 @@ async fn blocking<T: Send + 'static>(
     + 'static,
 ) -> AppResult<T> {
     let accounts = state.accounts.clone();
-    super::blocking(move || f(&mut accounts.lock().unwrap_or_else(|e| e.into_inner()))).await
+    crate::blocking(move || f(&mut accounts.lock().unwrap_or_else(|e| e.into_inner()))).await
 }
 
 /// Every user.
 #[utoipa::path(get, path = "/api/users", tag = "admin",
-    responses((status = 200, body = Vec<UserView>), (status = 403, body = ErrorBody)))]
-pub async fn users(State(state): State<AppState>, p: Principal) -> AppResult<Json<Vec<UserView>>> {
-    p.may(Action::ManageUsers)?;
+    responses((status = 200, body = Vec<UserView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn users(State(state): State<AppState>, _: Access) -> AppResult<Json<Vec<UserView>>> {
     let users = blocking(&state, |a| a.users()).await?;
     Ok(Json(
         users
@@ -56,7 +58,7 @@ pub async fn users(State(state): State<AppState>, p: Principal) -> AppResult<Jso
 pub struct NewUserBody {
     pub username: String,
     pub password: String,
-    /// admin, analyst, epidemiologist, grid_worker, gate_guard or viewer.
+    /// admin, analyst, epidemiologist, grid_worker, gate_guard, viewer or feeder.
     pub role: String,
     #[serde(default)]
     pub grids: Vec<String>,
@@ -64,16 +66,23 @@ pub struct NewUserBody {
     pub gates: Vec<String>,
 }
 
+/// A user added.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserAdded {
+    pub id: i64,
+    pub username: String,
+}
+
 /// Adds a user.
 #[utoipa::path(post, path = "/api/users", tag = "admin", request_body = NewUserBody,
-    responses((status = 201, body = Object), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = UserAdded), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn add_user(
     State(state): State<AppState>,
-    p: Principal,
-    body: Result<Json<NewUserBody>, axum::extract::rejection::JsonRejection>,
-) -> AppResult<(StatusCode, Json<serde_json::Value>)> {
-    let Json(b) = body?;
-    p.may(Action::ManageUsers)?;
+    _: Access,
+    Body(b): Body<NewUserBody>,
+) -> AppResult<Response> {
     let role = Role::parse(&b.role)
         .ok_or_else(|| AppError::BadRequest(format!("role {}: not a role", b.role)))?;
     let db = state.config.db.clone();
@@ -87,19 +96,12 @@ pub async fn add_user(
         Ok(e) => AppError::from(e),
         Err(e) => AppError::BadRequest(e.to_string()),
     })?;
-    super::audit(
-        &state,
-        &p,
-        "user.add",
-        &name,
-        "manage users",
-        role.as_str().into(),
-    )
-    .await?;
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({"id": id, "username": name})),
-    ))
+        AuditNote::on(&name, role.as_str()),
+        Json(UserAdded { id, username: name }),
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -118,14 +120,14 @@ pub struct TokenIssued {
 
 /// Issues a machine token acting as a user.
 #[utoipa::path(post, path = "/api/tokens", tag = "admin", request_body = NewToken,
-    responses((status = 201, body = TokenIssued), (status = 404, body = ErrorBody)))]
+    responses((status = 201, body = TokenIssued), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn add_token(
     State(state): State<AppState>,
-    p: Principal,
-    body: Result<Json<NewToken>, axum::extract::rejection::JsonRejection>,
-) -> AppResult<(StatusCode, Json<TokenIssued>)> {
-    let Json(b) = body?;
-    p.may(Action::ManageUsers)?;
+    _: Access,
+    Body(b): Body<NewToken>,
+) -> AppResult<Response> {
     let token = crate::auth::new_token("tgt_")?;
     let hash = crate::auth::token_hash(&token);
     let (user, name) = (b.username.clone(), b.name.clone());
@@ -143,8 +145,12 @@ pub async fn add_token(
             b.username
         )));
     }
-    super::audit(&state, &p, "token.add", &b.username, "manage users", b.name).await?;
-    Ok((StatusCode::CREATED, Json(TokenIssued { token })))
+    Ok((
+        StatusCode::CREATED,
+        AuditNote::on(&b.username, b.name),
+        Json(TokenIssued { token }),
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -172,14 +178,13 @@ pub struct AuditView {
 
 /// The audit log, newest first.
 #[utoipa::path(get, path = "/api/audit", tag = "admin", params(AuditParams),
-    responses((status = 200, body = Vec<AuditView>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<AuditView>), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn audit_log(
     State(state): State<AppState>,
-    p: Principal,
-    q: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
+    _: Access,
+    Query(q): Query<AuditParams>,
 ) -> AppResult<Json<Vec<AuditView>>> {
-    let Query(q) = q?;
-    p.may(Action::ReadAudit)?;
     let query = AuditQuery {
         before: q.before,
         username: q.username,

@@ -1,7 +1,7 @@
 //! The routes. Every endpoint is a handler with `#[utoipa::path]`, gathered here into one
-//! router so that the OpenAPI document at `/api/openapi.json` lists exactly what is served.
-//! Handlers check their role first ([`Principal::may`]), then scope, then write the audit entry
-//! of a read before answering.
+//! router so that the OpenAPI document at `/api/openapi.json` lists exactly what is served, and
+//! every route passes the guard ([`crate::guard`]) before its handler runs. Handlers extract,
+//! call the city, and answer; they neither check roles nor write the audit log themselves.
 
 mod admin;
 mod alerts;
@@ -11,19 +11,20 @@ mod session;
 mod tasks;
 mod uploads;
 
-use axum::Json;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::routing::get;
-use serde::Deserialize;
-use tracegrid_store::AuditEntry;
+use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{IntoParams, OpenApi};
+use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{AppError, AppResult};
-use crate::roles::Principal;
-use crate::{AppState, auth};
+use crate::AppState;
+use crate::auth;
+use crate::error::AppError;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -32,6 +33,7 @@ use crate::{AppState, auth};
         description = "The command centre's API: screening, traces, areas, cases, imports, accounts and audit. \
 Authenticate with the session cookie from POST /api/session, or with `Authorization: Bearer <token>`. \
 Reads of a person's data need `purpose`, which is written to the audit log. \
+A change sent by a browser must come from the server's own pages (its Origin is checked). \
 Errors have the shape {\"error\": {\"code\", \"message\"}}."
     ),
     tags(
@@ -47,104 +49,8 @@ Errors have the shape {\"error\": {\"code\", \"message\"}}."
 )]
 struct ApiDoc;
 
-/// Why a person's data is read, and whether full numbers are wanted.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Why {
-    /// Why you are looking (written to the audit log). Required for reads of persons' data.
-    pub purpose: Option<String>,
-    /// Show full ID numbers and phones (roles that may; the showing is audited).
-    #[serde(default)]
-    pub reveal: bool,
-}
-
-impl Why {
-    /// The stated purpose, or an error saying to state one.
-    pub fn purpose(&self) -> AppResult<String> {
-        let p = self.purpose.as_deref().map(str::trim).unwrap_or("");
-        if p.is_empty() {
-            return Err(AppError::PurposeRequired);
-        }
-        Ok(p.chars().take(200).collect())
-    }
-
-    /// Whether full numbers are shown: asked for and allowed.
-    pub fn reveal(&self, p: &Principal) -> AppResult<bool> {
-        if self.reveal && !p.may_reveal() {
-            return Err(AppError::Forbidden(format!(
-                "a {} may not see full ID numbers",
-                p.role.as_str()
-            )));
-        }
-        Ok(self.reveal)
-    }
-}
-
-/// Runs blocking work (the store, files) on the blocking threads and waits for its answer.
-pub async fn blocking<T, E>(f: impl FnOnce() -> Result<T, E> + Send + 'static) -> AppResult<T>
-where
-    T: Send + 'static,
-    E: Into<AppError> + Send + 'static,
-{
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(Into::into)
-}
-
-/// Writes one audit entry; returns once it is committed.
-pub async fn audit(
-    state: &AppState,
-    p: &Principal,
-    action: &str,
-    target: &str,
-    purpose: &str,
-    detail: String,
-) -> AppResult<()> {
-    state
-        .audit
-        .write(AuditEntry {
-            at: auth::now_ms(),
-            user_id: Some(p.user_id),
-            username: p.username.clone(),
-            action: action.into(),
-            target: target.into(),
-            purpose: purpose.into(),
-            detail,
-        })
-        .await
-}
-
-/// Fails when `subject` is outside the reader's grids, and writes the refused attempt to the
-/// audit log (`<action>.denied`): who tried to look at whom is itself worth answering for.
-pub async fn check_scope(
-    state: &AppState,
-    p: &Principal,
-    subject: &str,
-    action: &str,
-    purpose: &str,
-) -> AppResult<()> {
-    let scope = {
-        let live = state.live();
-        alerts::visible_subject(&live, p, subject).map(|_| ())
-    };
-    if let Err(AppError::OutOfScope(_)) = &scope {
-        audit(
-            state,
-            p,
-            &format!("{action}.denied"),
-            subject,
-            purpose,
-            String::new(),
-        )
-        .await?;
-    }
-    scope
-}
-
 /// The whole service: API, pages, health, metrics.
 pub fn router(state: AppState) -> axum::Router {
-    let upload_limit = state.config.max_upload_mb.saturating_mul(1 << 20);
     let (api, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
         .routes(routes!(session::me))
@@ -193,33 +99,69 @@ pub fn router(state: AppState) -> axum::Router {
         "/api/openapi.json",
         get(move || {
             let doc = doc.clone();
-            async move { Json(doc.as_ref().clone()) }
+            async move { axum::Json(doc.as_ref().clone()) }
         }),
     )
     .route("/metrics", get(metrics_text))
     .merge(crate::pages::router())
+    // After every route: the guard wraps each of them, and only them.
+    .route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::guard::guard,
+    ))
     .fallback(not_found)
     .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
     .layer(axum::middleware::from_fn(crate::metrics::track))
-    .layer(DefaultBodyLimit::max(upload_limit))
+    .layer(axum::middleware::from_fn(security_headers))
+    // The guard limits each route's body itself.
+    .layer(axum::extract::DefaultBodyLimit::disable())
     .with_state(state)
+}
+
+/// Headers every answer carries: no sniffing of content types, no referrer leaving the page
+/// (paths name people), and no caching of the API's answers.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let api = path.starts_with("/api/") || path == "/healthz" || path == "/metrics";
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if api && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// Whether the server answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: &'static str,
+    /// Bumped by every change of the city.
+    pub generation: u64,
+    pub sightings: usize,
 }
 
 /// Health: the server answers and its city is loaded.
 #[utoipa::path(get, path = "/healthz", tag = "system",
-    responses((status = 200, description = "Serving", body = Object)))]
-async fn system_health(
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> Json<serde_json::Value> {
-    let live = state.live();
-    Json(serde_json::json!({
-        "status": "ok",
-        "generation": live.generation,
-        "sightings": live.world.sighting_count(),
-    }))
+    responses((status = 200, description = "Serving", body = Health)))]
+async fn system_health(State(state): State<AppState>) -> axum::Json<Health> {
+    let city = state.live();
+    axum::Json(Health {
+        status: "ok",
+        generation: city.generation,
+        sightings: city.world.sighting_count(),
+    })
 }
 
-async fn metrics_text(axum::extract::State(state): axum::extract::State<AppState>) -> String {
+async fn metrics_text(State(state): State<AppState>) -> String {
     state.metrics.render()
 }
 

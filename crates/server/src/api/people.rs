@@ -1,164 +1,164 @@
 //! One person, one place, one trace, one check at a gate.
 
-use axum::Json;
-use axum::extract::{Path, Query, State};
-use serde::Deserialize;
-use serde_json::{Value, json};
-use tracegrid_engine::SubjectId;
-use utoipa::IntoParams;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use tracegrid_city::views::{self, AlertView, Shown, TraceView};
+use utoipa::{IntoParams, ToSchema};
 
-use super::alerts::{place_json, step_json, visible_subject};
-use super::{Why, audit};
+use super::alerts::Why;
 use crate::AppState;
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::live::Live;
-use crate::roles::{Action, Principal};
-use crate::views::{self, Shown, mask_id, mask_phone};
+use crate::extract::{Path, Query};
+use crate::guard::{Access, AuditNote};
+use crate::views::{
+    PersonView, PlaceView, SightingView, person as person_view, place as place_view, sighting,
+};
 
-/// A registered person's record, numbers masked unless revealed; `null` for a subject that is
-/// no registered person (a plate, a phone).
-pub fn person_json(live: &Live, s: SubjectId, reveal: bool) -> Value {
-    let Some(p) = live.person(s) else {
-        return Value::Null;
-    };
-    let id = |v: &str| if reveal { v.to_owned() } else { mask_id(v) };
-    let phone = |v: &str| if reveal { v.to_owned() } else { mask_phone(v) };
-    json!({
-        "person_id": p.person_id,
-        "id_number": id(&p.id_number),
-        "name": p.name,
-        "phone": p.phone.as_deref().map(phone),
-        "household_id": p.household_id,
-        "address": p.address,
-        "grid_code": p.grid_code,
-        "grid_name": p.grid_code.as_deref().and_then(|g| live.region_names.get(g)),
-    })
+/// A person: their record, whether they are a case, their alert.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonPage<'a> {
+    /// The contract's name of the subject (masked for an unresolved one unless revealed).
+    pub subject: String,
+    /// `null` for a subject that is no registered person (a plate, a phone).
+    pub person: Option<PersonView>,
+    pub is_case: bool,
+    pub alert: Option<AlertView<'a>>,
+}
+
+fn subject_of(access: &Access, subject: &str) -> AppResult<tracegrid_engine::SubjectId> {
+    access
+        .subject
+        .as_ref()
+        .map(|(s, _)| *s)
+        .ok_or_else(|| AppError::NotFound(format!("{subject} is not known")))
 }
 
 /// A person: their record, whether they are a case, their alert.
 #[utoipa::path(get, path = "/api/persons/{subject}", tag = "people",
-    params(("subject" = String, Path, description = "person_id, id_number or TYPE:VALUE"), Why),
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    params(("subject" = String, Path, description = "person_id, id_number, TYPE:VALUE or the ref of a masked subject"), Why),
+    responses((status = 200, body = PersonPage), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn person(
     State(state): State<AppState>,
-    p: Principal,
+    access: Access,
     Path(subject): Path<String>,
-    why: Result<Query<Why>, axum::extract::rejection::QueryRejection>,
-) -> AppResult<Json<Value>> {
-    let Query(why) = why?;
-    p.may(Action::ReadPerson)?;
-    let purpose = why.purpose()?;
-    let reveal = why.reveal(&p)?;
-    super::check_scope(&state, &p, &subject, "person", &purpose).await?;
-    let (body, name) = {
-        let live = state.live();
-        let s = visible_subject(&live, &p, &subject)?;
-        let shown = Shown {
-            full_ids: reveal,
-            links: p.sees_everyone(),
-        };
-        let t = |ms| live.time(ms);
-        (
-            json!({
-                "subject": live.world.subject_name(s),
-                "person": person_json(&live, s, reveal),
-                "is_case": live.world.is_active_case(s),
-                "alert": live.screening.alert(s).map(|a| views::alert_json(&live.world, a, shown, &t)),
-            }),
-            live.world.subject_name(s).to_owned(),
-        )
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let s = subject_of(&access, &subject)?;
+    let city = state.live();
+    let shown = Shown {
+        full_ids: access.reveal,
+        links: access.principal.sees_everyone(),
     };
-    let action = if reveal {
-        "person.reveal"
-    } else {
-        "person.read"
+    let t = |ms| city.time(ms);
+    let page = PersonPage {
+        subject: views::subject_name(&city.world, s, shown).0.into_owned(),
+        person: person_view(&city, s, access.reveal),
+        is_case: city.world.is_active_case(s),
+        alert: city
+            .screening
+            .alert(s)
+            .map(|a| views::alert_view(&city.world, a, shown, &t)),
     };
-    audit(&state, &p, action, &name, &purpose, String::new()).await?;
-    Ok(Json(body))
+    Ok(axum::Json(page).into_response())
 }
 
 /// A place: where it is and what it is.
 #[utoipa::path(get, path = "/api/places/{place_id}", tag = "people",
     params(("place_id" = String, Path)),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PlaceView), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn place(
     State(state): State<AppState>,
-    p: Principal,
+    _: Access,
     Path(place_id): Path<String>,
-) -> AppResult<Json<Value>> {
-    p.may(Action::ViewOverview)?;
-    let live = state.live();
-    let ix = *live
+) -> AppResult<axum::Json<PlaceView>> {
+    let city = state.live();
+    let ix = *city
         .place_ix
         .get(&place_id)
         .ok_or_else(|| AppError::NotFound(format!("{place_id} is not a known place")))?;
-    Ok(Json(place_json(&live, ix)))
+    Ok(axum::Json(place_view(&city, ix)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TraceQuery {
-    /// 1: direct contacts; 2: and their contacts.
+    /// 1: direct contacts; 2: and their contacts (default).
     pub degree: Option<u8>,
-    pub purpose: Option<String>,
+}
+
+/// A transmission link: a case met by a case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseLink {
+    pub from: String,
+    pub to: String,
+    pub first_at: String,
+    pub degree: u8,
+}
+
+/// A trace as `tracegrid trace --json` writes it, with the trajectory's places and the links
+/// among the cases met.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TraceAnswer<'a> {
+    #[serde(flatten)]
+    pub trace: TraceView<'a>,
+    /// The trajectory with each place's coordinates.
+    pub steps: Vec<SightingView>,
+    pub person: Option<PersonView>,
+    pub case_links: Vec<CaseLink>,
 }
 
 /// A subject's trajectory (with coordinates) and contacts at one or two degrees, as
 /// `tracegrid trace --json` writes them, and the transmission links among the cases met.
 #[utoipa::path(get, path = "/api/trace/{subject}", tag = "people",
-    params(("subject" = String, Path), TraceQuery),
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    params(("subject" = String, Path), TraceQuery, Why),
+    responses((status = 200, body = TraceAnswer), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn trace(
     State(state): State<AppState>,
-    p: Principal,
+    access: Access,
     Path(subject): Path<String>,
-    q: Result<Query<TraceQuery>, axum::extract::rejection::QueryRejection>,
-) -> AppResult<Json<Value>> {
-    let Query(q) = q?;
-    p.may(Action::Trace)?;
-    let purpose = Why {
-        purpose: q.purpose.clone(),
-        reveal: false,
-    }
-    .purpose()?;
+    Query(q): Query<TraceQuery>,
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
     let degree = q.degree.unwrap_or(2);
     if !(1..=2).contains(&degree) {
         return Err(AppError::BadRequest("degree is 1 or 2".into()));
     }
-    let (body, name) = {
-        let live = state.live();
-        let s = visible_subject(&live, &p, &subject)?;
-        let tr = live.world.trace(s, live.params(), degree);
-        let t = |ms| live.time(ms);
-        let mut body = views::trace_json(&live.world, s, &tr, &t);
-        body["steps"] = tr.trajectory.iter().map(|x| step_json(&live, x)).collect();
-        body["person"] = person_json(&live, s, false);
+    let s = subject_of(&access, &subject)?;
+    let city = state.live();
+    let tr = city.world.trace(s, city.params(), degree);
+    let t = |ms| city.time(ms);
+    let shown = Shown {
+        full_ids: access.reveal,
+        links: true,
+    };
+    let name = |x| views::subject_name(&city.world, x, shown).0.into_owned();
+    let answer = TraceAnswer {
+        trace: views::trace_view(&city.world, s, &tr, shown, &t),
+        steps: tr.trajectory.iter().map(|x| sighting(&city, x)).collect(),
+        person: person_view(&city, s, false),
         // Who infected whom, as far as the contacts show: a case met by a case.
-        let links: Vec<Value> = tr
+        case_links: tr
             .contacts
             .iter()
             .filter(|c| c.is_case)
-            .map(|c| {
-                let from = c.via.unwrap_or(s);
-                json!({"from": live.world.subject_name(from), "to": live.world.subject_name(c.subject),
-                       "first_at": live.time(c.first_at), "degree": c.degree})
+            .map(|c| CaseLink {
+                from: name(c.via.unwrap_or(s)),
+                to: name(c.subject),
+                first_at: city.time(c.first_at),
+                degree: c.degree,
             })
-            .collect();
-        body["case_links"] = links.into();
-        (body, live.world.subject_name(s).to_owned())
+            .collect(),
     };
-    audit(
-        &state,
-        &p,
-        "trace",
-        &name,
-        &purpose,
-        format!("degree {degree}"),
+    Ok((
+        AuditNote::detail(format!("degree {degree}")),
+        axum::Json(answer),
     )
-    .await?;
-    Ok(Json(body))
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -168,60 +168,66 @@ pub struct GateQuery {
     pub subject: String,
 }
 
+/// What a guard learns at the gate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GateCheck {
+    pub known: bool,
+    /// green, amber (an alert: send to the grid worker), red (an active case) or unknown.
+    pub status: &'static str,
+    /// Whether the person lives in the gate's grid.
+    pub resident: bool,
+    /// The name's first character: enough to greet, not to look up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_hint: Option<String>,
+}
+
 /// A check at a gate: is this person a resident here, and may they pass? Green: no alert;
 /// amber: an alert (send to the grid worker); red: an active case.
 #[utoipa::path(get, path = "/api/gates/{place_id}/check", tag = "people",
     params(("place_id" = String, Path), GateQuery),
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = GateCheck), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
 pub async fn gate_check(
     State(state): State<AppState>,
-    p: Principal,
+    _: Access,
     Path(place_id): Path<String>,
-    q: Result<Query<GateQuery>, axum::extract::rejection::QueryRejection>,
-) -> AppResult<Json<Value>> {
-    let Query(q) = q?;
-    p.may(Action::GateCheck)?;
-    if !p.stands_at(&place_id) {
-        return Err(AppError::Forbidden(format!(
-            "you do not stand at {place_id}"
-        )));
-    }
-    let (body, name) = {
-        let live = state.live();
-        let gate_grid = live
-            .places
-            .get(&place_id)
-            .ok_or_else(|| AppError::NotFound(format!("{place_id} is not a known place")))?
-            .grid_code
-            .clone();
-        let Some(s) = live.world.find_subject(&q.subject) else {
-            return Ok(Json(
-                json!({"known": false, "status": "unknown", "resident": false}),
-            ));
+    Query(q): Query<GateQuery>,
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let city = state.live();
+    let gate_grid = city
+        .places
+        .get(&place_id)
+        .ok_or_else(|| AppError::NotFound(format!("{place_id} is not a known place")))?
+        .grid_code
+        .clone();
+    let Some(s) = city.find_subject(&q.subject) else {
+        let answer = GateCheck {
+            known: false,
+            status: "unknown",
+            resident: false,
+            name_hint: None,
         };
-        let status = if live.world.is_active_case(s) {
-            "red"
-        } else if live.screening.alert(s).is_some() {
-            "amber"
-        } else {
-            "green"
-        };
-        let person = live.person(s);
-        // A guard sees a name's first character only: enough to greet, not to look up.
-        let name_hint = person
+        return Ok((AuditNote::on(&q.subject, place_id), axum::Json(answer)).into_response());
+    };
+    let status = if city.world.is_active_case(s) {
+        "red"
+    } else if city.screening.alert(s).is_some() {
+        "amber"
+    } else {
+        "green"
+    };
+    let answer = GateCheck {
+        known: true,
+        status,
+        resident: gate_grid.is_some() && city.grid_of(s) == gate_grid.as_deref(),
+        name_hint: city
+            .person(s)
             .and_then(|x| x.name.as_deref())
             .and_then(|n| n.chars().next())
-            .map(|c| format!("{c}*"));
-        (
-            json!({
-                "known": true,
-                "status": status,
-                "resident": gate_grid.is_some() && live.grid_of(s) == gate_grid.as_deref(),
-                "name_hint": name_hint,
-            }),
-            live.world.subject_name(s).to_owned(),
-        )
+            .map(|c| format!("{c}*")),
     };
-    audit(&state, &p, "gate.check", &name, "gate check", place_id).await?;
-    Ok(Json(body))
+    let name = city.world.subject_name(s).to_owned();
+    Ok((AuditNote::on(name, place_id), axum::Json(answer)).into_response())
 }

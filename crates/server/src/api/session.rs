@@ -1,16 +1,18 @@
-//! Logging in and out.
+//! Logging in and out, and who is logged in.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::response::{AppendHeaders, IntoResponse};
 use serde::{Deserialize, Serialize};
+use tracegrid_store::AuditEntry;
 use utoipa::ToSchema;
 
-use crate::AppState;
 use crate::auth::{self, SESSION_COOKIE};
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::extract::Json;
+use crate::guard::Access;
 use crate::roles::Principal;
+use crate::{AppState, blocking};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Login {
@@ -36,19 +38,40 @@ fn cookie(state: &AppState, value: &str, max_age_s: i64) -> String {
     )
 }
 
-/// Logs in: sets the session cookie.
+/// A refused login, for the audit log: who was tried (the name as typed, cut short), and why.
+async fn refused(state: &AppState, username: &str, action: &str) -> AppResult<()> {
+    let name: String = username.trim().chars().take(64).collect();
+    state
+        .audit
+        .write(AuditEntry {
+            at: auth::now_ms(),
+            user_id: None,
+            username: name.clone(),
+            action: action.into(),
+            target: name,
+            purpose: String::new(),
+            detail: String::new(),
+        })
+        .await
+}
+
+/// Logs in: sets the session cookie. A failed or refused attempt is written to the audit log.
 #[utoipa::path(post, path = "/api/session", tag = "session", request_body = Login,
-    responses((status = 200, body = LoggedIn), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = LoggedIn), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 415, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
-    body: Result<Json<Login>, axum::extract::rejection::JsonRejection>,
+    Json(login): Json<Login>,
 ) -> AppResult<impl IntoResponse> {
-    let Json(login) = body?;
-    state.logins.check(&login.username, auth::now_ms())?;
+    if let Err(e) = state.logins.check(&login.username, auth::now_ms()) {
+        refused(&state, &login.username, "login.refused").await?;
+        return Err(e);
+    }
     let name = login.username.clone();
     let accounts = state.accounts.clone();
     let hours = state.config.session_hours.max(1);
-    let (user, token, expires) = super::blocking(move || -> AppResult<_> {
+    let result = blocking(move || -> AppResult<_> {
         let user = accounts
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -71,19 +94,23 @@ pub async fn login(
         a.purge_sessions(now)?;
         Ok((user, token, expires))
     })
-    .await
-    .inspect_err(|e| {
-        if matches!(e, AppError::Unauthenticated) {
+    .await;
+    let (user, token, expires) = match result {
+        Ok(r) => r,
+        Err(AppError::Unauthenticated) => {
             state.logins.failed(&name, auth::now_ms());
             tracing::warn!("a login failed");
+            refused(&state, &name, "login.failed").await?;
+            return Err(AppError::Unauthenticated);
         }
-    })?;
+        Err(e) => return Err(e),
+    };
     state.logins.succeeded(&name);
     let principal = auth::principal(&user, &state.live())?;
     tracing::info!(user_id = user.id, "logged in");
     Ok((
         AppendHeaders([(SET_COOKIE, cookie(&state, &token, hours * 3600))]),
-        Json(LoggedIn {
+        axum::Json(LoggedIn {
             user: principal,
             expires_ms: expires,
         }),
@@ -92,7 +119,7 @@ pub async fn login(
 
 /// Logs out: ends the session.
 #[utoipa::path(delete, path = "/api/session", tag = "session",
-    responses((status = 204, description = "Logged out")))]
+    responses((status = 204, description = "Logged out"), (status = 403, body = ErrorBody)))]
 pub async fn logout(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
@@ -101,7 +128,7 @@ pub async fn logout(
         let hash = auth::token_hash(&token);
         state.sessions.forget(&hash);
         let accounts = state.accounts.clone();
-        super::blocking(move || {
+        blocking(move || {
             accounts
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -118,6 +145,6 @@ pub async fn logout(
 /// Who is logged in.
 #[utoipa::path(get, path = "/api/me", tag = "session",
     responses((status = 200, body = Principal), (status = 401, body = ErrorBody)))]
-pub async fn me(p: Principal) -> Json<Principal> {
-    Json(p)
+pub async fn me(access: Access) -> axum::Json<Principal> {
+    axum::Json(access.principal)
 }

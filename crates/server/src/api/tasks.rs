@@ -2,25 +2,28 @@
 //! one task with its history, the changes a grid worker makes, statistics, and the stream of
 //! changes that keeps open pages current.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use tracegrid_city::City;
+use tracegrid_city::tasks::{self, Outcome, State as TaskState, TaskReason};
+use tracegrid_city::views::WITHHELD;
 use tracegrid_model::TimeReader;
+use tracegrid_model::mask;
 use tracegrid_store::{TaskFilter, TaskRow};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Why, audit};
-use crate::AppState;
+use super::alerts::Why;
 use crate::auth::now_ms;
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::live::Live;
-use crate::roles::{Action, Principal};
-use crate::tasks::{self, Outcome, State as TaskState};
-use crate::views::WITHHELD;
+use crate::extract::{Json, Path, Query};
+use crate::guard::{Access, AuditNote};
+use crate::roles::Principal;
+use crate::views::{PersonView, person};
+use crate::{AppState, blocking};
 
 const LEVELS: [&str; 3] = ["grid", "community", "command centre"];
 
@@ -28,49 +31,96 @@ fn is_active(t: &TaskRow) -> bool {
     t.state != TaskState::Closed.as_str()
 }
 
-/// A task as the pages show it; a grid worker does not see which case a contact came from.
-fn task_json(live: &Live, t: &TaskRow, p: &Principal, reveal: bool, now: i64) -> Value {
-    let mut reasons: Vec<Value> = serde_json::from_str(&t.reasons).unwrap_or_default();
-    if !p.sees_everyone() {
-        for r in &mut reasons {
-            for k in ["case", "via"] {
-                if r.get(k).is_some_and(|v| !v.is_null()) {
-                    r[k] = WITHHELD.into();
+fn is_overdue(t: &TaskRow, now: i64) -> bool {
+    is_active(t) && t.state != TaskState::Isolating.as_str() && now > t.due
+}
+
+/// A task as the pages show it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskView {
+    pub id: i64,
+    /// The person_id, or `TYPE:VALUE` (masked unless revealed) for an unresolved subject.
+    pub subject: String,
+    /// A reference to ask for a subject shown masked.
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub subject_ref: Option<String>,
+    pub person: Option<PersonView>,
+    pub grid_code: Option<String>,
+    pub grid_name: Option<String>,
+    /// residence, last_seen, reassigned or unrouted.
+    pub routed_by: String,
+    /// open, accepted, isolating or closed.
+    pub state: String,
+    /// 1 (most urgent) to 3.
+    pub priority: i64,
+    pub score: f64,
+    /// The reasons, as the screening gave them (cases withheld from a grid worker).
+    pub reasons: Vec<TaskReason>,
+    pub created: String,
+    pub due: String,
+    pub overdue: bool,
+    /// grid, community or command centre.
+    pub escalated_to: &'static str,
+    pub outcome: Option<String>,
+    pub isolation_from: Option<String>,
+    pub isolation_until: Option<String>,
+    pub attempts: i64,
+    pub first_contact: Option<String>,
+}
+
+/// A task as the pages show it; a grid worker does not see which case a contact came from, and
+/// an unresolved subject's number is masked unless revealed.
+fn task_view(city: &City, t: &TaskRow, p: &Principal, reveal: bool, now: i64) -> TaskView {
+    let mut reasons = tasks::reasons_of(t);
+    for r in &mut reasons {
+        for name in [&mut r.case, &mut r.via] {
+            if let Some(n) = name.as_mut() {
+                if !p.sees_everyone() {
+                    *n = WITHHELD.to_owned();
+                } else if !reveal {
+                    *n = mask::subject(n);
                 }
             }
         }
     }
-    let person = live
-        .world
-        .find_subject(&t.subject)
-        .map_or(Value::Null, |s| super::people::person_json(live, s, reveal));
-    json!({
-        "id": t.id,
-        "subject": t.subject,
-        "person": person,
-        "grid_code": t.grid_code,
-        "grid_name": t.grid_code.as_deref().and_then(|g| live.region_names.get(g)),
-        "routed_by": t.routed_by,
-        "state": t.state,
-        "priority": t.priority,
-        "score": t.score_milli as f64 / 1000.0,
-        "reasons": reasons,
-        "created": live.time(t.created),
-        "due": live.time(t.due),
-        "overdue": is_active(t) && t.state != TaskState::Isolating.as_str() && now > t.due,
-        "escalated_to": LEVELS[t.escalation.clamp(0, 2) as usize],
-        "outcome": t.outcome,
-        "isolation_from": t.isolation_from.map(|u| live.time(u)),
-        "isolation_until": t.isolation_until.map(|u| live.time(u)),
-        "attempts": t.attempts,
-        "first_contact": t.first_contact.map(|u| live.time(u)),
-    })
-}
-
-/// The scope check of a task of some grid (a grid worker: their grids only, never the unrouted
-/// queue), as [`crate::board::Board::change`] takes it.
-fn scope(p: &Principal) -> impl Fn(Option<&str>) -> Result<(), AppError> + '_ {
-    move |grid| p.must_see_grid(grid, "the task")
+    let s = city.find_subject(&t.subject);
+    let shown = tracegrid_city::Shown {
+        full_ids: reveal,
+        links: true,
+    };
+    let (subject, subject_ref) = match s {
+        Some(s) => {
+            let (n, r) = tracegrid_city::views::subject_name(&city.world, s, shown);
+            (n.into_owned(), r)
+        }
+        None if reveal => (t.subject.clone(), None),
+        None => (mask::subject(&t.subject), None),
+    };
+    TaskView {
+        id: t.id,
+        subject,
+        subject_ref,
+        person: s.and_then(|s| person(city, s, reveal)),
+        grid_code: t.grid_code.clone(),
+        grid_name: t
+            .grid_code
+            .as_deref()
+            .and_then(|g| city.region_names.get(g).cloned()),
+        routed_by: t.routed_by.clone(),
+        state: t.state.clone(),
+        priority: t.priority,
+        score: t.score_milli as f64 / 1000.0,
+        reasons,
+        created: city.time(t.created),
+        due: city.time(t.due),
+        overdue: is_overdue(t, now),
+        escalated_to: LEVELS[t.escalation.clamp(0, 2) as usize],
+        outcome: t.outcome.clone(),
+        isolation_from: t.isolation_from.map(|u| city.time(u)),
+        isolation_until: t.isolation_until.map(|u| city.time(u)),
+        attempts: t.attempts,
+        first_contact: t.first_contact.map(|u| city.time(u)),
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -79,7 +129,7 @@ pub struct TaskQuery {
     /// open, accepted, isolating, closed, active (default: all but closed) or all.
     pub state: Option<String>,
     pub grid: Option<String>,
-    /// Only the unrouted queue.
+    /// Only the unrouted queue (roles that route tasks).
     #[serde(default)]
     pub unrouted: bool,
     /// Only tasks past their due time.
@@ -91,30 +141,27 @@ pub struct TaskQuery {
     pub offset: usize,
     /// At most 500; default 100.
     pub limit: Option<usize>,
-    pub purpose: Option<String>,
-    #[serde(default)]
-    pub reveal: bool,
+}
+
+/// A page of tasks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskPage {
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub tasks: Vec<TaskView>,
 }
 
 /// Tasks, most urgent first: priority, then due time. A grid worker gets their grids' only.
-#[utoipa::path(get, path = "/api/tasks", tag = "tasks", params(TaskQuery),
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/tasks", tag = "tasks", params(TaskQuery, Why),
+    responses((status = 200, body = TaskPage), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    p: Principal,
-    q: Result<Query<TaskQuery>, axum::extract::rejection::QueryRejection>,
-) -> AppResult<Json<Value>> {
-    let Query(q) = q?;
-    p.may(Action::ReadTasks)?;
-    let why = Why {
-        purpose: q.purpose.clone(),
-        reveal: q.reveal,
-    };
-    let purpose = why.purpose()?;
-    let reveal = why.reveal(&p)?;
-    if q.unrouted {
-        p.may(Action::RouteTasks)?;
-    }
+    access: Access,
+    Query(q): Query<TaskQuery>,
+) -> AppResult<Response> {
+    let p = &access.principal;
     let wanted_state = q.state.clone().unwrap_or_else(|| "active".into());
     if !matches!(wanted_state.as_str(), "active" | "all")
         && TaskState::parse(&wanted_state).is_none()
@@ -133,8 +180,8 @@ pub async fn list(
     };
     let (unrouted, wanted) = (q.unrouted, wanted_state);
     let st = state.clone();
-    let mut all = super::blocking(move || {
-        st.board.with(|t| {
+    let mut all = blocking(move || {
+        st.city.board.with(|t| {
             t.list(&TaskFilter {
                 grids: grids.as_deref(),
                 unrouted,
@@ -147,50 +194,91 @@ pub async fn list(
     let now = now_ms();
     // Scope, grid, queue and state were the store's to select.
     all.retain(|t| {
-        (!q.overdue || (is_active(t) && t.state != "isolating" && now > t.due))
-            && q.escalation.is_none_or(|e| t.escalation >= e)
+        (!q.overdue || is_overdue(t, now)) && q.escalation.is_none_or(|e| t.escalation >= e)
     });
     all.sort_by_key(|t| (!is_active(t), t.priority, t.due, t.id));
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
-    let body = {
-        let live = state.live();
-        json!({
-            "total": all.len(),
-            "offset": q.offset,
-            "limit": limit,
-            "tasks": all.iter().skip(q.offset).take(limit)
-                .map(|t| task_json(&live, t, &p, reveal, now)).collect::<Vec<_>>(),
-        })
+    let page = {
+        let city = state.live();
+        TaskPage {
+            total: all.len(),
+            offset: q.offset,
+            limit,
+            tasks: all
+                .iter()
+                .skip(q.offset)
+                .take(limit)
+                .map(|t| task_view(&city, t, p, access.reveal, now))
+                .collect(),
+        }
     };
-    let action = if reveal { "tasks.reveal" } else { "tasks.list" };
-    audit(
-        &state,
-        &p,
-        action,
-        "tasks",
-        &purpose,
-        format!("{} tasks", all.len()),
-    )
-    .await?;
-    Ok(Json(body))
+    let note = AuditNote::detail(format!("{} tasks", all.len()));
+    Ok((note, axum::Json(page)).into_response())
+}
+
+/// One entry of a task's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskEvent {
+    pub at: String,
+    pub user: String,
+    /// created, reasons_added, accepted, outcome, reassigned, checked, reopened, escalated,
+    /// photo.
+    pub kind: String,
+    pub detail: String,
+}
+
+/// A photo kept with a task.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskPhoto {
+    pub id: i64,
+    pub at: String,
+    pub user: String,
+    pub mime: String,
+}
+
+/// A day's check-in of a person isolating at home.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskCheckin {
+    /// The local date.
+    pub day: String,
+    pub at: String,
+    /// Degrees Celsius.
+    pub temperature: f64,
+    pub symptoms: String,
+    pub user: String,
+}
+
+/// A task with its history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskDetail {
+    #[serde(flatten)]
+    pub task: TaskView,
+    pub events: Vec<TaskEvent>,
+    pub photos: Vec<TaskPhoto>,
+    pub checkins: Vec<TaskCheckin>,
+}
+
+fn task_of(access: &Access) -> AppResult<&TaskRow> {
+    access
+        .task
+        .as_ref()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a task route without the task's scope")))
 }
 
 /// One task with its history and check-ins.
 #[utoipa::path(get, path = "/api/tasks/{id}", tag = "tasks", params(("id" = i64, Path), Why),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = TaskDetail), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
-    p: Principal,
+    access: Access,
     Path(id): Path<i64>,
-    why: Result<Query<Why>, axum::extract::rejection::QueryRejection>,
-) -> AppResult<Json<Value>> {
-    let Query(why) = why?;
-    p.may(Action::ReadTasks)?;
-    let purpose = why.purpose()?;
-    let reveal = why.reveal(&p)?;
+) -> AppResult<Response> {
     let st = state.clone();
-    let (task, events, checkins, photos) = super::blocking(move || {
-        st.board
+    let (task, events, checkins, photos) = blocking(move || {
+        st.city
+            .board
             .with(|t| -> Result<_, tracegrid_store::StoreError> {
                 let Some(task) = t.get(id)? else {
                     return Ok(None);
@@ -199,48 +287,40 @@ pub async fn get(
             })
     })
     .await?
-    .ok_or_else(|| AppError::NotFound(format!("there is no task {id}")))?;
-    if let Err(e) = scope(&p)(task.grid_code.as_deref()) {
-        audit(
-            &state,
-            &p,
-            "task.denied",
-            &task.subject,
-            &purpose,
-            format!("task {id}"),
-        )
-        .await?;
-        return Err(e);
-    }
-    let body = {
-        let live = state.live();
-        let mut body = task_json(&live, &task, &p, reveal, now_ms());
-        body["events"] = events
+    .ok_or_else(|| tracegrid_city::board::no_task(id))?;
+    let city = state.live();
+    let detail = TaskDetail {
+        task: task_view(&city, &task, &access.principal, access.reveal, now_ms()),
+        events: events
             .iter()
-            .map(|e| json!({"at": live.time(e.at), "user": e.username, "kind": e.kind, "detail": e.detail}))
-            .collect();
-        body["photos"] = photos
+            .map(|e| TaskEvent {
+                at: city.time(e.at),
+                user: e.username.clone(),
+                kind: e.kind.clone(),
+                detail: e.detail.clone(),
+            })
+            .collect(),
+        photos: photos
             .iter()
-            .map(|(pid, at, user, mime)| json!({"id": pid, "at": live.time(*at), "user": user, "mime": mime}))
-            .collect();
-        body["checkins"] = checkins
+            .map(|(pid, at, user, mime)| TaskPhoto {
+                id: *pid,
+                at: city.time(*at),
+                user: user.clone(),
+                mime: mime.clone(),
+            })
+            .collect(),
+        checkins: checkins
             .iter()
-            .map(|c| json!({"day": c.day, "at": live.time(c.at), "temperature": c.temperature_dc as f64 / 10.0,
-                            "symptoms": c.symptoms, "user": c.username}))
-            .collect();
-        body
+            .map(|c| TaskCheckin {
+                day: c.day.clone(),
+                at: city.time(c.at),
+                temperature: c.temperature_dc as f64 / 10.0,
+                symptoms: c.symptoms.clone(),
+                user: c.username.clone(),
+            })
+            .collect(),
     };
-    let action = if reveal { "task.reveal" } else { "task.read" };
-    audit(
-        &state,
-        &p,
-        action,
-        &task.subject,
-        &purpose,
-        format!("task {id}"),
-    )
-    .await?;
-    Ok(Json(body))
+    Ok((AuditNote::detail(format!("task {id}")), axum::Json(detail)).into_response())
 }
 
 /// A grid worker's report on a task.
@@ -267,49 +347,50 @@ pub struct NewCheckin {
     pub symptoms: String,
 }
 
-async fn change(
-    state: &AppState,
-    p: &Principal,
-    id: i64,
-    action: tasks::Action,
-) -> AppResult<Json<Value>> {
+async fn change(state: &AppState, access: &Access, action: tasks::Action) -> AppResult<Response> {
+    let id = task_of(access)?.id;
     let st = state.clone();
-    let who = p.clone();
-    let task = super::blocking(move || {
-        st.board
-            .change(id, &action, &who.username, now_ms(), scope(&who))
+    let who = access.principal.clone();
+    let task = blocking(move || {
+        st.city
+            .board
+            .change(id, &action, &who.username, now_ms(), |g| who.sees_grid(g))
     })
     .await?;
-    let live = state.live();
-    Ok(Json(task_json(&live, &task, p, false, now_ms())))
+    let city = state.live();
+    let view = task_view(&city, &task, &access.principal, false, now_ms());
+    Ok(axum::Json(view).into_response())
 }
 
 /// Accepts a task: the grid worker is on it.
 #[utoipa::path(post, path = "/api/tasks/{id}/accept", tag = "tasks", params(("id" = i64, Path)),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = TaskView), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 415, body = ErrorBody)))]
 pub async fn accept(
     State(state): State<AppState>,
-    p: Principal,
-    Path(id): Path<i64>,
-) -> AppResult<Json<Value>> {
-    p.may(Action::WorkTasks)?;
-    change(&state, &p, id, tasks::Action::Accept).await
+    access: Access,
+    Path(_id): Path<i64>,
+) -> AppResult<Response> {
+    change(&state, &access, tasks::Action::Accept).await
 }
 
 /// Records what the call or visit found.
 #[utoipa::path(post, path = "/api/tasks/{id}/outcome", tag = "tasks", params(("id" = i64, Path)), request_body = Report,
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = TaskView), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 415, body = ErrorBody)))]
 pub async fn outcome(
     State(state): State<AppState>,
-    p: Principal,
-    Path(id): Path<i64>,
-    body: Result<Json<Report>, axum::extract::rejection::JsonRejection>,
-) -> AppResult<Json<Value>> {
-    let Json(r) = body?;
-    p.may(Action::WorkTasks)?;
+    access: Access,
+    Path(_id): Path<i64>,
+    Json(r): Json<Report>,
+) -> AppResult<Response> {
     let isolation_until = match r.isolation_until.as_deref().filter(|s| !s.is_empty()) {
         Some(t) => Some(
-            TimeReader::new(state.board.policy.zone)
+            TimeReader::new(state.city.board.policy.zone)
                 .time_or_date(t, true)
                 .map_err(|e| AppError::BadRequest(format!("isolation_until {t}: {e}")))?,
         ),
@@ -320,20 +401,21 @@ pub async fn outcome(
         isolation_until,
         note: r.note,
     };
-    change(&state, &p, id, action).await
+    change(&state, &access, action).await
 }
 
 /// Sends a task to another grid (logged).
 #[utoipa::path(post, path = "/api/tasks/{id}/reassign", tag = "tasks", params(("id" = i64, Path)), request_body = Reassign,
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = TaskView), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 415, body = ErrorBody)))]
 pub async fn reassign(
     State(state): State<AppState>,
-    p: Principal,
-    Path(id): Path<i64>,
-    body: Result<Json<Reassign>, axum::extract::rejection::JsonRejection>,
-) -> AppResult<Json<Value>> {
-    let Json(r) = body?;
-    p.may(Action::RouteTasks)?;
+    access: Access,
+    Path(_id): Path<i64>,
+    Json(r): Json<Reassign>,
+) -> AppResult<Response> {
     if let Some(g) = &r.grid_code
         && !state.live().region_names.contains_key(g)
     {
@@ -343,8 +425,7 @@ pub async fn reassign(
     }
     change(
         &state,
-        &p,
-        id,
+        &access,
         tasks::Action::Reassign { grid: r.grid_code },
     )
     .await
@@ -352,15 +433,16 @@ pub async fn reassign(
 
 /// Today's check-in of a person isolating at home; a fever or symptoms reopen the task.
 #[utoipa::path(post, path = "/api/tasks/{id}/checkins", tag = "tasks", params(("id" = i64, Path)), request_body = NewCheckin,
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = TaskView), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 415, body = ErrorBody)))]
 pub async fn checkin(
     State(state): State<AppState>,
-    p: Principal,
-    Path(id): Path<i64>,
-    body: Result<Json<NewCheckin>, axum::extract::rejection::JsonRejection>,
-) -> AppResult<Json<Value>> {
-    let Json(c) = body?;
-    p.may(Action::WorkTasks)?;
+    access: Access,
+    Path(_id): Path<i64>,
+    Json(c): Json<NewCheckin>,
+) -> AppResult<Response> {
     if !(30.0..=45.0).contains(&c.temperature) {
         return Err(AppError::BadRequest(format!(
             "temperature {}: give degrees Celsius, between 30 and 45",
@@ -371,19 +453,43 @@ pub async fn checkin(
         temperature_dc: (c.temperature * 10.0).round() as i64,
         symptoms: c.symptoms,
     };
-    change(&state, &p, id, action).await
+    change(&state, &access, action).await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GridStates {
+    pub grid_code: Option<String>,
+    /// Tasks by state, and `overdue`.
+    pub states: BTreeMap<String, usize>,
+}
+
+/// What the command centre watches about tasks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskStats {
+    pub total: usize,
+    pub by_state: BTreeMap<String, usize>,
+    pub by_grid: Vec<GridStates>,
+    pub median_minutes_to_first_contact: Option<f64>,
+    pub answered: usize,
+    pub answered_in_time: usize,
+    pub share_answered_in_time: Option<f64>,
+    /// Outcomes by reason code: which rules find real exposures.
+    pub outcomes_by_reason: BTreeMap<String, BTreeMap<String, usize>>,
 }
 
 /// What the command centre watches: tasks by state and grid, time to first contact, the share
 /// answered in time, and outcomes by reason (which rules find real exposures).
 #[utoipa::path(get, path = "/api/tasks/stats", tag = "tasks",
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody)))]
-pub async fn stats(State(state): State<AppState>, p: Principal) -> AppResult<Json<Value>> {
-    p.may(Action::ViewOverview)?;
+    responses((status = 200, body = TaskStats), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn stats(
+    State(state): State<AppState>,
+    access: Access,
+) -> AppResult<axum::Json<TaskStats>> {
+    let p = &access.principal;
     let st = state.clone();
     let grids = (!p.sees_everyone()).then(|| p.grids.clone());
-    let all = super::blocking(move || {
-        st.board.with(|t| {
+    let all = blocking(move || {
+        st.city.board.with(|t| {
             t.list(&TaskFilter {
                 grids: grids.as_deref(),
                 ..Default::default()
@@ -392,17 +498,17 @@ pub async fn stats(State(state): State<AppState>, p: Principal) -> AppResult<Jso
     })
     .await?;
     let now = now_ms();
-    let mut by_state: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut by_grid: BTreeMap<Option<&str>, BTreeMap<&str, usize>> = BTreeMap::new();
+    let mut by_state: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_grid: BTreeMap<Option<String>, BTreeMap<String, usize>> = BTreeMap::new();
     let mut minutes: Vec<f64> = Vec::new();
     let (mut answered, mut in_time) = (0, 0);
     let mut outcomes: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     for t in &all {
-        *by_state.entry(t.state.as_str()).or_default() += 1;
-        let g = by_grid.entry(t.grid_code.as_deref()).or_default();
-        *g.entry(t.state.as_str()).or_default() += 1;
-        if is_active(t) && t.state != "isolating" && now > t.due {
-            *g.entry("overdue").or_default() += 1;
+        *by_state.entry(t.state.clone()).or_default() += 1;
+        let g = by_grid.entry(t.grid_code.clone()).or_default();
+        *g.entry(t.state.clone()).or_default() += 1;
+        if is_overdue(t, now) {
+            *g.entry("overdue".into()).or_default() += 1;
         }
         if let Some(fc) = t.first_contact {
             minutes.push((fc - t.created) as f64 / 60_000.0);
@@ -410,8 +516,10 @@ pub async fn stats(State(state): State<AppState>, p: Principal) -> AppResult<Jso
             in_time += usize::from(fc <= t.due);
         }
         if let Some(o) = &t.outcome {
-            let reasons: Vec<Value> = serde_json::from_str(&t.reasons).unwrap_or_default();
-            let mut codes: Vec<&str> = reasons.iter().filter_map(|r| r["code"].as_str()).collect();
+            let mut codes: Vec<&'static str> = tasks::reasons_of(t)
+                .iter()
+                .map(|r| r.code.as_str())
+                .collect();
             codes.sort_unstable();
             codes.dedup();
             for c in codes {
@@ -424,29 +532,34 @@ pub async fn stats(State(state): State<AppState>, p: Principal) -> AppResult<Jso
         }
     }
     minutes.sort_by(f64::total_cmp);
-    Ok(Json(json!({
-        "total": all.len(),
-        "by_state": by_state,
-        "by_grid": by_grid.iter().map(|(g, s)| json!({"grid_code": g, "states": s})).collect::<Vec<_>>(),
-        "median_minutes_to_first_contact": minutes.get(minutes.len() / 2),
-        "answered": answered,
-        "answered_in_time": in_time,
-        "share_answered_in_time": if answered == 0 { Value::Null } else { (in_time as f64 / answered as f64).into() },
-        "outcomes_by_reason": outcomes,
-    })))
+    Ok(axum::Json(TaskStats {
+        total: all.len(),
+        by_state,
+        by_grid: by_grid
+            .into_iter()
+            .map(|(grid_code, states)| GridStates { grid_code, states })
+            .collect(),
+        median_minutes_to_first_contact: minutes.get(minutes.len() / 2).copied(),
+        answered,
+        answered_in_time: in_time,
+        share_answered_in_time: (answered > 0).then(|| in_time as f64 / answered as f64),
+        outcomes_by_reason: outcomes,
+    }))
 }
 
 /// Server-sent events: `tasks` whenever tasks change in grids the user may see (a grid
 /// worker's own), so that lists follow without a reload.
 #[utoipa::path(get, path = "/api/events", tag = "tasks",
-    responses((status = 200, content_type = "text/event-stream", body = String), (status = 401, body = ErrorBody)))]
+    responses((status = 200, content_type = "text/event-stream", body = String,
+               description = "`event: tasks` with a `Notice` as data; `event: resync` to reload"),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn events(
     State(state): State<AppState>,
-    p: Principal,
-) -> AppResult<Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>>> {
-    p.may(Action::ReadTasks)?;
-    let rx = state.board.subscribe();
+    access: Access,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>> {
+    let rx = state.city.board.subscribe();
     let stop = state.stopping.subscribe();
+    let p = access.principal;
     let stream = futures_util::stream::unfold((rx, stop, p), |(mut rx, mut stop, p)| async move {
         loop {
             let next = tokio::select! {
@@ -475,59 +588,66 @@ pub async fn events(
             }
         }
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
+/// The grid of a residents list; the guard reads it (`crate::guard`, scope `Grid`).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[allow(dead_code)]
 pub struct ResidentsQuery {
     /// The grid; a grid worker's own first grid if absent.
     pub grid: Option<String>,
-    pub purpose: Option<String>,
-    #[serde(default)]
-    pub reveal: bool,
+}
+
+/// A task of a resident, in brief.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskBrief {
+    pub id: i64,
+    pub state: String,
+}
+
+/// A resident of a grid.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Resident {
+    pub subject: String,
+    pub person: Option<PersonView>,
+    pub is_case: bool,
+    pub alert_score: Option<f64>,
+    pub task: Option<TaskBrief>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Household {
+    pub household_id: String,
+    pub address: Option<String>,
+    pub members: Vec<Resident>,
+}
+
+/// A grid's households.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Residents {
+    pub grid_code: String,
+    pub grid_name: Option<String>,
+    pub residents: usize,
+    pub households: Vec<Household>,
 }
 
 /// A grid's households and residents from the registry, each with whether they are a case,
 /// alerted, or have a task: the grid worker's door-to-door list.
-#[utoipa::path(get, path = "/api/residents", tag = "tasks", params(ResidentsQuery),
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn residents(
-    State(state): State<AppState>,
-    p: Principal,
-    q: Result<Query<ResidentsQuery>, axum::extract::rejection::QueryRejection>,
-) -> AppResult<Json<Value>> {
-    let Query(q) = q?;
-    p.may(Action::ReadPerson)?;
-    let why = Why {
-        purpose: q.purpose.clone(),
-        reveal: q.reveal,
-    };
-    let purpose = why.purpose()?;
-    let reveal = why.reveal(&p)?;
-    let grid = q
+#[utoipa::path(get, path = "/api/residents", tag = "tasks", params(ResidentsQuery, Why),
+    responses((status = 200, body = Residents), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn residents(State(state): State<AppState>, access: Access) -> AppResult<Response> {
+    let grid = access
         .grid
         .clone()
-        .or_else(|| p.grids.first().cloned())
         .ok_or_else(|| AppError::BadRequest("name the grid: grid=…".into()))?;
-    if !p.sees_grid(Some(&grid)) {
-        audit(
-            &state,
-            &p,
-            "residents.denied",
-            &grid,
-            &purpose,
-            String::new(),
-        )
-        .await?;
-        return Err(AppError::OutOfScope(format!(
-            "{grid} is not one of your grids"
-        )));
-    }
     let st = state.clone();
     let one = vec![grid.clone()];
-    let open: std::collections::HashMap<String, (i64, String)> = super::blocking(move || {
-        st.board.with(|t| {
+    let open: HashMap<String, (i64, String)> = blocking(move || {
+        st.city.board.with(|t| {
             t.list(&TaskFilter {
                 grids: Some(&one),
                 active: true,
@@ -539,89 +659,95 @@ pub async fn residents(
     .into_iter()
     .map(|t| (t.subject, (t.id, t.state)))
     .collect();
-    let (body, people) = {
-        let live = state.live();
-        if !live.region_names.contains_key(&grid) {
-            return Err(AppError::NotFound(format!("{grid} is not a known region")));
+    let city = state.live();
+    if !city.region_names.contains_key(&grid) {
+        return Err(AppError::NotFound(format!("{grid} is not a known region")));
+    }
+    let mut households: BTreeMap<&str, Vec<Resident>> = BTreeMap::new();
+    let mut address: HashMap<&str, &str> = HashMap::new();
+    let mut people = 0;
+    for p in city
+        .persons
+        .values()
+        .filter(|x| x.grid_code.as_deref() == Some(grid.as_str()))
+    {
+        let Some(s) = city.find_subject(&p.person_id) else {
+            continue;
+        };
+        people += 1;
+        let h = p.household_id.as_deref().unwrap_or(p.person_id.as_str());
+        if let Some(a) = p.address.as_deref() {
+            address.entry(h).or_insert(a);
         }
-        let mut households: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-        let mut address: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
-        let mut people = 0;
-        for person in live
-            .persons
-            .values()
-            .filter(|x| x.grid_code.as_deref() == Some(grid.as_str()))
-        {
-            let Some(s) = live.world.find_subject(&person.person_id) else {
-                continue;
-            };
-            people += 1;
-            let h = person
-                .household_id
-                .as_deref()
-                .unwrap_or(person.person_id.as_str());
-            if let Some(a) = person.address.as_deref() {
-                address.entry(h).or_insert(a);
-            }
-            let task = open.get(&person.person_id);
-            households.entry(h).or_default().push(json!({
-                "subject": person.person_id,
-                "person": super::people::person_json(&live, s, reveal),
-                "is_case": live.world.is_active_case(s),
-                "alert_score": live.screening.alert(s).map(|a| a.score),
-                "task": task.map(|(id, state)| json!({"id": id, "state": state})),
-            }));
-        }
-        let list: Vec<Value> = households
-            .into_iter()
-            .map(|(h, mut members)| {
-                members.sort_by(|a, b| a["subject"].as_str().cmp(&b["subject"].as_str()));
-                json!({"household_id": h, "address": address.get(h), "members": members})
-            })
-            .collect();
-        (
-            json!({
-                "grid_code": grid,
-                "grid_name": live.region_names.get(&grid),
-                "residents": people,
-                "households": list,
+        households.entry(h).or_default().push(Resident {
+            subject: p.person_id.clone(),
+            person: person(&city, s, access.reveal),
+            is_case: city.world.is_active_case(s),
+            alert_score: city.screening.alert(s).map(|a| a.score),
+            task: open.get(&p.person_id).map(|(id, state)| TaskBrief {
+                id: *id,
+                state: state.clone(),
             }),
-            people,
-        )
+        });
+    }
+    let list: Vec<Household> = households
+        .into_iter()
+        .map(|(h, mut members)| {
+            members.sort_by(|a, b| a.subject.cmp(&b.subject));
+            Household {
+                household_id: h.to_owned(),
+                address: address.get(h).map(|a| (*a).to_owned()),
+                members,
+            }
+        })
+        .collect();
+    let answer = Residents {
+        grid_name: city.region_names.get(&grid).cloned(),
+        grid_code: grid,
+        residents: people,
+        households: list,
     };
-    let action = if reveal {
-        "residents.reveal"
-    } else {
-        "residents.list"
-    };
-    audit(
-        &state,
-        &p,
-        action,
-        &grid,
-        &purpose,
-        format!("{people} residents"),
+    Ok((
+        AuditNote::detail(format!("{people} residents")),
+        axum::Json(answer),
     )
-    .await?;
-    Ok(Json(body))
+        .into_response())
 }
 
-/// The largest photo kept.
-const PHOTO_MAX_BYTES: usize = 8 << 20;
+/// What an image's first bytes say it is, if it is one of the kinds kept.
+fn image_kind(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// A photo kept.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhotoAdded {
+    pub id: i64,
+    pub task_id: i64,
+}
 
 /// Attaches a photo of a document to a task (`image/jpeg`, `image/png` or `image/webp`, up to
-/// 8 MB, sent as the body).
+/// 8 MB, sent as the body; the bytes must be an image of the type named).
 #[utoipa::path(post, path = "/api/tasks/{id}/photos", tag = "tasks", params(("id" = i64, Path)),
     request_body(content = Vec<u8>, content_type = "image/jpeg", description = "The photo; image/png and image/webp too"),
-    responses((status = 201, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 201, body = PhotoAdded), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn add_photo(
     State(state): State<AppState>,
-    p: Principal,
+    access: Access,
     Path(id): Path<i64>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
-) -> AppResult<(axum::http::StatusCode, Json<Value>)> {
-    p.may(Action::WorkTasks)?;
+) -> AppResult<(axum::http::StatusCode, axum::Json<PhotoAdded>)> {
     let mime = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -632,69 +758,57 @@ pub async fn add_photo(
             "a photo is image/jpeg, image/png or image/webp, not {mime:?}"
         )));
     }
-    if body.is_empty() || body.len() > PHOTO_MAX_BYTES {
+    if body.is_empty() || body.len() > crate::guard::PHOTO_LIMIT {
         return Err(AppError::BadRequest(format!(
             "a photo has 1 byte to 8 MB, this one {} bytes",
             body.len()
         )));
     }
+    if image_kind(&body) != Some(mime.as_str()) {
+        return Err(AppError::BadRequest(format!(
+            "the photo's bytes are not a {mime} image"
+        )));
+    }
     let st = state.clone();
-    let who = p.clone();
-    let photo = super::blocking(move || {
-        st.board.with(|t| -> AppResult<i64> {
+    let who = access.principal.clone();
+    let photo = blocking(move || {
+        st.city.board.with(|t| -> AppResult<i64> {
             let task = t
                 .get(id)?
-                .ok_or_else(|| AppError::NotFound(format!("there is no task {id}")))?;
-            scope(&who)(task.grid_code.as_deref())?;
-            Ok(t.add_photo(id, now_ms(), &who.username, &mime, &body)?)
+                .filter(|task| who.sees_grid(task.grid_code.as_deref()))
+                .ok_or_else(|| tracegrid_city::board::no_task(id))?;
+            Ok(t.add_photo(task.id, now_ms(), &who.username, &mime, &body)?)
         })
     })
     .await?;
     Ok((
         axum::http::StatusCode::CREATED,
-        Json(json!({"id": photo, "task_id": id})),
+        axum::Json(PhotoAdded {
+            id: photo,
+            task_id: id,
+        }),
     ))
 }
 
 /// One photo of a task (audited: it is a person's document).
 #[utoipa::path(get, path = "/api/tasks/{id}/photos/{photo}", tag = "tasks",
     params(("id" = i64, Path), ("photo" = i64, Path), Why),
-    responses((status = 200, content_type = "image/jpeg", body = Vec<u8>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, content_type = "image/jpeg", body = Vec<u8>), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
 pub async fn photo(
     State(state): State<AppState>,
-    p: Principal,
+    access: Access,
     Path((id, photo)): Path<(i64, i64)>,
-    why: Result<Query<Why>, axum::extract::rejection::QueryRejection>,
-) -> AppResult<axum::response::Response> {
-    use axum::response::IntoResponse;
-    let Query(why) = why?;
-    p.may(Action::ReadTasks)?;
-    let purpose = why.purpose()?;
+) -> AppResult<Response> {
     let st = state.clone();
-    let who = p.clone();
-    let (subject, found) = super::blocking(move || {
-        st.board.with(|t| -> AppResult<_> {
-            let task = t
-                .get(id)?
-                .ok_or_else(|| AppError::NotFound(format!("there is no task {id}")))?;
-            scope(&who)(task.grid_code.as_deref())?;
-            let found = t.photo(photo)?.filter(|ph| ph.task_id == id);
-            Ok((task.subject, found))
-        })
-    })
-    .await?;
-    let found =
-        found.ok_or_else(|| AppError::NotFound(format!("task {id} has no photo {photo}")))?;
-    audit(
-        &state,
-        &p,
-        "photo.read",
-        &subject,
-        &purpose,
-        format!("task {id} photo {photo}"),
-    )
-    .await?;
+    let found = blocking(move || st.city.board.with(|t| t.photo(photo)))
+        .await?
+        .filter(|ph| ph.task_id == id)
+        .ok_or_else(|| AppError::NotFound(format!("task {id} has no photo {photo}")))?;
+    let _ = task_of(&access)?;
     Ok((
+        AuditNote::detail(format!("task {id} photo {photo}")),
         [
             (axum::http::header::CONTENT_TYPE, found.mime),
             (

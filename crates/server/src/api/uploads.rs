@@ -3,17 +3,17 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::audit;
-use crate::AppState;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::extract::{Path, Query};
+use crate::guard::{Access, AuditNote};
 use crate::imports::{ImportJob, ImportState, Progress, lock, safe_name, unzip};
-use crate::roles::{Action, Principal};
+use crate::{AppState, blocking};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -26,15 +26,15 @@ pub struct UploadQuery {
 /// or the drop's files as `multipart/form-data`. Answers at once with the job to watch.
 #[utoipa::path(post, path = "/api/imports", tag = "imports", params(UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/zip", description = "The drop as a zip; or multipart/form-data with one part per file"),
-    responses((status = 202, body = ImportJob), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 202, body = ImportJob), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
-    p: Principal,
-    q: Result<Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
+    access: Access,
+    Query(q): Query<UploadQuery>,
     req: Request,
 ) -> AppResult<impl IntoResponse> {
-    let Query(q) = q?;
-    p.may(Action::Import)?;
     let encoding = match q
         .encoding
         .as_deref()
@@ -85,7 +85,7 @@ pub async fn upload(
     }
     let (id, dir) = state.imports.new_dir()?;
     let drop_dir = dir.join("drop");
-    let files = super::blocking(move || -> AppResult<Vec<String>> {
+    let files = blocking(move || -> AppResult<Vec<String>> {
         let mut files = Vec::new();
         for (name, data) in parts {
             match name {
@@ -105,8 +105,8 @@ pub async fn upload(
     }
     let job = state.imports.add(ImportJob {
         id: id.clone(),
-        started_by: p.username.clone(),
-        started_at: crate::views::now_text(&state),
+        started_by: access.principal.username.clone(),
+        started_at: state.live().time(crate::auth::now_ms()),
         state: ImportState::Running,
         files: files.clone(),
         current_file: None,
@@ -115,15 +115,6 @@ pub async fn upload(
         error: None,
         has_rejects: false,
     });
-    audit(
-        &state,
-        &p,
-        "import",
-        &id,
-        "import a data drop",
-        files.join(","),
-    )
-    .await?;
     let st = state.clone();
     let job2 = job.clone();
     tokio::task::spawn_blocking(move || {
@@ -148,10 +139,15 @@ pub async fn upload(
         }
     });
     let snapshot = lock(&job).clone();
-    Ok((StatusCode::ACCEPTED, Json(snapshot)))
+    Ok((
+        StatusCode::ACCEPTED,
+        AuditNote::on(&id, files.join(",")),
+        Json(snapshot),
+    ))
 }
 
-/// Imports the drop, then loads the city again and swaps it in.
+/// Imports the drop through the city's workflow (which loads the city again and lets the tasks
+/// follow).
 fn run_import(
     state: &AppState,
     dir: &std::path::Path,
@@ -164,40 +160,29 @@ fn run_import(
         rejects: tracegrid_ingest::RejectsTarget::IfAny(dir.join("rejects.csv")),
         batch_rows: None,
     };
-    let store = tracegrid_store::open(&state.config.db)?;
-    let (summary, store) =
-        tracegrid_ingest::import(&dir.join("drop"), store, &opts, &mut progress)?;
-    drop(store);
+    let summary = state.city.import(&dir.join("drop"), &opts, &mut progress)?;
     let mut summary = serde_json::to_value(&summary)?;
     // The server's path of the rejects file means nothing to a client: it downloads them.
     summary["rejects_file"] = serde_json::Value::Null;
-    let generation = state.live().generation;
-    let mut fresh = crate::live::Live::load(&state.config)?;
-    let mut live = state.live_mut();
-    fresh.generation = generation.max(live.generation) + 1;
-    *live = fresh;
-    drop(live);
-    state.board.sync(&state.live(), crate::auth::now_ms())?;
     Ok(summary)
 }
 
 /// The imports of this server's life, newest first.
 #[utoipa::path(get, path = "/api/imports", tag = "imports",
-    responses((status = 200, body = Vec<ImportJob>), (status = 403, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, p: Principal) -> AppResult<Json<Vec<ImportJob>>> {
-    p.may(Action::Import)?;
-    Ok(Json(state.imports.list()))
+    responses((status = 200, body = Vec<ImportJob>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, _: Access) -> Json<Vec<ImportJob>> {
+    Json(state.imports.list())
 }
 
 /// One import: its progress, then its summary.
 #[utoipa::path(get, path = "/api/imports/{id}", tag = "imports", params(("id" = String, Path)),
-    responses((status = 200, body = ImportJob), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ImportJob), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn status(
     State(state): State<AppState>,
-    p: Principal,
+    _: Access,
     Path(id): Path<String>,
 ) -> AppResult<Json<ImportJob>> {
-    p.may(Action::Import)?;
     state
         .imports
         .get(&id)
@@ -207,32 +192,24 @@ pub async fn status(
 
 /// The rows an import rejected, each with its file, line and reason (CSV).
 #[utoipa::path(get, path = "/api/imports/{id}/rejects.csv", tag = "imports", params(("id" = String, Path)),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = ErrorBody)))]
+    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn rejects(
     State(state): State<AppState>,
-    p: Principal,
+    _: Access,
     Path(id): Path<String>,
 ) -> AppResult<impl IntoResponse> {
-    p.may(Action::Import)?;
     let path = state
         .imports
         .rejects_path(&id)
         .ok_or_else(|| AppError::NotFound(format!("import {id} has no rejects")))?;
-    let bytes = super::blocking(move || {
+    let bytes = blocking(move || {
         std::fs::read(&path)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("reading the rejects: {e}")))
     })
     .await?;
-    audit(
-        &state,
-        &p,
-        "import.rejects",
-        &id,
-        "fix rejected rows",
-        String::new(),
-    )
-    .await?;
     Ok((
+        AuditNote::on(&id, ""),
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (

@@ -63,8 +63,8 @@ pub struct TestApp {
 }
 
 /// A server on a fresh copy of the city, with one user of each role (password [`PASSWORD`]):
-/// admin, analyst, epi, viewer, wang (grid worker of [`TestApp::grid`]) and guard (at
-/// [`TestApp::gate`]).
+/// admin, analyst, epi, viewer, wang (grid worker of [`TestApp::grid`]), guard (at
+/// [`TestApp::gate`]) and feeder.
 pub fn spawn() -> TestApp {
     spawn_with(|_| {})
 }
@@ -111,13 +111,14 @@ pub fn spawn_on(db: String, dir: tempfile::TempDir, adjust: impl FnOnce(&mut Con
             .expect("a gate in the busiest grid");
         (grids[0].0.clone(), grids[1].0.clone(), gate)
     };
-    let users: [(&str, Role, Vec<String>, Vec<String>); 6] = [
+    let users: [(&str, Role, Vec<String>, Vec<String>); 7] = [
         ("admin", Role::Admin, vec![], vec![]),
         ("analyst", Role::Analyst, vec![], vec![]),
         ("epi", Role::Epidemiologist, vec![], vec![]),
         ("viewer", Role::Viewer, vec![], vec![]),
         ("wang", Role::GridWorker, vec![grid.clone()], vec![]),
         ("guard", Role::GateGuard, vec![], vec![gate.clone()]),
+        ("feeder", Role::Feeder, vec![], vec![]),
     ];
     for (name, role, grids, gates) in users {
         tracegrid_server::add_user(&db, name, PASSWORD, role, &grids, &gates).unwrap();

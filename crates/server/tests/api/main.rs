@@ -5,8 +5,10 @@ mod helpers;
 
 mod alerts;
 mod audit;
+mod guard;
 mod manage;
 mod postgres;
+mod routes;
 mod scope;
 mod session;
 mod system;

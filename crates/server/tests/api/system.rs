@@ -88,7 +88,9 @@ async fn health_metrics_and_pages_are_served() {
     assert_eq!(h.body["status"], "ok");
     assert!(h.body["sightings"].as_u64().unwrap() > 0);
     app.get("/api/overview", None).await;
-    let m = app.get("/metrics", None).await;
+    // Metrics are not public (issue 13): an administrator reads them.
+    let admin = app.login("admin").await;
+    let m = app.get("/metrics", Some(&admin)).await;
     let text = m.body.as_str().unwrap();
     assert!(text.contains("tracegrid_http_requests_total"), "{text}");
     assert!(text.contains("route=\"/api/overview\""), "{text}");

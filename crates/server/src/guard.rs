@@ -1,0 +1,808 @@
+//! One guard at the door of every route. Before a handler runs, the guard has decided, from the
+//! route's [`Rule`] in [`rule`]:
+//!
+//! 1. that a state-changing request comes from the server's own pages or from a machine, not
+//!    from another site's page (`Origin`, `Sec-Fetch-Site`), and carries a content type the
+//!    route documents;
+//! 2. who is asking (session cookie or bearer token), and that their role may do this;
+//! 3. that a read of people's data states its purpose, and that a reveal of full numbers is
+//!    allowed;
+//! 4. that the person, task, gate or grid named in the request is inside the user's scope —
+//!    answered as "not found" otherwise, in the same words as for something that does not
+//!    exist, so that no answer confirms who exists outside it;
+//! 5. how much body it will read, and for how long — all after the checks above, so that no
+//!    large body is read for someone not allowed to send it.
+//!
+//! After a successful answer it writes the audit entry, and the answer leaves only once the
+//! entry is committed. Every refusal of a known user is audited too. A route with no rule is
+//! refused: nothing is served that the table does not name, and `tests/api/routes.rs` calls
+//! every route as every role against the table in docs/SERVER.md.
+
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, RawPathParams, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tracegrid_engine::SubjectId;
+use tracegrid_store::{AuditEntry, TaskRow};
+
+use crate::AppState;
+use crate::auth;
+use crate::error::{AppError, AppResult};
+use crate::roles::{Action, Principal};
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Who {
+    /// Anyone, logged in or not: the pages, logging in, health, the API document.
+    Anyone,
+    /// Any logged-in user.
+    User,
+    /// A user whose role may do this.
+    Role(Action),
+    /// A scraper on this machine (a loopback peer), or an administrator from anywhere.
+    Metrics,
+}
+
+/// Whether a request must say why it reads people's data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    None,
+    /// `purpose=` in the query; 400 `purpose_required` without it.
+    Required,
+    /// A change, whose purpose the route itself names in the audit log.
+    Fixed(&'static str),
+}
+
+/// What in the request must lie inside the user's scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    None,
+    /// The `{subject}` of the path: a person (or unresolved subject) of the user's grids.
+    Subject,
+    /// The task `{id}` of the path: a task of the user's grids.
+    Task,
+    /// The gate `{place_id}` of the path: a gate the guard stands at.
+    Gate,
+    /// The `grid=` of the query (a grid worker's first grid when absent): one of the user's.
+    Grid,
+    /// The task lists: the unrouted queue only for those who route tasks.
+    TaskList,
+}
+
+/// The body a route takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Takes {
+    /// None (a JSON content type, or none, is tolerated).
+    None,
+    /// `application/json`, up to [`JSON_LIMIT`].
+    Json,
+    /// A data drop: a zip or multipart files, up to the configured `max_upload_mb`.
+    Upload,
+    /// A photo, up to [`PHOTO_LIMIT`]; its type is the handler's to check.
+    Photo,
+}
+
+/// What the audit log says of a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Audit {
+    /// Written after a successful answer (`person.read`).
+    pub action: &'static str,
+    /// Written instead when full numbers were revealed (`person.reveal`).
+    pub reveal: &'static str,
+    /// Written when the scope check refuses (`person.denied`).
+    pub denied: &'static str,
+    /// The target when neither the request nor the handler names one (`alerts`).
+    pub target: &'static str,
+}
+
+/// The guard's rule for one route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub who: Who,
+    pub purpose: Purpose,
+    pub scope: Scope,
+    pub takes: Takes,
+    pub audit: Option<Audit>,
+}
+
+/// The largest JSON body a route reads.
+pub const JSON_LIMIT: usize = 1 << 20;
+/// The largest photo kept.
+pub const PHOTO_LIMIT: usize = 8 << 20;
+/// The largest body of a route that reads none.
+const EMPTY_LIMIT: usize = 64 << 10;
+
+const fn rule(who: Who) -> Rule {
+    Rule {
+        who,
+        purpose: Purpose::None,
+        scope: Scope::None,
+        takes: Takes::None,
+        audit: None,
+    }
+}
+
+const fn audit(action: &'static str, reveal: &'static str, target: &'static str) -> Audit {
+    Audit {
+        action,
+        reveal,
+        denied: "",
+        target,
+    }
+}
+
+impl Rule {
+    const fn purpose(mut self, p: Purpose) -> Rule {
+        self.purpose = p;
+        self
+    }
+    const fn scope(mut self, s: Scope) -> Rule {
+        self.scope = s;
+        self
+    }
+    const fn takes(mut self, b: Takes) -> Rule {
+        self.takes = b;
+        self
+    }
+    const fn audit(mut self, a: Audit) -> Rule {
+        self.audit = Some(a);
+        self
+    }
+    /// Audited reads of people's data: a purpose, and the scope's refusals named `denied`.
+    const fn read(self, mut a: Audit, denied: &'static str) -> Rule {
+        a.denied = denied;
+        self.purpose(Purpose::Required).audit(a)
+    }
+    /// A change: JSON in, and an audit entry with a fixed purpose.
+    const fn change(self, action: &'static str, purpose: &'static str) -> Rule {
+        self.takes(Takes::Json)
+            .purpose(Purpose::Fixed(purpose))
+            .audit(audit(action, action, ""))
+    }
+}
+
+/// The rule of a route (its method and pattern as the router matched it). `None`: the route is
+/// not in the table, and is refused.
+pub fn rule_for(method: &Method, route: &str) -> Option<Rule> {
+    use Action::*;
+    use Who::*;
+    let m = method.as_str();
+    Some(match (m, route) {
+        ("GET", "/" | "/api/docs" | "/healthz" | "/api/openapi.json") => rule(Anyone),
+        ("GET", r) if r.starts_with("/assets/") => rule(Anyone),
+        ("GET", "/metrics") => rule(Metrics),
+        ("POST", "/api/session") => rule(Anyone).takes(Takes::Json),
+        ("DELETE", "/api/session") => rule(Anyone),
+        ("GET", "/api/me") => rule(User),
+
+        ("GET", "/api/overview" | "/api/grids.geojson" | "/api/areas") => rule(Role(ViewOverview)),
+        ("GET", "/api/places/{place_id}") => rule(Role(ViewOverview)),
+        ("GET", "/api/alerts") => rule(Role(ReadAlerts)).read(
+            audit("alerts.list", "alerts.reveal", "alerts"),
+            "alerts.denied",
+        ),
+        ("GET", "/api/alerts/{subject}") => rule(Role(ReadPerson))
+            .scope(Scope::Subject)
+            .read(audit("alert.read", "alert.reveal", ""), "alert.denied"),
+        ("GET", "/api/persons/{subject}") => rule(Role(ReadPerson))
+            .scope(Scope::Subject)
+            .read(audit("person.read", "person.reveal", ""), "person.denied"),
+        ("GET", "/api/trace/{subject}") => rule(Role(Trace))
+            .scope(Scope::Subject)
+            .read(audit("trace", "trace.reveal", ""), "trace.denied"),
+        ("GET", "/api/gates/{place_id}/check") => rule(Role(GateCheck))
+            .scope(Scope::Gate)
+            .purpose(Purpose::Fixed("gate check"))
+            .audit(Audit {
+                action: "gate.check",
+                reveal: "gate.check",
+                denied: "gate.denied",
+                target: "",
+            }),
+
+        ("POST", "/api/areas") => rule(Role(ManageAreas)).change("area.save", "manage areas"),
+        ("POST", "/api/areas/{area_id}/end") => {
+            rule(Role(ManageAreas)).change("area.end", "manage areas")
+        }
+        ("GET", "/api/cases") => {
+            rule(Role(ReadCases)).read(audit("cases.list", "cases.reveal", "cases"), "cases.denied")
+        }
+        ("POST", "/api/cases") => rule(Role(ManageCases)).change("case.save", "manage cases"),
+        ("POST", "/api/screen") => rule(Role(ManageAreas)).change("screen", "re-screen"),
+
+        ("POST", "/api/imports") => rule(Role(Import))
+            .takes(Takes::Upload)
+            .purpose(Purpose::Fixed("import a data drop"))
+            .audit(audit("import", "import", "")),
+        ("GET", "/api/imports" | "/api/imports/{id}") => rule(Role(Import)),
+        ("GET", "/api/imports/{id}/rejects.csv") => rule(Role(Import))
+            .purpose(Purpose::Fixed("fix rejected rows"))
+            .audit(audit("import.rejects", "import.rejects", "")),
+
+        ("GET", "/api/users") => rule(Role(ManageUsers)),
+        ("POST", "/api/users") => rule(Role(ManageUsers)).change("user.add", "manage users"),
+        ("POST", "/api/tokens") => rule(Role(ManageUsers)).change("token.add", "manage users"),
+        ("GET", "/api/audit") => rule(Role(ReadAudit)),
+
+        ("GET", "/api/tasks") => rule(Role(ReadTasks))
+            .scope(Scope::TaskList)
+            .read(audit("tasks.list", "tasks.reveal", "tasks"), "tasks.denied"),
+        ("GET", "/api/tasks/stats") => rule(Role(ViewOverview)),
+        ("GET", "/api/tasks/{id}") => rule(Role(ReadTasks))
+            .scope(Scope::Task)
+            .read(audit("task.read", "task.reveal", ""), "task.denied"),
+        ("POST", "/api/tasks/{id}/accept") => {
+            rule(Role(WorkTasks)).scope(Scope::Task).audit(Audit {
+                action: "",
+                reveal: "",
+                denied: "task.denied",
+                target: "",
+            })
+        }
+        ("POST", "/api/tasks/{id}/outcome" | "/api/tasks/{id}/checkins") => rule(Role(WorkTasks))
+            .scope(Scope::Task)
+            .takes(Takes::Json)
+            .audit(Audit {
+                action: "",
+                reveal: "",
+                denied: "task.denied",
+                target: "",
+            }),
+        ("POST", "/api/tasks/{id}/reassign") => rule(Role(RouteTasks))
+            .scope(Scope::Task)
+            .takes(Takes::Json)
+            .audit(Audit {
+                action: "",
+                reveal: "",
+                denied: "task.denied",
+                target: "",
+            }),
+        ("POST", "/api/tasks/{id}/photos") => rule(Role(WorkTasks))
+            .scope(Scope::Task)
+            .takes(Takes::Photo)
+            .audit(Audit {
+                action: "",
+                reveal: "",
+                denied: "task.denied",
+                target: "",
+            }),
+        ("GET", "/api/tasks/{id}/photos/{photo}") => rule(Role(ReadTasks))
+            .scope(Scope::Task)
+            .read(audit("photo.read", "photo.read", ""), "photo.denied"),
+        ("GET", "/api/events") => rule(Role(ReadTasks)),
+        ("GET", "/api/residents") => rule(Role(ReadPerson)).scope(Scope::Grid).read(
+            audit("residents.list", "residents.reveal", ""),
+            "residents.denied",
+        ),
+        _ => return None,
+    })
+}
+
+/// What the guard established, for the handler: who asks, why, and what in the request it
+/// resolved.
+#[derive(Clone, Debug)]
+pub struct Access {
+    pub principal: Principal,
+    /// The stated purpose (or the route's own, for a change).
+    pub purpose: String,
+    /// Full numbers asked for, and allowed.
+    pub reveal: bool,
+    /// The `{subject}` of the path, resolved, and its name.
+    pub subject: Option<(SubjectId, String)>,
+    /// The task `{id}` of the path, as stored when the guard read it.
+    pub task: Option<TaskRow>,
+    /// The grid of a grid-scoped request.
+    pub grid: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Access {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, AppError> {
+        parts.extensions.get::<Access>().cloned().ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "a handler asked for access its route does not check"
+            ))
+        })
+    }
+}
+
+/// What a handler adds to its route's audit entry: the target when the request does not name
+/// it (an area saved, an import), and a detail.
+#[derive(Clone, Debug, Default)]
+pub struct AuditNote {
+    pub target: Option<String>,
+    pub detail: String,
+}
+
+impl AuditNote {
+    pub fn detail(detail: impl Into<String>) -> axum::Extension<AuditNote> {
+        axum::Extension(AuditNote {
+            target: None,
+            detail: detail.into(),
+        })
+    }
+
+    pub fn on(target: impl Into<String>, detail: impl Into<String>) -> axum::Extension<AuditNote> {
+        axum::Extension(AuditNote {
+            target: Some(target.into()),
+            detail: detail.into(),
+        })
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Why {
+    purpose: Option<String>,
+    #[serde(default)]
+    reveal: bool,
+    grid: Option<String>,
+    #[serde(default)]
+    unrouted: bool,
+}
+
+/// The guard itself: a middleware on every route.
+pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let Some(route) = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+    else {
+        return AppError::NotFound(format!("nothing is served at {}", parts.uri.path()))
+            .into_response();
+    };
+    let Some(rule) = rule_for(&parts.method, &route) else {
+        tracing::error!(route = route.as_str(), "a route has no access rule");
+        return AppError::Forbidden("this route is not open to anyone".into()).into_response();
+    };
+    let access = match admit(&state, &mut parts, &rule).await {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let body = match limit_body(&state, &parts.headers, &rule, body) {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
+    if let Some(a) = &access {
+        parts.extensions.insert(a.clone());
+    }
+    let res = next.run(Request::from_parts(parts, body)).await;
+    let (Some(access), Some(audit)) = (access, rule.audit) else {
+        return res;
+    };
+    if audit.action.is_empty() || !res.status().is_success() {
+        return res;
+    }
+    let note = res
+        .extensions()
+        .get::<AuditNote>()
+        .cloned()
+        .unwrap_or_default();
+    let target = note
+        .target
+        .or_else(|| access.subject.as_ref().map(|(_, n)| n.clone()))
+        .or_else(|| access.task.as_ref().map(|t| t.subject.clone()))
+        .or_else(|| access.grid.clone())
+        .unwrap_or_else(|| audit.target.to_owned());
+    let action = if access.reveal {
+        audit.reveal
+    } else {
+        audit.action
+    };
+    match write(
+        &state,
+        &access.principal,
+        action,
+        &target,
+        &access.purpose,
+        note.detail,
+    )
+    .await
+    {
+        Ok(()) => res,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Writes one audit entry of `p`; returns once it is committed.
+pub async fn write(
+    state: &AppState,
+    p: &Principal,
+    action: &str,
+    target: &str,
+    purpose: &str,
+    detail: String,
+) -> AppResult<()> {
+    state
+        .audit
+        .write(AuditEntry {
+            at: auth::now_ms(),
+            user_id: Some(p.user_id),
+            username: p.username.clone(),
+            action: action.into(),
+            target: target.into(),
+            purpose: purpose.into(),
+            detail,
+        })
+        .await
+}
+
+/// Steps 1 to 4; the access of a logged-in user (`None` for a public route).
+async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Option<Access>> {
+    same_site(state, &parts.method, &parts.headers)?;
+    content_type(&parts.headers, rule.takes)?;
+    let why: Why = match parts.uri.query() {
+        Some(q) => serde_urlencoded_query(q)?,
+        None => Why::default(),
+    };
+    let needed = match rule.who {
+        Who::Anyone => return Ok(None),
+        Who::Metrics => {
+            let local = parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .is_some_and(|c| c.0.ip().is_loopback());
+            if local {
+                return Ok(None);
+            }
+            Some(Action::ManageUsers)
+        }
+        Who::User => None,
+        Who::Role(a) => Some(a),
+    };
+    let p = auth::authenticate(state, &parts.headers).await?;
+    // A refusal by role is written against the request itself: the guard looks nothing up
+    // for someone who may not ask.
+    let request = format!("{} {}", parts.method, parts.uri.path());
+    if let Some(a) = needed
+        && !p.role.may(a)
+    {
+        write(
+            state,
+            &p,
+            "forbidden",
+            &request,
+            why.purpose.as_deref().unwrap_or(""),
+            p.role.as_str().into(),
+        )
+        .await?;
+        return Err(AppError::Forbidden(format!(
+            "a {} may not do this",
+            p.role.as_str()
+        )));
+    }
+    if why.reveal && !p.role.may(Action::Reveal) {
+        write(
+            state,
+            &p,
+            "reveal.forbidden",
+            &request,
+            why.purpose.as_deref().unwrap_or(""),
+            p.role.as_str().into(),
+        )
+        .await?;
+        return Err(AppError::Forbidden(format!(
+            "a {} may not see full ID numbers",
+            p.role.as_str()
+        )));
+    }
+    let purpose = match rule.purpose {
+        Purpose::None => String::new(),
+        Purpose::Fixed(text) => text.to_owned(),
+        Purpose::Required => {
+            let given = why.purpose.as_deref().map(str::trim).unwrap_or("");
+            if given.is_empty() {
+                return Err(AppError::PurposeRequired);
+            }
+            given.chars().take(200).collect()
+        }
+    };
+    let mut access = Access {
+        principal: p,
+        purpose,
+        reveal: why.reveal,
+        subject: None,
+        task: None,
+        grid: None,
+    };
+    let denied = rule.audit.map_or("", |a| a.denied);
+    let params = match rule.scope {
+        Scope::Subject | Scope::Task | Scope::Gate => {
+            RawPathParams::from_request_parts(parts, state)
+                .await
+                .map_err(|e| AppError::BadRequest(e.body_text()))?
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let p = &access.principal;
+    match rule.scope {
+        Scope::None => {}
+        Scope::Subject => {
+            let text = param("subject");
+            let found = {
+                let city = state.live();
+                city.find_subject(&text).map(|s| {
+                    (
+                        s,
+                        city.world.subject_name(s).to_owned(),
+                        city.grid_of(s).map(str::to_owned),
+                    )
+                })
+            };
+            let unknown = || {
+                AppError::NotFound(if p.sees_everyone() {
+                    format!("{text} is not known")
+                } else {
+                    format!("{text} is not known in your grids")
+                })
+            };
+            match found {
+                None => return Err(unknown()),
+                Some((_, name, grid)) if !p.sees_grid(grid.as_deref()) => {
+                    write(state, p, denied, &name, &access.purpose, String::new()).await?;
+                    return Err(unknown());
+                }
+                Some((s, name, _)) => access.subject = Some((s, name)),
+            }
+        }
+        Scope::Task => {
+            let text = param("id");
+            let id: i64 = text
+                .parse()
+                .map_err(|_| AppError::BadRequest(format!("{text} is not a task number")))?;
+            let st = state.clone();
+            let task = crate::blocking(move || st.city.board.with(|t| t.get(id))).await?;
+            match task {
+                None => return Err(tracegrid_city::board::no_task(id).into()),
+                Some(t) if !p.sees_grid(t.grid_code.as_deref()) => {
+                    write(
+                        state,
+                        p,
+                        denied,
+                        &t.subject,
+                        &access.purpose,
+                        format!("task {id}"),
+                    )
+                    .await?;
+                    return Err(tracegrid_city::board::no_task(id).into());
+                }
+                Some(t) => access.task = Some(t),
+            }
+        }
+        Scope::Gate => {
+            let gate = param("place_id");
+            if !p.stands_at(&gate) {
+                write(state, p, denied, &gate, &access.purpose, String::new()).await?;
+                return Err(AppError::Forbidden(format!("you do not stand at {gate}")));
+            }
+        }
+        Scope::Grid => {
+            let grid = why
+                .grid
+                .clone()
+                .or_else(|| p.grids.first().cloned())
+                .ok_or_else(|| AppError::BadRequest("name the grid: grid=…".into()))?;
+            if !p.sees_grid(Some(&grid)) {
+                write(state, p, denied, &grid, &access.purpose, String::new()).await?;
+                return Err(AppError::NotFound(format!(
+                    "{grid} is not one of your grids"
+                )));
+            }
+            access.grid = Some(grid);
+        }
+        Scope::TaskList => {
+            if why.unrouted && !p.role.may(Action::RouteTasks) {
+                write(
+                    state,
+                    p,
+                    "forbidden",
+                    &format!("{request}?unrouted=true"),
+                    &access.purpose,
+                    p.role.as_str().into(),
+                )
+                .await?;
+                return Err(AppError::Forbidden(format!(
+                    "a {} may not see the unrouted queue",
+                    p.role.as_str()
+                )));
+            }
+        }
+    }
+    Ok(Some(access))
+}
+
+fn serde_urlencoded_query(q: &str) -> AppResult<Why> {
+    // Only the guard's own fields are read here; the handler reads the rest with its own type.
+    let uri: axum::http::Uri = format!("/?{q}")
+        .parse()
+        .map_err(|_| AppError::BadRequest("the query string cannot be read".into()))?;
+    axum::extract::Query::<Why>::try_from_uri(&uri)
+        .map(|q| q.0)
+        .map_err(|e| AppError::BadRequest(e.body_text()))
+}
+
+/// Refuses a state-changing request that a page of another site (another host, or another port
+/// of this one) sent: browsers name the page's origin in `Origin` and say whether it is this
+/// site in `Sec-Fetch-Site`. A machine (a feed, a script with a token) sends neither.
+fn same_site(state: &AppState, method: &Method, headers: &HeaderMap) -> AppResult<()> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return Err(AppError::CrossSite(format!(
+            "this request was sent from another site's page ({site}); use the command centre's own pages"
+        )));
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("null");
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let authority = origin
+            .split_once("://")
+            .map_or("", |(_, rest)| rest.trim_end_matches('/'));
+        let allowed = (!host.is_empty() && authority.eq_ignore_ascii_case(host))
+            || state
+                .config
+                .allowed_origins
+                .iter()
+                .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin));
+        if !allowed {
+            return Err(AppError::CrossSite(format!(
+                "this request was sent from a page of {origin}, not of this server"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+}
+
+/// Refuses a body of a type the route does not document (an HTML form's, say).
+fn content_type(headers: &HeaderMap, body: Takes) -> AppResult<()> {
+    let ty = media_type(headers);
+    let ok = match body {
+        Takes::None | Takes::Json => ty.as_deref().is_none_or(|t| t == "application/json"),
+        Takes::Upload => ty.as_deref().is_some_and(|t| {
+            matches!(
+                t,
+                "application/zip" | "application/x-zip-compressed" | "multipart/form-data"
+            )
+        }),
+        Takes::Photo => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::UnsupportedMediaType(format!(
+            "this endpoint does not read {}: see /api/docs for what it takes",
+            ty.unwrap_or_default()
+        )))
+    }
+}
+
+/// Step 5: the body, limited in size and in the time it may take to arrive.
+fn limit_body(state: &AppState, headers: &HeaderMap, rule: &Rule, body: Body) -> AppResult<Body> {
+    let limit = match rule.takes {
+        Takes::None => EMPTY_LIMIT,
+        Takes::Json => JSON_LIMIT,
+        Takes::Upload => state.config.max_upload_mb.saturating_mul(1 << 20),
+        Takes::Photo => PHOTO_LIMIT + (64 << 10),
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(AppError::TooLarge);
+    }
+    let timeout = Duration::from_secs(state.config.body_timeout_seconds.max(1));
+    Ok(Body::new(http_body_util::Limited::new(
+        Timed {
+            inner: body,
+            deadline: Box::pin(tokio::time::sleep(timeout)),
+        },
+        limit,
+    )))
+}
+
+/// A request body that fails once its deadline passes: a client sending a body slowly holds a
+/// connection no longer than that.
+struct Timed {
+    inner: Body,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the request body did not arrive in time")]
+struct BodyTimeout;
+
+impl http_body::Body for Timed {
+    type Data = axum::body::Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if self.deadline.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Some(Err(Box::new(BodyTimeout))));
+        }
+        Pin::new(&mut self.inner)
+            .poll_frame(cx)
+            .map_err(axum::BoxError::from)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_audited_read_names_its_denial() {
+        for (m, r) in [
+            ("GET", "/api/alerts/{subject}"),
+            ("GET", "/api/persons/{subject}"),
+            ("GET", "/api/tasks/{id}"),
+            ("GET", "/api/residents"),
+            ("GET", "/api/tasks/{id}/photos/{photo}"),
+        ] {
+            let rule = rule_for(&m.parse().unwrap(), r).unwrap();
+            assert_eq!(rule.purpose, Purpose::Required, "{r}");
+            assert!(
+                rule.audit.is_some_and(|a| a.denied.ends_with(".denied")),
+                "{r}"
+            );
+        }
+        assert_eq!(rule_for(&Method::GET, "/api/nothing"), None);
+    }
+
+    #[test]
+    fn only_the_roles_table_admits() {
+        use crate::roles::Role;
+        let r = rule_for(&Method::GET, "/api/alerts/{subject}").unwrap();
+        assert_eq!(r.who, Who::Role(Action::ReadPerson));
+        assert!(!Role::Viewer.may(Action::ReadPerson));
+    }
+}
