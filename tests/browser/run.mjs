@@ -49,6 +49,14 @@ try {
 
   await page.goto(args.base + '/');
   await page.waitForSelector('#login-form');
+  // The two message catalogues, as the server serves them, name the same keys.
+  const only = await page.evaluate(async () => {
+    const [zh, en] = await Promise.all([import('/assets/js/i18n/zh.js'), import('/assets/js/i18n/en.js')]);
+    const missing = (a, b) => Object.keys(a.default).filter((k) => !(k in b.default));
+    return { zh: missing(zh, en), en: missing(en, zh) };
+  });
+  check(only.zh.length === 0 && only.en.length === 0,
+    `both languages have the same messages (only in zh: ${only.zh.join(', ') || '-'}; only in en: ${only.en.join(', ') || '-'})`);
   await shot(page, '01-login');
   await page.fill('input[name=username]', 'analyst');
   await page.fill('input[name=password]', 'not the password');

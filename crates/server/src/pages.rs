@@ -1,20 +1,51 @@
-//! The web pages: one HTML shell and its script, which draws every page from the same API that
+//! The web pages: one HTML shell and its ES modules, which draw every page from the same API that
 //! machines use, so that the role and scope checks live in one place (the handlers). Files are
 //! compiled into the binary; ECharts is vendored (see `assets/vendor/VENDOR.md`), nothing is
-//! fetched from elsewhere.
+//! fetched from elsewhere. There is no build step: the browser loads `assets/js/main.js` and the
+//! modules it imports as they are written.
 
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-use crate::AppState;
-
 const INDEX: &str = include_str!("../assets/index.html");
-const APP_JS: &str = include_str!("../assets/app.js");
 const APP_CSS: &str = include_str!("../assets/app.css");
 const API_HTML: &str = include_str!("../assets/api.html");
 const ECHARTS: &str = include_str!("../assets/vendor/echarts.min.js");
+
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+
+/// Pairs each module's path under `assets/js/` with its text.
+macro_rules! modules {
+    ($($path:literal),* $(,)?) => {
+        &[$(($path, include_str!(concat!("../assets/js/", $path)))),*]
+    };
+}
+
+/// The command centre's modules, served at `/assets/js/<path>`. A module left out of this list
+/// answers the API's JSON 404 (and the test below fails).
+const MODULES: &[(&str, &str)] = modules![
+    "main.js",
+    "core.js",
+    "task-cards.js",
+    "i18n/zh.js",
+    "i18n/en.js",
+    "pages/login.js",
+    "pages/overview.js",
+    "pages/alerts.js",
+    "pages/alert.js",
+    "pages/trace.js",
+    "pages/areas.js",
+    "pages/import.js",
+    "pages/audit.js",
+    "pages/gate.js",
+    "pages/tasks.js",
+    "pages/task.js",
+    "pages/residents.js",
+    "pages/board.js",
+    "pages/api-docs.js",
+];
 
 fn asset(body: &'static str, mime: &'static str) -> impl IntoResponse + Clone {
     (
@@ -42,14 +73,10 @@ fn html(body: &'static str) -> impl IntoResponse + Clone {
     )
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    let pages = Router::new()
         .route("/", get(html(INDEX)))
         .route("/api/docs", get(html(API_HTML)))
-        .route(
-            "/assets/app.js",
-            get(asset(APP_JS, "text/javascript; charset=utf-8")),
-        )
         .route(
             "/assets/app.css",
             get(asset(APP_CSS, "text/css; charset=utf-8")),
@@ -58,10 +85,102 @@ pub fn router() -> Router<AppState> {
             "/assets/vendor/echarts.min.js",
             get((
                 [
-                    (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                    (header::CONTENT_TYPE, JAVASCRIPT),
                     (header::CACHE_CONTROL, "public, max-age=86400"),
                 ],
                 ECHARTS,
             )),
-        )
+        );
+    MODULES.iter().fold(pages, |pages, &(path, body)| {
+        pages.route(&format!("/assets/js/{path}"), get(asset(body, JAVASCRIPT)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use tower::ServiceExt;
+
+    use super::{MODULES, router};
+
+    /// Every `.js` file under `dir`, as a path relative to `root` with `/` between folders.
+    fn files(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files(root, &path, out);
+            } else if path.extension().is_some_and(|e| e == "js") {
+                let rel = path.strip_prefix(root).unwrap();
+                let parts: Vec<_> = rel.iter().map(|p| p.to_str().unwrap()).collect();
+                out.push(parts.join("/"));
+            }
+        }
+    }
+
+    #[test]
+    fn every_module_is_listed_and_every_import_is_served() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/js");
+        let mut on_disk = Vec::new();
+        files(&root, &root, &mut on_disk);
+        let mut listed: Vec<String> = MODULES.iter().map(|(p, _)| p.to_string()).collect();
+        on_disk.sort();
+        listed.sort();
+        assert_eq!(on_disk, listed, "assets/js and MODULES differ");
+        for (path, body) in MODULES {
+            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+            for spec in body.split(" from '").skip(1) {
+                let spec = spec.split('\'').next().unwrap();
+                let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+                for part in spec.split('/') {
+                    match part {
+                        "." => {}
+                        ".." => {
+                            parts.pop().expect("an import stays inside assets/js");
+                        }
+                        p => parts.push(p),
+                    }
+                }
+                let target = parts.join("/");
+                assert!(
+                    listed.contains(&target),
+                    "{path} imports {spec}, which is not served"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn modules_are_served_as_javascript() {
+        for (path, body) in MODULES {
+            let res = router::<()>()
+                .oneshot(
+                    Request::get(format!("/assets/js/{path}"))
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            let h = res.headers();
+            assert_eq!(h[header::CONTENT_TYPE], "text/javascript; charset=utf-8");
+            assert_eq!(h[header::CACHE_CONTROL], "no-cache");
+            assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+            let got = axum::body::to_bytes(res.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            assert_eq!(got, body.as_bytes(), "{path}");
+        }
+        let missing = router::<()>()
+            .oneshot(
+                Request::get("/assets/js/nowhere.js")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    }
 }

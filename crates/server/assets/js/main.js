@@ -1,0 +1,59 @@
+// tracegrid command centre, the entry module. Every page is drawn from the JSON API; the server
+// decides what each role may see, the pages only leave out what the role cannot use. No build
+// step: index.html and api.html load this file as an ES module, and it routes `#/page/arg` to
+// one module of pages/ each.
+
+import { lang, setLang, t, esc, $, main, me, setMe, api, disposeCharts, showError, drawShell, stopFollowing } from './core.js';
+import { pageLogin } from './pages/login.js';
+import { pageOverview } from './pages/overview.js';
+import { pageAlerts } from './pages/alerts.js';
+import { pageAlert } from './pages/alert.js';
+import { pageTrace } from './pages/trace.js';
+import { pageAreas } from './pages/areas.js';
+import { pageImport } from './pages/import.js';
+import { pageAudit } from './pages/audit.js';
+import { pageGate } from './pages/gate.js';
+import { pageTasks } from './pages/tasks.js';
+import { pageTask } from './pages/task.js';
+import { pageResidents } from './pages/residents.js';
+import { pageBoard } from './pages/board.js';
+import { apiDocs } from './pages/api-docs.js';
+
+async function route() {
+  disposeCharts();
+  stopFollowing();
+  if (!me && location.hash !== '#/login') {
+    try { setMe(await api('/api/me')); } catch (_) { setMe(null); }
+    if (!me) { location.hash = '#/login'; return; }
+  }
+  drawShell();
+  const [, page, ...rest] = location.hash.split('?')[0].split('/');
+  const arg = rest.length ? decodeURIComponent(rest.join('/')) : '';
+  const pages = { login: pageLogin, overview: pageOverview, alerts: pageAlerts, alert: pageAlert, trace: pageTrace, areas: pageAreas, import: pageImport, audit: pageAudit, tasks: pageTasks, task: pageTask, board: pageBoard, residents: pageResidents };
+  const home = { gate_guard: pageGate, grid_worker: pageTasks };
+  const fn = pages[page] || (me && home[me.role]) || pageOverview;
+  main().innerHTML = `<p class="muted">${esc(t('loading'))}</p>`;
+  try {
+    await fn(arg);
+  } catch (e) {
+    if (e.status !== 401) { main().innerHTML = ''; showError(e); }
+  }
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  if (document.body.dataset.page === 'api-docs') { apiDocs(); return; }
+  $('#lang').addEventListener('click', () => {
+    setLang(lang === 'zh' ? 'en' : 'zh');
+    localStorage.setItem('tg.lang', lang);
+    $('#purpose').value = '';
+    route();
+  });
+  $('#purpose').addEventListener('change', () => localStorage.setItem('tg.purpose', $('#purpose').value));
+  $('#logout').addEventListener('click', async () => {
+    try { await api('/api/session', { method: 'DELETE' }); } catch (_) { /* logged out either way */ }
+    setMe(null);
+    location.hash = '#/login';
+  });
+  window.addEventListener('hashchange', route);
+  route();
+});

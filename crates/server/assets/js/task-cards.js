@@ -1,0 +1,74 @@
+// A grid task as a card (who, why, what is due, what the user may do with it) and the forms
+// behind its buttons: accept, record an outcome with an optional photo, a daily check-in, and a
+// call that reveals the full phone number. Shared by the task list, one task and the board.
+
+import { t, esc, api, withPurpose, post, may, tags, short, showError } from './core.js';
+
+export const OUTCOMES = ['confirmed', 'home_isolation', 'central_isolation', 'hospital', 'unreachable', 'wrong_person', 'cleared'];
+export const outcomeName = (o) => t(o === 'confirmed' ? 'confirmed_o' : o);
+export const prioTag = (p) => `<span class="tag ${p === 1 ? 'CLOSE_CONTACT' : p === 2 ? 'SECONDARY_CONTACT' : ''}">P${p}</span>`;
+
+export function taskCard(k) {
+  const p = k.person || {};
+  const actions = [];
+  if (may('work') && k.state === 'open') actions.push(`<button class="primary" data-accept="${k.id}">${esc(t('accept'))}</button>`);
+  if (may('work') && k.state !== 'closed' && k.state !== 'isolating') actions.push(`<button class="ghost" data-record="${k.id}">${esc(t('record'))}</button>`);
+  if (may('work') && k.state === 'isolating') actions.push(`<button class="ghost" data-checkin="${k.id}">${esc(t('checkin'))}</button>`);
+  if (may('reveal') && p.phone) actions.push(`<button class="ghost" data-call="${esc(k.subject)}">${esc(t('call'))}</button>`);
+  return `<div class="panel task" data-task="${k.id}" style="margin:8px 0">
+    <div>${prioTag(k.priority)} <a href="#/task/${k.id}"><b>${esc(p.name || k.subject)}</b></a>
+      <span class="muted">${esc(k.subject)}</span> · <span class="state">${esc(t('state_' + k.state))}</span>
+      ${k.overdue ? `<span class="tag CLOSE_CONTACT">${esc(t('overdue'))}</span>` : ''}
+      ${k.escalated_to !== 'grid' ? `<span class="tag">${esc(t(k.escalated_to))}</span>` : ''}</div>
+    <div class="muted">${esc(p.address || '')} ${p.phone ? '· ' + esc(p.phone) : ''} · ${esc(t('due'))} ${esc(short(k.due))}</div>
+    <div>${tags(k.reasons)}</div>
+    <div class="row-actions">${actions.join(' ')}</div>
+    <div class="form-slot"></div>
+  </div>`;
+}
+
+export function wireTaskCards(reload) {
+  const act = async (path, body) => {
+    try { await post(path, body); await reload(); } catch (e) { showError(e); }
+  };
+  document.querySelectorAll('[data-accept]').forEach((b) => b.addEventListener('click', () => act(`/api/tasks/${b.dataset.accept}/accept`, {})));
+  document.querySelectorAll('[data-record]').forEach((b) => b.addEventListener('click', () => {
+    const slot = b.closest('.task').querySelector('.form-slot');
+    slot.innerHTML = `<form class="row outcome-form">
+      <label>${esc(t('outcome'))}<select name="outcome">${OUTCOMES.map((o) => `<option value="${o}">${esc(outcomeName(o))}</option>`).join('')}</select></label>
+      <label>${esc(t('isolation_until'))}<input name="isolation_until" type="date"></label>
+      <label>${esc(t('note'))}<input name="note" size="14"></label>
+      <label>${esc(t('photo'))}<input name="photo" type="file" accept="image/jpeg,image/png,image/webp" capture="environment"></label>
+      <button class="primary" type="submit">${esc(t('submit'))}</button></form>`;
+    slot.querySelector('form').addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const d = Object.fromEntries(new FormData(ev.target));
+      const file = ev.target.photo.files[0];
+      if (file) {
+        try {
+          await api(`/api/tasks/${b.dataset.record}/photos`, { method: 'POST', headers: { 'Content-Type': file.type }, body: file });
+        } catch (e) { showError(e); return; }
+      }
+      act(`/api/tasks/${b.dataset.record}/outcome`, { outcome: d.outcome, isolation_until: d.isolation_until || null, note: d.note || null });
+    });
+  }));
+  // Calling needs the full number: fetched on the tap, and that reveal is audited.
+  document.querySelectorAll('[data-call]').forEach((b) => b.addEventListener('click', async () => {
+    try {
+      const r = await api(withPurpose('/api/persons/' + encodeURIComponent(b.dataset.call), { reveal: 'true' }));
+      if (r.person && r.person.phone) location.href = 'tel:' + r.person.phone;
+    } catch (e) { showError(e); }
+  }));
+  document.querySelectorAll('[data-checkin]').forEach((b) => b.addEventListener('click', () => {
+    const slot = b.closest('.task').querySelector('.form-slot');
+    slot.innerHTML = `<form class="row checkin-form">
+      <label>${esc(t('temperature'))}<input name="temperature" type="number" step="0.1" min="30" max="45" value="36.5" required style="width:80px"></label>
+      <label>${esc(t('symptoms'))}<input name="symptoms" size="14"></label>
+      <button class="primary" type="submit">${esc(t('submit'))}</button></form>`;
+    slot.querySelector('form').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const d = Object.fromEntries(new FormData(ev.target));
+      act(`/api/tasks/${b.dataset.checkin}/checkins`, { temperature: Number(d.temperature), symptoms: d.symptoms || '' });
+    });
+  }));
+}
