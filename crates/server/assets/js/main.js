@@ -3,7 +3,7 @@
 // step: index.html and api.html load this file as an ES module, and it routes `#/page/arg` to
 // one module of pages/ each.
 
-import { lang, setLang, t, esc, $, main, me, setMe, api, disposeCharts, showError, drawShell, stopFollowing } from './core.js';
+import { lang, setLang, t, esc, $, main, me, setMe, api, disposeCharts, showError, drawShell, stopFollowing, navigate, Stale } from './core.js';
 import { pageLogin } from './pages/login.js';
 import { pageOverview } from './pages/overview.js';
 import { pageAlerts } from './pages/alerts.js';
@@ -20,6 +20,7 @@ import { pageBoard } from './pages/board.js';
 import { apiDocs } from './pages/api-docs.js';
 
 async function route() {
+  navigate();
   disposeCharts();
   stopFollowing();
   if (!me && location.hash !== '#/login') {
@@ -36,6 +37,8 @@ async function route() {
   try {
     await fn(arg);
   } catch (e) {
+    // A stale page's answer is dropped: the page the user went to since draws itself.
+    if (e instanceof Stale) return;
     if (e.status !== 401) { main().innerHTML = ''; showError(e); }
   }
 }

@@ -14,7 +14,7 @@ export function taskCard(k) {
   if (may('work') && k.state === 'open') actions.push(`<button class="primary" data-accept="${k.id}">${esc(t('accept'))}</button>`);
   if (may('work') && k.state !== 'closed' && k.state !== 'isolating') actions.push(`<button class="ghost" data-record="${k.id}">${esc(t('record'))}</button>`);
   if (may('work') && k.state === 'isolating') actions.push(`<button class="ghost" data-checkin="${k.id}">${esc(t('checkin'))}</button>`);
-  if (may('reveal') && p.phone) actions.push(`<button class="ghost" data-call="${esc(k.subject)}">${esc(t('call'))}</button>`);
+  if (may('reveal') && p.phone) actions.push(`<button class="ghost" data-call="${esc(k.ref || k.subject)}">${esc(t('call'))}</button>`);
   return `<div class="panel task" data-task="${k.id}" style="margin:8px 0">
     <div>${prioTag(k.priority)} <a href="#/task/${k.id}"><b>${esc(p.name || k.subject)}</b></a>
       <span class="muted">${esc(k.subject)}</span> · <span class="state">${esc(t('state_' + k.state))}</span>
@@ -27,9 +27,10 @@ export function taskCard(k) {
   </div>`;
 }
 
+// `reload(true)`: draw the cards again even over an open form (the form has just been sent).
 export function wireTaskCards(reload) {
   const act = async (path, body) => {
-    try { await post(path, body); await reload(); } catch (e) { showError(e); }
+    try { await post(path, body); await reload(true); } catch (e) { showError(e); }
   };
   document.querySelectorAll('[data-accept]').forEach((b) => b.addEventListener('click', () => act(`/api/tasks/${b.dataset.accept}/accept`, {})));
   document.querySelectorAll('[data-record]').forEach((b) => b.addEventListener('click', () => {

@@ -25,7 +25,7 @@ export default {
   outcome: 'Outcome', note: 'Note', isolation_until: 'Isolate until', checkin: 'Check-in', temperature: 'Temperature °C', symptoms: 'Symptoms',
   due: 'Due', overdue: 'Overdue', priority: 'Priority', state_open: 'Open', state_accepted: 'Accepted', state_isolating: 'Isolating', state_closed: 'Closed',
   confirmed_o: 'Confirmed exposure', home_isolation: 'Home isolation', central_isolation: 'Central isolation', hospital: 'To hospital for testing', unreachable: 'Not reachable', wrong_person: 'Wrong person',
-  cleared: 'Cleared', isolation_completed: 'Isolation completed', history: 'History', new_tasks: 'Tasks updated', answered_in_time: 'Answered in time', median_first_contact: 'Median minutes to first contact',
+  cleared: 'Cleared', alerts_cleared: 'Alerts cleared', isolation_completed: 'Isolation completed', history: 'History', new_tasks: 'Tasks updated', answered_in_time: 'Answered in time', median_first_contact: 'Median minutes to first contact',
   unrouted_queue: 'Unrouted queue', escalated: 'Escalated', reassign: 'Reassign', grid_code: 'Grid code', by_grid_tasks: 'Tasks by grid', outcomes_by_reason: 'Outcomes by reason',
   community: 'Community', 'command centre': 'Command centre', none_left: 'No tasks', call: 'Call',
   residents: 'Households', household: 'Household', show: 'Show', photo: 'Photo of a document', photos: 'Photos',

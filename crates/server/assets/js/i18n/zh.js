@@ -25,7 +25,7 @@ export default {
   outcome: '结果', note: '备注', isolation_until: '隔离至', checkin: '健康打卡', temperature: '体温 °C', symptoms: '症状',
   due: '时限', overdue: '已超时', priority: '优先级', state_open: '待处理', state_accepted: '处理中', state_isolating: '居家隔离', state_closed: '已办结',
   confirmed_o: '已核实接触史', home_isolation: '居家隔离', central_isolation: '集中隔离', hospital: '送医检测', unreachable: '联系不上', wrong_person: '信息有误',
-  cleared: '排除', isolation_completed: '隔离期满', history: '处理记录', new_tasks: '任务已更新', answered_in_time: '按时响应率', median_first_contact: '首次联系中位（分钟）',
+  cleared: '排除', alerts_cleared: '解除预警', isolation_completed: '隔离期满', history: '处理记录', new_tasks: '任务已更新', answered_in_time: '按时响应率', median_first_contact: '首次联系中位（分钟）',
   unrouted_queue: '无网格任务', escalated: '已升级', reassign: '改派', grid_code: '网格代码', by_grid_tasks: '各网格任务', outcomes_by_reason: '各原因处理结果',
   community: '社区', 'command centre': '指挥中心', none_left: '暂无任务', call: '拨打',
   residents: '我的住户', household: '户', show: '查看', photo: '证件照片', photos: '照片',

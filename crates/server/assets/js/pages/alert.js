@@ -18,7 +18,7 @@ export async function pageAlert(subject) {
           <dt>${esc(t('reasons'))}</dt><dd>${tags(a.reasons)}</dd>
         </dl>
         <p>${may('reveal') ? `<button class="ghost" id="reveal">${esc(t('reveal'))}</button>` : ''}
-           ${may('trace') ? `<a class="ghost" href="#/trace/${encodeURIComponent(a.subject)}">${esc(t('open_trace'))}</a>` : ''}</p>
+           ${may('trace') ? `<a class="ghost" href="#/trace/${encodeURIComponent(a.ref || a.subject)}">${esc(t('open_trace'))}</a>` : ''}</p>
         <h2>${esc(t('evidence'))}</h2>
         <div id="evidence">${d.evidence.map((e) => `<div class="ev">
           <div><span class="tag ${esc(e.reason.code)}">${esc(t(e.reason.code))}</span> ${esc(short(e.reason.at))}

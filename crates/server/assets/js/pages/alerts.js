@@ -1,6 +1,6 @@
 // The alert list: filters by reason, grid, score and text, sortable columns, pages of 50.
 
-import { t, esc, $, main, api, withPurpose, tags, hashParams } from '../core.js';
+import { t, esc, $, main, api, withPurpose, may, tags, hashParams } from '../core.js';
 
 const REASONS = ['CLOSE_CONTACT', 'SECONDARY_CONTACT', 'GENERAL_CONTACT', 'EPI_AREA', 'DELIVERY_FROM_AREA', 'FEVER_MEDICINE', 'OUTSIDE_ARRIVAL'];
 
@@ -23,7 +23,7 @@ export async function pageAlerts() {
     <div class="scroll"><table id="alerts-table"><thead><tr>
       ${cols.map(([k, s]) => `<th data-sort="${s || ''}">${esc(t(k))}${s ? arrow(s) : ''}</th>`).join('')}
     </tr></thead><tbody>
-      ${page.alerts.map((a) => `<tr class="click" data-subject="${esc(a.subject)}">
+      ${page.alerts.map((a) => `<tr ${may('person') ? `class="click" data-subject="${esc(a.ref || a.subject)}"` : ''}>
         <td>${a.score.toFixed(3)}</td><td>${esc(a.subject)}<div class="muted hide-sm">${esc(a.id_number || '')}</div></td>
         <td>${esc(a.name || '')}</td><td>${esc(a.grid_code || '')}</td><td>${tags(a.reasons)}</td></tr>`).join('')}
     </tbody></table></div>

@@ -5,7 +5,7 @@ import { t, esc, $, main, api, withPurpose, post, disposeCharts, chart, loadGrid
 
 function changedHtml(c) {
   return `<div class="ok" id="changed">${esc(t('changed'))}: ${c.alerts_before} → ${c.alerts_after} ·
-    ${esc(t('new_alerts'))} <b id="new-alerts">${c.new_alerts.length}</b> · ${esc(t('cleared'))} ${c.cleared.length}
+    ${esc(t('new_alerts'))} <b id="new-alerts">${c.new_alerts.length}</b> · ${esc(t('alerts_cleared'))} ${c.cleared.length}
     ${c.new_alerts.length ? `<div class="muted">${c.new_alerts.slice(0, 30).map(esc).join(', ')}${c.new_alerts.length > 30 ? ' …' : ''}</div>` : ''}</div>`;
 }
 

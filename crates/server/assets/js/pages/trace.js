@@ -23,15 +23,18 @@ export async function pageTrace(subject) {
     <div class="panel"><h2>${esc(t('timeline'))}</h2><div id="ttime" class="chart small"></div></div>
     <div class="grid2">
       <div class="panel scroll"><table id="contacts-table"><thead><tr><th>${esc(t('subject'))}</th><th>${esc(t('degree'))}</th><th>${esc(t('tier'))}</th><th>${esc(t('first_at'))}</th><th>via</th></tr></thead><tbody>
-        ${d.contacts.map((c) => `<tr class="click" data-subject="${esc(c.subject)}"><td>${esc(c.subject)} ${c.is_case ? `<span class="tag CLOSE_CONTACT">${esc(t('is_case'))}</span>` : ''}</td><td>${c.degree}</td><td>${esc(c.tier)}</td><td>${esc(short(c.first_at))}</td><td>${esc(c.via || '')}</td></tr>`).join('')}
+        ${d.contacts.map((c) => `<tr class="click" data-subject="${esc(c.ref || c.subject)}"><td>${esc(c.subject)} ${c.is_case ? `<span class="tag CLOSE_CONTACT">${esc(t('is_case'))}</span>` : ''}</td><td>${c.degree}</td><td>${esc(c.tier)}</td><td>${esc(short(c.first_at))}</td><td>${esc(c.via || '')}</td></tr>`).join('')}
       </tbody></table></div>
       <div class="panel"><h2>${esc(t('case_links'))}</h2>${d.case_links.length ? '<ul>' + d.case_links.map((l) => `<li>${esc(l.from)} → ${esc(l.to)} <span class="muted">${esc(short(l.first_at))}</span></li>`).join('') + '</ul>' : `<p class="muted">${esc(t('none'))}</p>`}</div>
     </div>`;
+  // A node is asked for by its ref when its name is masked; a degree-2 contact hangs from the
+  // degree-1 contact its `via` names.
+  const idOf = new Map(d.contacts.map((c) => [c.subject, c.ref || c.subject]));
   const nodes = [{ id: d.subject, name: d.subject, symbolSize: 26, category: 0 }];
   const links = [];
   d.contacts.forEach((c) => {
-    nodes.push({ id: c.subject, name: c.subject, symbolSize: c.degree === 1 ? 14 : 8, category: c.is_case ? 0 : c.degree });
-    links.push({ source: c.via || d.subject, target: c.subject });
+    nodes.push({ id: c.ref || c.subject, name: c.subject, symbolSize: c.degree === 1 ? 14 : 8, category: c.is_case ? 0 : c.degree });
+    links.push({ source: c.via ? (idOf.get(c.via) || c.via) : d.subject, target: c.ref || c.subject });
   });
   const g = chart($('#graph'));
   g.setOption({
