@@ -44,7 +44,11 @@ pub struct Rescreened {
 
 impl LiveCity {
     /// Loads the city from the store `db` and brings its tasks in step.
-    pub fn open(db: &str, settings: crate::Settings, policy: Policy) -> CityResult<LiveCity> {
+    pub fn open(
+        db: &str,
+        settings: crate::settings::Settings,
+        policy: Policy,
+    ) -> CityResult<LiveCity> {
         let city = City::load(db, settings, now_ms())?;
         LiveCity::with_city(db, city, policy)
     }

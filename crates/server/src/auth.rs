@@ -1,7 +1,8 @@
 //! Passwords, sessions and machine tokens. Passwords are kept as argon2id PHC strings; session
 //! and API tokens are 32 random bytes, handed out once and stored only as their BLAKE2b-256 hash,
 //! so that the store alone opens no session. A request proves who it is by the session cookie
-//! (the pages) or `Authorization: Bearer` (machines); [`authenticate`] checks, for the guard.
+//! (the pages) or `Authorization: Bearer` (machines); the guard looks it up through
+//! [`SessionCache`] and the store.
 //!
 //! Looked-up sessions are cached for [`CACHE_SECONDS`], so that an API under load does not ask
 //! the store on every request; a logout removes the entry at once on this node.
@@ -14,9 +15,8 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use blake2::Digest;
 use tracegrid_model::Millis;
-use tracegrid_store::UserRow;
+use tracegrid_store::{NewUser, UserRow};
 
-use crate::AppState;
 use crate::error::AppError;
 use crate::roles::{Principal, Role};
 
@@ -89,7 +89,7 @@ pub struct SessionCache {
 }
 
 impl SessionCache {
-    fn get(&self, hash: &str) -> Option<Principal> {
+    pub fn get(&self, hash: &str) -> Option<Principal> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .get(hash)
@@ -97,7 +97,7 @@ impl SessionCache {
             .map(|(p, _)| p.clone())
     }
 
-    fn put(&self, hash: String, p: Principal) {
+    pub fn put(&self, hash: String, p: Principal) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() > 100_000 {
             entries.retain(|_, (_, at)| at.elapsed() < Duration::from_secs(CACHE_SECONDS));
@@ -181,30 +181,49 @@ pub fn request_token(headers: &axum::http::HeaderMap) -> Option<String> {
 
 pub use tracegrid_city::now_ms;
 
-/// Who a request is: its session or token, looked up (and cached for [`CACHE_SECONDS`]).
-pub async fn authenticate(
-    state: &AppState,
-    headers: &axum::http::HeaderMap,
-) -> Result<Principal, AppError> {
-    let token = request_token(headers).ok_or(AppError::Unauthenticated)?;
-    let hash = token_hash(&token);
-    if let Some(p) = state.sessions.get(&hash) {
-        return Ok(p);
+/// Adds a user to the store (`tracegrid user add`).
+pub fn add_user(
+    db: &str,
+    username: &str,
+    password: &str,
+    role: Role,
+    grids: &[String],
+    gates: &[String],
+) -> anyhow::Result<i64> {
+    if username.trim().is_empty() || username.contains(char::is_whitespace) {
+        anyhow::bail!("a user name must be one word");
     }
-    let accounts = state.accounts.clone();
-    let h = hash.clone();
-    let user = crate::blocking(move || {
-        let mut a = accounts.lock().unwrap_or_else(|e| e.into_inner());
-        match a.session(&h, now_ms())? {
-            Some((u, _)) => Ok(Some(u)),
-            None => a.token_user(&h),
-        }
-    })
-    .await?;
-    let user = user.ok_or(AppError::Unauthenticated)?;
-    let p = principal(&user, &state.live())?;
-    state.sessions.put(hash, p.clone());
-    Ok(p)
+    if password.chars().count() < 8 {
+        anyhow::bail!("a password must have at least 8 characters");
+    }
+    if role == Role::GridWorker && grids.is_empty() {
+        anyhow::bail!("a grid worker needs at least one grid (--grid CODE)");
+    }
+    if role == Role::GateGuard && gates.is_empty() {
+        anyhow::bail!("a gate guard needs at least one gate (--gate PLACE_ID)");
+    }
+    let hash = hash_password(password)?;
+    let mut accounts = tracegrid_store::accounts(db)?;
+    Ok(accounts.add_user(&NewUser {
+        username,
+        role: role.as_str(),
+        password_hash: &hash,
+        grids,
+        gates,
+        created: now_ms(),
+    })?)
+}
+
+/// Issues a machine token acting as `username` (`tracegrid token add`); the token is shown
+/// once and only its hash is kept.
+pub fn add_token(db: &str, username: &str, name: &str) -> anyhow::Result<String> {
+    let mut accounts = tracegrid_store::accounts(db)?;
+    let user = accounts
+        .user_by_name(username)?
+        .ok_or_else(|| anyhow::anyhow!("there is no user {username}"))?;
+    let token = new_token("tgt_")?;
+    accounts.create_token(&token_hash(&token), name, user.id, now_ms())?;
+    Ok(token)
 }
 
 #[cfg(test)]

@@ -33,10 +33,10 @@ use serde::Deserialize;
 use tracegrid_engine::SubjectId;
 use tracegrid_store::{AuditEntry, TaskRow};
 
-use crate::AppState;
 use crate::auth;
 use crate::error::{AppError, AppResult};
 use crate::roles::{Action, Principal};
+use crate::state::AppState;
 
 /// Who may call a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -339,8 +339,23 @@ impl AuditNote {
     }
 }
 
+/// Why a person's data is read, and whether full numbers are wanted: the query fields the guard
+/// reads, documented once for every route that takes them.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct Why {
+    /// Why you are looking (written to the audit log).
+    #[param(required = true)]
+    pub purpose: Option<String>,
+    /// Show full ID numbers, phones and plates (roles that may; the showing is audited).
+    #[serde(default)]
+    pub reveal: bool,
+}
+
+/// What the guard reads of a query.
 #[derive(Debug, Default, Deserialize)]
-struct Why {
+struct Asked {
     purpose: Option<String>,
     #[serde(default)]
     reveal: bool,
@@ -413,6 +428,32 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     }
 }
 
+/// Who a request is: its session or token, looked up (and cached for [`auth::CACHE_SECONDS`]).
+async fn authenticate(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Principal, AppError> {
+    let token = auth::request_token(headers).ok_or(AppError::Unauthenticated)?;
+    let hash = auth::token_hash(&token);
+    if let Some(p) = state.sessions.get(&hash) {
+        return Ok(p);
+    }
+    let accounts = state.accounts.clone();
+    let h = hash.clone();
+    let user = crate::state::blocking(move || {
+        let mut a = accounts.lock().unwrap_or_else(|e| e.into_inner());
+        match a.session(&h, auth::now_ms())? {
+            Some((u, _)) => Ok(Some(u)),
+            None => a.token_user(&h),
+        }
+    })
+    .await?;
+    let user = user.ok_or(AppError::Unauthenticated)?;
+    let p = auth::principal(&user, &state.live())?;
+    state.sessions.put(hash, p.clone());
+    Ok(p)
+}
+
 /// Writes one audit entry of `p`; returns once it is committed.
 pub async fn write(
     state: &AppState,
@@ -440,9 +481,9 @@ pub async fn write(
 async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Option<Access>> {
     same_site(state, &parts.method, &parts.headers)?;
     content_type(&parts.headers, rule.takes)?;
-    let why: Why = match parts.uri.query() {
-        Some(q) => serde_urlencoded_query(q)?,
-        None => Why::default(),
+    let why: Asked = match parts.uri.query() {
+        Some(q) => read_query(q)?,
+        None => Asked::default(),
     };
     let needed = match rule.who {
         Who::Anyone => return Ok(None),
@@ -459,7 +500,7 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
         Who::User => None,
         Who::Role(a) => Some(a),
     };
-    let p = auth::authenticate(state, &parts.headers).await?;
+    let p = authenticate(state, &parts.headers).await?;
     // A refusal by role is written against the request itself: the guard looks nothing up
     // for someone who may not ask.
     let request = format!("{} {}", parts.method, parts.uri.path());
@@ -570,7 +611,7 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
                 .parse()
                 .map_err(|_| AppError::BadRequest(format!("{text} is not a task number")))?;
             let st = state.clone();
-            let task = crate::blocking(move || st.city.board.with(|t| t.get(id))).await?;
+            let task = crate::state::blocking(move || st.city.board.with(|t| t.get(id))).await?;
             match task {
                 None => return Err(tracegrid_city::board::no_task(id).into()),
                 Some(t) if !p.sees_grid(t.grid_code.as_deref()) => {
@@ -630,12 +671,12 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
     Ok(Some(access))
 }
 
-fn serde_urlencoded_query(q: &str) -> AppResult<Why> {
+fn read_query(q: &str) -> AppResult<Asked> {
     // Only the guard's own fields are read here; the handler reads the rest with its own type.
     let uri: axum::http::Uri = format!("/?{q}")
         .parse()
         .map_err(|_| AppError::BadRequest("the query string cannot be read".into()))?;
-    axum::extract::Query::<Why>::try_from_uri(&uri)
+    axum::extract::Query::<Asked>::try_from_uri(&uri)
         .map(|q| q.0)
         .map_err(|e| AppError::BadRequest(e.body_text()))
 }

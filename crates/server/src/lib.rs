@@ -20,6 +20,7 @@ pub mod imports;
 mod metrics;
 mod pages;
 pub mod roles;
+pub mod state;
 pub mod views;
 
 use std::net::SocketAddr;
@@ -29,57 +30,13 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use axum::extract::ConnectInfo;
 use tracegrid_city::{City, LiveCity};
-use tracegrid_store::{Accounts, NewUser};
 
+pub use auth::{add_token, add_user};
 pub use config::Config;
 pub use error::{AppError, AppResult};
 pub use roles::{Principal, Role};
-
-/// What every handler shares.
-#[derive(Clone, Debug)]
-pub struct AppState(Arc<Shared>);
-
-#[derive(Debug)]
-pub struct Shared {
-    pub config: Config,
-    /// The city, its store and its tasks: every workflow goes through it.
-    pub city: LiveCity,
-    /// Users, sessions and tokens (the audit writer has a connection of its own).
-    pub accounts: Arc<Mutex<Accounts>>,
-    pub sessions: auth::SessionCache,
-    pub logins: auth::LoginGuard,
-    pub audit: audit::AuditWriter,
-    pub imports: imports::Imports,
-    /// Set when the server is stopping, so that open event streams end and the stop can finish.
-    pub stopping: tokio::sync::watch::Sender<bool>,
-    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
-}
-
-impl std::ops::Deref for AppState {
-    type Target = Shared;
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
-
-impl AppState {
-    /// Reads the city.
-    pub fn live(&self) -> std::sync::RwLockReadGuard<'_, City> {
-        self.city.read()
-    }
-}
-
-/// Runs blocking work (the store, files) on the blocking threads and waits for its answer.
-pub async fn blocking<T, E>(f: impl FnOnce() -> Result<T, E> + Send + 'static) -> AppResult<T>
-where
-    T: Send + 'static,
-    E: Into<AppError> + Send + 'static,
-{
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(Into::into)
-}
+use state::Shared;
+pub use state::{AppState, blocking};
 
 /// The server, built and ready to listen.
 #[derive(Debug)]
@@ -231,49 +188,4 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-}
-
-/// Adds a user to the store (`tracegrid user add`).
-pub fn add_user(
-    db: &str,
-    username: &str,
-    password: &str,
-    role: Role,
-    grids: &[String],
-    gates: &[String],
-) -> Result<i64> {
-    if username.trim().is_empty() || username.contains(char::is_whitespace) {
-        anyhow::bail!("a user name must be one word");
-    }
-    if password.chars().count() < 8 {
-        anyhow::bail!("a password must have at least 8 characters");
-    }
-    if role == Role::GridWorker && grids.is_empty() {
-        anyhow::bail!("a grid worker needs at least one grid (--grid CODE)");
-    }
-    if role == Role::GateGuard && gates.is_empty() {
-        anyhow::bail!("a gate guard needs at least one gate (--gate PLACE_ID)");
-    }
-    let hash = auth::hash_password(password)?;
-    let mut accounts = tracegrid_store::accounts(db)?;
-    Ok(accounts.add_user(&NewUser {
-        username,
-        role: role.as_str(),
-        password_hash: &hash,
-        grids,
-        gates,
-        created: auth::now_ms(),
-    })?)
-}
-
-/// Issues a machine token acting as `username` (`tracegrid token add`); the token is shown
-/// once and only its hash is kept.
-pub fn add_token(db: &str, username: &str, name: &str) -> Result<String> {
-    let mut accounts = tracegrid_store::accounts(db)?;
-    let user = accounts
-        .user_by_name(username)?
-        .with_context(|| format!("there is no user {username}"))?;
-    let token = auth::new_token("tgt_")?;
-    accounts.create_token(&auth::token_hash(&token), name, user.id, auth::now_ms())?;
-    Ok(token)
 }

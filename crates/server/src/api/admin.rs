@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use tracegrid_store::AuditQuery;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::AppState;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::{Json as Body, Query};
 use crate::guard::{Access, AuditNote};
 use crate::roles::Role;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
@@ -31,7 +31,7 @@ async fn blocking<T: Send + 'static>(
     + 'static,
 ) -> AppResult<T> {
     let accounts = state.accounts.clone();
-    crate::blocking(move || f(&mut accounts.lock().unwrap_or_else(|e| e.into_inner()))).await
+    crate::state::blocking(move || f(&mut accounts.lock().unwrap_or_else(|e| e.into_inner()))).await
 }
 
 /// Every user.
@@ -88,7 +88,7 @@ pub async fn add_user(
     let db = state.config.db.clone();
     let name = b.username.clone();
     let id = tokio::task::spawn_blocking(move || {
-        crate::add_user(&db, &b.username, &b.password, role, &b.grids, &b.gates)
+        crate::auth::add_user(&db, &b.username, &b.password, role, &b.grids, &b.gates)
     })
     .await
     .map_err(|e| AppError::Internal(e.into()))?

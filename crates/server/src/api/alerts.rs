@@ -11,10 +11,10 @@ use tracegrid_city::views::{self, AlertView, ReasonView, Shown, WindowView};
 use tracegrid_engine::{Alert, ReasonCode, SubjectId, TraceStep};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::AppState;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::{Path, Query};
-use crate::guard::{Access, AuditNote};
+use crate::guard::{Access, AuditNote, Why};
+use crate::state::AppState;
 use crate::views::{PersonView, PlaceView, SightingView, person, place, sighting};
 
 /// The city's counts.
@@ -197,20 +197,6 @@ pub struct AlertQuery {
     pub offset: usize,
     /// At most 500; default 50.
     pub limit: Option<usize>,
-}
-
-/// Why a person's data is read, and whether full numbers are wanted. The guard reads these
-/// (`crate::guard`); this type documents them for every route that takes them.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct Why {
-    /// Why you are looking (written to the audit log).
-    #[param(required = true)]
-    pub purpose: Option<String>,
-    /// Show full ID numbers, phones and plates (roles that may; the showing is audited).
-    #[serde(default)]
-    pub reveal: bool,
 }
 
 /// A page of alerts.

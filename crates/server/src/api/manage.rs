@@ -13,11 +13,10 @@ use tracegrid_model::mask;
 use tracegrid_model::rows::{AreaRow, CaseRow};
 use utoipa::ToSchema;
 
-use super::alerts::Why;
 use crate::error::{AppResult, ErrorBody};
 use crate::extract::{Json, Path};
-use crate::guard::{Access, AuditNote};
-use crate::{AppState, blocking};
+use crate::guard::{Access, AuditNote, Why};
+use crate::state::{AppState, blocking};
 
 /// An epidemic area as the pages show it.
 #[derive(Debug, Serialize, ToSchema)]

@@ -22,9 +22,9 @@ use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
 use crate::auth;
 use crate::error::AppError;
+use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(

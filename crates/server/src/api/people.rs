@@ -5,11 +5,10 @@ use serde::{Deserialize, Serialize};
 use tracegrid_city::views::{self, AlertView, Shown, TraceView};
 use utoipa::{IntoParams, ToSchema};
 
-use super::alerts::Why;
-use crate::AppState;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::{Path, Query};
-use crate::guard::{Access, AuditNote};
+use crate::guard::{Access, AuditNote, Why};
+use crate::state::AppState;
 use crate::views::{
     PersonView, PlaceView, SightingView, person as person_view, place as place_view, sighting,
 };

@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::Json;
 use crate::guard::Access;
 use crate::roles::Principal;
-use crate::{AppState, blocking};
+use crate::state::{AppState, blocking};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Login {

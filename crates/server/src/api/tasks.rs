@@ -16,14 +16,13 @@ use tracegrid_model::mask;
 use tracegrid_store::{TaskFilter, TaskRow};
 use utoipa::{IntoParams, ToSchema};
 
-use super::alerts::Why;
 use crate::auth::now_ms;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::{Json, Path, Query};
-use crate::guard::{Access, AuditNote};
+use crate::guard::{Access, AuditNote, Why};
 use crate::roles::Principal;
+use crate::state::{AppState, blocking};
 use crate::views::{PersonView, person};
-use crate::{AppState, blocking};
 
 const LEVELS: [&str; 3] = ["grid", "community", "command centre"];
 

@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::{Path, Query};
 use crate::guard::{Access, AuditNote};
 use crate::imports::{ImportJob, ImportState, Progress, lock, safe_name, unzip};
-use crate::{AppState, blocking};
+use crate::state::{AppState, blocking};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
