@@ -104,10 +104,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Whether an error is standard output having been closed by its reader.
+/// Whether an error is standard output having been closed by its reader (and not, say, a
+/// store's socket that broke).
 fn output_closed(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    e.chain()
+        .any(|c| c.is::<tracegrid_bench::human::OutputClosed>())
 }

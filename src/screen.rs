@@ -4,7 +4,6 @@
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
-use serde_json::{Value, json};
 use tracegrid_bench::out;
 use tracegrid_city::views::{self, Shown};
 use tracegrid_city::{Settings, load_world, now_ms};
@@ -58,50 +57,48 @@ pub fn screen(db: &str, args: ScreenArgs) -> Result<ExitCode> {
     let p = settings.params(&world, now_ms())?;
     let result = world.screen(&p);
     let t = |ms| settings.time(ms);
-    let alerts: Vec<Value> = result
-        .alerts
-        .iter()
-        .map(|a| serde_json::to_value(views::alert_view(&world, a, Shown::ALL, &t)))
-        .collect::<Result<_, _>>()?;
+    let view = views::screen_view(
+        &world,
+        &result.alerts,
+        (result.as_of, result.window),
+        Shown::ALL,
+        &t,
+    );
     if args.when.json {
+        out!("{}", serde_json::to_string(&view)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    out!(
+        "Screened at {} over [{}, {}]: {} alerts\n",
+        view.as_of,
+        view.window.from,
+        view.window.to,
+        view.alerts.len()
+    );
+    out!(
+        "  {:>5}  {:<22} {:<8} {:<16} reasons",
+        "score",
+        "subject",
+        "name",
+        "grid"
+    );
+    for a in &view.alerts {
+        let reasons: Vec<String> = a
+            .reasons
+            .iter()
+            .map(|r| match &r.case {
+                Some(c) => format!("{} ({c})", r.code),
+                None => r.code.to_owned(),
+            })
+            .collect();
         out!(
-            "{}",
-            json!({"as_of": t(result.as_of), "window": {"from": t(result.window.0), "to": t(result.window.1)}, "alerts": alerts})
+            "  {:>5.3}  {:<22} {:<8} {:<16} {}",
+            a.score,
+            a.subject,
+            a.name.unwrap_or("-"),
+            a.grid_code.unwrap_or("-"),
+            reasons.join(", ")
         );
-    } else {
-        out!(
-            "Screened at {} over [{}, {}]: {} alerts\n",
-            t(result.as_of),
-            t(result.window.0),
-            t(result.window.1),
-            alerts.len()
-        );
-        out!(
-            "  {:>5}  {:<22} {:<8} {:<16} reasons",
-            "score",
-            "subject",
-            "name",
-            "grid"
-        );
-        for a in &alerts {
-            let reasons: Vec<String> = a["reasons"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|r| match r["case"].as_str() {
-                    Some(c) => format!("{} ({c})", r["code"].as_str().unwrap_or("")),
-                    None => r["code"].as_str().unwrap_or("").to_owned(),
-                })
-                .collect();
-            out!(
-                "  {:>5.3}  {:<22} {:<8} {:<16} {}",
-                a["score"].as_f64().unwrap_or(0.0),
-                a["subject"].as_str().unwrap_or(""),
-                a["name"].as_str().unwrap_or("-"),
-                a["grid_code"].as_str().unwrap_or("-"),
-                reasons.join(", ")
-            );
-        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -118,44 +115,44 @@ pub fn trace(db: &str, args: TraceArgs) -> Result<ExitCode> {
     let p = settings.params(&world, now_ms())?;
     let t = |ms| settings.time(ms);
     let tr = world.trace(subject, &p, args.degree);
-    let out = serde_json::to_value(views::trace_view(&world, subject, &tr, Shown::ALL, &t))?;
+    let view = views::trace_view(&world, subject, &tr, Shown::ALL, &t);
     if args.when.json {
-        out!("{out}");
-    } else {
+        out!("{}", serde_json::to_string(&view)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    out!(
+        "{}{}",
+        view.subject,
+        if view.is_case { " (case)" } else { "" }
+    );
+    match &view.window {
+        Some(w) => out!("window {} .. {}\n", w.from, w.to),
+        None => out!("its exposure window lies outside the lookback\n"),
+    }
+    out!("trajectory:");
+    for s in &view.trajectory {
         out!(
-            "{}{}",
-            world.subject_name(subject),
-            if tr.is_case { " (case)" } else { "" }
+            "  {} .. {}  {:<24} {:<14} {}",
+            s.start,
+            s.end,
+            s.place_id,
+            s.kind,
+            s.source
         );
-        match tr.window {
-            Some((a, b)) => out!("window {} .. {}\n", t(a), t(b)),
-            None => out!("its exposure window lies outside the lookback\n"),
-        }
-        out!("trajectory:");
-        for s in out["trajectory"].as_array().into_iter().flatten() {
-            out!(
-                "  {} .. {}  {:<24} {:<14} {}",
-                s["start"].as_str().unwrap_or(""),
-                s["end"].as_str().unwrap_or(""),
-                s["place_id"].as_str().unwrap_or(""),
-                s["kind"].as_str().unwrap_or(""),
-                s["source"].as_str().unwrap_or("")
-            );
-        }
-        out!("\ncontacts:");
-        for c in out["contacts"].as_array().into_iter().flatten() {
-            out!(
-                "  degree {}  {:<7}  {}  {:<24}{}{}",
-                c["degree"],
-                c["tier"].as_str().unwrap_or(""),
-                c["first_at"].as_str().unwrap_or(""),
-                c["subject"].as_str().unwrap_or(""),
-                if c["is_case"] == true { "  case" } else { "" },
-                c["via"]
-                    .as_str()
-                    .map_or(String::new(), |v| format!("  via {v}"))
-            );
-        }
+    }
+    out!("\ncontacts:");
+    for c in &view.contacts {
+        out!(
+            "  degree {}  {:<7}  {}  {:<24}{}{}",
+            c.degree,
+            c.tier,
+            c.first_at,
+            c.subject,
+            if c.is_case { "  case" } else { "" },
+            c.via
+                .as_deref()
+                .map_or(String::new(), |v| format!("  via {v}"))
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

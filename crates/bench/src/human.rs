@@ -34,18 +34,33 @@ fn status_mb(field: &str) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// Writes a line to standard output, and returns (with `?`) the error of an output that was
-/// closed — `tracegrid bench … | head` — so that the command ends quietly instead of panicking
-/// as `println!` does.
+/// Standard output was closed by its reader (`tracegrid screen | head`): the command has no one
+/// left to tell and ends quietly.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed")]
+pub struct OutputClosed;
+
+/// A write to standard output: closed output becomes [`OutputClosed`], any other failure stays
+/// the I/O error it is.
+pub fn written(r: std::io::Result<()>) -> anyhow::Result<()> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(OutputClosed.into()),
+        r => Ok(r?),
+    }
+}
+
+/// Writes a line to standard output, and returns (with `?`) [`OutputClosed`] when the reader
+/// has gone — `tracegrid bench … | head` — so that the command ends quietly instead of
+/// panicking as `println!` does.
 #[macro_export]
 macro_rules! out {
     () => {{
         use std::io::Write as _;
-        writeln!(std::io::stdout().lock())?;
+        $crate::human::written(writeln!(std::io::stdout().lock()))?;
     }};
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        writeln!(std::io::stdout().lock(), $($arg)*)?;
+        $crate::human::written(writeln!(std::io::stdout().lock(), $($arg)*))?;
     }};
 }
 

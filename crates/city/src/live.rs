@@ -8,7 +8,7 @@
 //! for a load.
 
 use std::path::Path;
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde_json::{Map, Value};
 use tracegrid_engine::Screening;
@@ -27,6 +27,9 @@ use crate::tasks::Policy;
 pub struct LiveCity {
     db: String,
     city: RwLock<City>,
+    /// The connection changes are kept through, held while one is made: two changes are kept
+    /// and applied in the same order, so the store and the city never disagree.
+    writer: Mutex<Box<dyn tracegrid_store::Store>>,
     pub board: Board,
 }
 
@@ -61,6 +64,7 @@ impl LiveCity {
         Ok(LiveCity {
             db: db.to_owned(),
             city: RwLock::new(city),
+            writer: Mutex::new(tracegrid_store::open(db)?),
             board,
         })
     }
@@ -85,8 +89,10 @@ impl LiveCity {
         batch: &RegistryBatch,
         apply: impl FnOnce(&mut City) -> Changed,
     ) -> CityResult<Changed> {
-        tracegrid_store::open(&self.db)?.write_registry(batch)?;
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        writer.write_registry(batch)?;
         let mut changed = apply(&mut self.write());
+        drop(writer);
         let (created, updated) = self.board.sync(&self.read(), now_ms())?;
         changed.tasks_created = created;
         changed.tasks_updated = updated;
@@ -164,22 +170,7 @@ impl LiveCity {
         let started = std::time::Instant::now();
         let (alerts, generation, as_of) = {
             let mut city = self.write();
-            let mut settings = city.settings.clone();
-            settings.as_of = match as_of {
-                Some(t) => Some(
-                    tracegrid_model::read_moment(t, settings.zone)
-                        .map_err(|e| CityError::Invalid(format!("as_of {t}: {e}")))?,
-                ),
-                None => None,
-            };
-            if let Some(l) = lookback_days {
-                if l < 0 {
-                    return Err(CityError::Invalid(
-                        "lookback_days must not be negative".into(),
-                    ));
-                }
-                settings.lookback_days = l;
-            }
+            let settings = city.settings.moved(as_of, lookback_days)?;
             let params = settings.params(&city.world, now_ms())?;
             city.settings = settings;
             city.screening = Screening::new(&city.world, &params);
@@ -209,6 +200,7 @@ impl LiveCity {
         opts: &Options,
         observer: &mut dyn Observer,
     ) -> CityResult<ImportSummary> {
+        // An import takes the store's import lock on a connection of its own.
         let store = tracegrid_store::open(&self.db)?;
         let (summary, store) = tracegrid_ingest::import(dir, store, opts, observer)?;
         drop(store);

@@ -41,18 +41,19 @@ impl Settings {
     ) -> CityResult<Settings> {
         let zone: Tz = tz.parse().map_err(|_| {
             CityError::Invalid(format!(
-                "{tz} is not a time zone name such as Asia/Shanghai"
+                "tz {tz} is not a time zone name such as Asia/Shanghai (--tz)"
             ))
         })?;
         let as_of = match as_of {
             Some(t) => Some(
-                read_moment(t, zone).map_err(|e| CityError::Invalid(format!("as-of {t}: {e}")))?,
+                read_moment(t, zone)
+                    .map_err(|e| CityError::Invalid(format!("as-of {t} (--as-of): {e}")))?,
             ),
             None => None,
         };
         if lookback_days < 0 {
             return Err(CityError::Invalid(
-                "the lookback must not be negative".into(),
+                "the lookback (--lookback-days) must not be negative".into(),
             ));
         }
         Ok(Settings {
@@ -63,11 +64,26 @@ impl Settings {
         })
     }
 
+    /// These settings at another moment (a moment of section 5; `None`: the clock) and, if
+    /// given, another lookback.
+    pub fn moved(&self, as_of: Option<&str>, lookback_days: Option<i64>) -> CityResult<Settings> {
+        let mut s = Settings::read(
+            as_of,
+            lookback_days.unwrap_or(self.lookback_days),
+            self.home_region.as_deref(),
+            self.zone.name(),
+        )?;
+        s.zone = self.zone;
+        Ok(s)
+    }
+
     /// The engine's parameters at `now` (used when no moment is fixed).
     pub fn params(&self, world: &World, now: Millis) -> CityResult<ScreenParams> {
         let home_region = match &self.home_region {
             Some(h) => Some(world.region(h).ok_or_else(|| {
-                CityError::Invalid(format!("home region {h} is not a known region"))
+                CityError::Invalid(format!(
+                    "home region {h} (--home-region) is not a known region"
+                ))
             })?),
             None => None,
         };

@@ -535,7 +535,7 @@ pub fn plan(city: &City, existing: &[TaskRow], now: Millis, policy: &Policy) -> 
         let reasons: Vec<TaskReason> = a
             .reasons
             .iter()
-            .map(|r| task_reason(&views::reason_view(&city.world, r, Shown::ALL, &t)))
+            .map(|r| task_reason(r, &views::reason_view(&city.world, r, Shown::ALL, &t)))
             .collect();
         let known = handled.get(subject);
         let fresh: Vec<&TaskReason> = reasons
@@ -590,16 +590,17 @@ pub fn plan(city: &City, existing: &[TaskRow], now: Millis, policy: &Policy) -> 
     plan
 }
 
-/// A screening reason as a task keeps it.
-fn task_reason(r: &views::ReasonView<'_>) -> TaskReason {
+/// A screening reason as a task keeps it: its code as the engine gave it, its names and times
+/// as the contract writes them.
+fn task_reason(r: &tracegrid_engine::Reason, shown: &views::ReasonView<'_>) -> TaskReason {
     TaskReason {
-        area_id: r.area_id.map(str::to_owned),
-        at: r.at.clone(),
-        case: r.case.as_deref().map(str::to_owned),
-        code: TaskCode::parse(r.code).unwrap_or(TaskCode::Screen(ReasonCode::EpiArea)),
+        area_id: shown.area_id.map(str::to_owned),
+        at: shown.at.clone(),
+        case: shown.case.as_deref().map(str::to_owned),
+        code: TaskCode::Screen(r.code),
         degree: r.degree,
-        place_id: r.place_id.map(str::to_owned),
-        via: r.via.as_deref().map(str::to_owned),
+        place_id: shown.place_id.map(str::to_owned),
+        via: shown.via.as_deref().map(str::to_owned),
     }
 }
 

@@ -3,8 +3,10 @@
 //!
 //! A subject that the registries do not resolve is named by its value (`phone:13800001234`);
 //! shown masked, it could no longer be asked for by name, so a masked subject carries a `ref`
-//! (`~123.ab12`) that [`crate::City::find_subject`] takes back. A ref names one subject of one
-//! loaded city: its check part makes a stale ref fail rather than name someone else.
+//! (`~123.5f0c…`) that [`crate::City::find_subject`] takes back. A ref is the subject's number
+//! and a 64-bit keyed hash of its name under a key this process drew at random: it cannot be
+//! forged, enumerated, or reversed to the hidden digits offline, and a stale ref (from before a
+//! reload or a restart) names no one rather than someone else.
 
 use std::borrow::Cow;
 
@@ -35,19 +37,35 @@ pub const WITHHELD: &str = "(withheld)";
 
 /// A short reference to a subject of this world, for a subject shown masked.
 pub fn subject_ref(world: &World, s: SubjectId) -> String {
-    format!("~{s}.{:04x}", ref_check(world.subject_name(s)))
+    format!("~{s}.{:016x}", ref_check(s, world.subject_name(s)))
 }
 
-fn ref_check(name: &str) -> u16 {
-    xxhash_rust::xxh3::xxh3_64(name.as_bytes()) as u16
+/// The key refs are made with: drawn once per process.
+fn ref_key() -> &'static [u8; 32] {
+    static KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let mut key = [0u8; 32];
+        // Without randomness every ref would be guessable: refuse to make any.
+        getrandom::fill(&mut key).expect("the system's randomness");
+        key
+    })
+}
+
+fn ref_check(s: SubjectId, name: &str) -> u64 {
+    use blake2::Digest;
+    let mut h = blake2::Blake2b::<blake2::digest::consts::U8>::new();
+    h.update(ref_key());
+    h.update(s.to_le_bytes());
+    h.update(name.as_bytes());
+    u64::from_le_bytes(h.finalize().into())
 }
 
 /// The subject a [`subject_ref`] names, if it still names it.
 pub fn resolve_ref(world: &World, text: &str) -> Option<SubjectId> {
     let (id, check) = text.strip_prefix('~')?.split_once('.')?;
     let s: SubjectId = id.parse().ok()?;
-    let check = u16::from_str_radix(check, 16).ok()?;
-    (s < world.subject_count() && ref_check(world.subject_name(s)) == check).then_some(s)
+    let check = u64::from_str_radix(check, 16).ok()?;
+    (s < world.subject_count() && ref_check(s, world.subject_name(s)) == check).then_some(s)
 }
 
 /// A subject's name as `shown`, and its ref when the name is masked.
@@ -159,6 +177,37 @@ pub fn alert_view<'a>(
         subject_ref,
         score: a.score,
         subject,
+    }
+}
+
+/// The object `tracegrid screen --json` prints (CONTRACT.md section 3): the moment, the window
+/// and the alerts in the contract's order.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScreenView<'a> {
+    pub alerts: Vec<AlertView<'a>>,
+    pub as_of: String,
+    pub window: WindowView,
+}
+
+/// A screening's alerts as the contract writes them.
+pub fn screen_view<'a>(
+    world: &'a World,
+    alerts: impl IntoIterator<Item = &'a Alert>,
+    (as_of, (from, to)): (Millis, (Millis, Millis)),
+    shown: Shown,
+    t: &dyn Fn(Millis) -> String,
+) -> ScreenView<'a> {
+    ScreenView {
+        alerts: alerts
+            .into_iter()
+            .map(|a| alert_view(world, a, shown, t))
+            .collect(),
+        as_of: t(as_of),
+        window: WindowView {
+            from: t(from),
+            to: t(to),
+        },
     }
 }
 

@@ -206,6 +206,7 @@ pub struct DropFile {
 
 /// A file of the drop that is not loaded, and why.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Skipped {
     pub file: String,
     pub reason: String,

@@ -45,6 +45,7 @@ impl Observer for () {}
 
 /// One file's counts (CONTRACT.md section 3, `import --json`).
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileSummary {
     pub file: String,
     pub kind: &'static str,
@@ -58,6 +59,7 @@ pub struct FileSummary {
 
 /// The whole import's summary.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportSummary {
     pub files: Vec<FileSummary>,
     pub accepted: u64,

@@ -115,47 +115,162 @@ impl SessionCache {
 
 /// Failed logins a user may have in [`LOCKOUT_MINUTES`] before further attempts wait.
 pub const MAX_FAILED_LOGINS: usize = 5;
+/// Failed logins one address may have in [`LOCKOUT_MINUTES`], whatever the names: a flood of
+/// made-up names from one place waits too.
+pub const MAX_FAILED_PER_PEER: usize = 30;
 pub const LOCKOUT_MINUTES: i64 = 15;
+/// Names and addresses followed at most; past it, expired ones are dropped first, and new ones
+/// are not followed until there is room (those followed keep their lockouts).
+const MAX_FOLLOWED: usize = 100_000;
 
-/// Recent failed logins by user name, so that a password cannot be guessed at speed. Kept in
-/// memory: a restart forgets them, and each node counts its own.
+/// Recent failed logins by user name and by address, so that a password cannot be guessed at
+/// speed. Kept in memory: a restart forgets them, and each node counts its own.
 #[derive(Debug, Default)]
 pub struct LoginGuard {
     failures: Mutex<HashMap<String, Vec<Millis>>>,
 }
 
 impl LoginGuard {
-    fn key(username: &str) -> String {
-        username.trim().to_lowercase()
+    fn user_key(username: &str) -> String {
+        format!("user:{}", username.trim().to_lowercase())
     }
 
-    /// Fails while the user has too many recent failures.
-    pub fn check(&self, username: &str, now: Millis) -> Result<(), AppError> {
+    fn peer_key(peer: std::net::IpAddr) -> String {
+        format!("peer:{peer}")
+    }
+
+    /// Fails while the user, or the address, has too many recent failures.
+    pub fn check(
+        &self,
+        username: &str,
+        peer: Option<std::net::IpAddr>,
+        now: Millis,
+    ) -> Result<(), AppError> {
         let window = LOCKOUT_MINUTES * 60_000;
         let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let list = f.entry(Self::key(username)).or_default();
-        list.retain(|&t| now - t < window);
-        if list.len() >= MAX_FAILED_LOGINS {
-            let wait = ((list[0] + window - now + 59_999) / 60_000).max(1);
-            return Err(AppError::TooManyAttempts(wait));
+        let keys = [(Self::user_key(username), MAX_FAILED_LOGINS)]
+            .into_iter()
+            .chain(peer.map(|p| (Self::peer_key(p), MAX_FAILED_PER_PEER)));
+        for (key, max) in keys {
+            let Some(list) = f.get_mut(&key) else {
+                continue;
+            };
+            list.retain(|&t| now - t < window);
+            if list.len() >= max {
+                let wait = ((list[0] + window - now + 59_999) / 60_000).max(1);
+                return Err(AppError::TooManyAttempts(wait));
+            }
         }
         Ok(())
     }
 
-    pub fn failed(&self, username: &str, now: Millis) {
+    pub fn failed(&self, username: &str, peer: Option<std::net::IpAddr>, now: Millis) {
+        let window = LOCKOUT_MINUTES * 60_000;
         let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if f.len() > 100_000 {
-            f.clear(); // a flood of made-up names must not grow this without bound
+        if f.len() >= MAX_FOLLOWED {
+            f.retain(|_, list| list.last().is_some_and(|&t| now - t < window));
         }
-        f.entry(Self::key(username)).or_default().push(now);
+        for key in [Some(Self::user_key(username)), peer.map(Self::peer_key)]
+            .into_iter()
+            .flatten()
+        {
+            if f.len() < MAX_FOLLOWED || f.contains_key(&key) {
+                f.entry(key).or_default().push(now);
+            }
+        }
     }
 
     pub fn succeeded(&self, username: &str) {
         self.failures
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(&Self::key(username));
+            .remove(&Self::user_key(username));
     }
+}
+
+/// At most `per_minute` of something a user, over any minute.
+#[derive(Debug)]
+pub struct RateLimit {
+    per_minute: usize,
+    recent: Mutex<HashMap<i64, std::collections::VecDeque<Millis>>>,
+}
+
+impl RateLimit {
+    pub fn new(per_minute: usize) -> RateLimit {
+        RateLimit {
+            per_minute,
+            recent: Mutex::default(),
+        }
+    }
+
+    /// Counts one for `user` at `now`, or fails if they have had their share this minute.
+    pub fn take(&self, user: i64, now: Millis) -> Result<(), ()> {
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let times = recent.entry(user).or_default();
+        while times.front().is_some_and(|&t| now - t >= 60_000) {
+            times.pop_front();
+        }
+        if times.len() >= self.per_minute {
+            return Err(());
+        }
+        times.push_back(now);
+        Ok(())
+    }
+}
+
+/// Event streams a user may hold open at once (a few pages, a few devices).
+pub const MAX_STREAMS_PER_USER: usize = 8;
+
+/// Open event streams by user.
+#[derive(Debug, Default)]
+pub struct StreamCount {
+    open: std::sync::Arc<Mutex<HashMap<i64, usize>>>,
+}
+
+/// One open event stream; its slot is given back when it is dropped.
+#[derive(Debug)]
+pub struct StreamSlot {
+    open: std::sync::Arc<Mutex<HashMap<i64, usize>>>,
+    user: i64,
+}
+
+impl StreamCount {
+    /// A slot for one more stream of `user`, unless they hold as many as they may.
+    pub fn open(&self, user: i64) -> Option<StreamSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(user).or_default();
+        if *n >= MAX_STREAMS_PER_USER {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot {
+            open: self.open.clone(),
+            user,
+        })
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.user) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.user);
+            }
+        }
+    }
+}
+
+/// Whether a request carries the session cookie (which a browser sends along by itself).
+pub fn has_session_cookie(headers: &axum::http::HeaderMap) -> bool {
+    let prefix = format!("{SESSION_COOKIE}=");
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|kv| kv.trim().starts_with(&prefix))
 }
 
 /// The token a request carries: a bearer token, else the session cookie.
@@ -243,18 +358,51 @@ mod tests {
     fn logins_wait_after_five_failures() {
         let g = LoginGuard::default();
         for i in 0..MAX_FAILED_LOGINS as i64 {
-            g.check("Wang", i).unwrap();
-            g.failed("wang ", i);
+            g.check("Wang", None, i).unwrap();
+            g.failed("wang ", None, i);
         }
         assert!(matches!(
-            g.check("WANG", 10),
+            g.check("WANG", None, 10),
             Err(AppError::TooManyAttempts(15))
         ));
-        assert!(g.check("li", 10).is_ok(), "others are not held up");
-        g.check("wang", 15 * 60_000).unwrap();
-        g.failed("li", 1);
+        assert!(g.check("li", None, 10).is_ok(), "others are not held up");
+        g.check("wang", None, 15 * 60_000).unwrap();
+        g.failed("li", None, 1);
         g.succeeded("li");
-        assert!(g.check("li", 2).is_ok());
+        assert!(g.check("li", None, 2).is_ok());
+    }
+
+    // Guards: a flood of made-up names cleared every lockout, and one address could try names
+    // without end.
+    #[test]
+    fn an_address_trying_many_names_waits_and_lockouts_outlive_a_flood() {
+        let g = LoginGuard::default();
+        let peer = Some(std::net::IpAddr::from([10, 0, 0, 9]));
+        for i in 0..MAX_FAILED_LOGINS as i64 {
+            g.failed("target", None, i);
+        }
+        for n in 0..MAX_FAILED_PER_PEER {
+            g.check(&format!("name{n}"), peer, 100).unwrap();
+            g.failed(&format!("name{n}"), peer, 100);
+        }
+        assert!(
+            g.check("someone-else", peer, 200).is_err(),
+            "the address waits"
+        );
+        assert!(g.check("someone-else", None, 200).is_ok(), "others do not");
+        for n in 0..MAX_FOLLOWED + 10 {
+            g.failed(&format!("flood{n}"), None, 300);
+        }
+        assert!(g.check("target", None, 400).is_err(), "the lockout stands");
+    }
+
+    #[test]
+    fn a_rate_limit_counts_a_minute_a_user() {
+        let r = RateLimit::new(2);
+        assert!(r.take(1, 0).is_ok() && r.take(1, 10).is_ok());
+        assert!(r.take(1, 20).is_err());
+        assert!(r.take(2, 20).is_ok(), "another user has their own share");
+        assert!(r.take(1, 60_001).is_ok(), "a minute later");
     }
 
     #[test]

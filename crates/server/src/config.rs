@@ -30,6 +30,8 @@ pub struct Config {
     pub import_dir: Option<PathBuf>,
     /// Largest upload accepted, in megabytes.
     pub max_upload_mb: usize,
+    /// Largest a zipped upload may unpack to, in megabytes.
+    pub max_unzipped_mb: usize,
     /// Hours to answer a task of priority 1, 2 and 3.
     pub task_due_hours: [i64; 3],
     /// Hours after an overdue task reached the community until it reaches the command centre.
@@ -40,11 +42,19 @@ pub struct Config {
     pub max_connections: usize,
     /// Seconds a connection has to send a request's headers.
     pub header_timeout_seconds: u64,
-    /// Seconds a request's body may take to arrive (an upload over a slow line needs minutes).
+    /// Seconds an upload's or a photo's body may take to arrive (over a slow line: minutes).
     pub body_timeout_seconds: u64,
+    /// Seconds any other body (JSON, at most a megabyte) may take: a slow phone line, not a
+    /// connection held open a byte at a time.
+    pub small_body_timeout_seconds: u64,
     /// Origins, besides the server's own address, whose pages may send changes (`https://…`,
     /// for a server behind a proxy that rewrites `Host`).
     pub allowed_origins: Vec<String>,
+    /// Host names the server answers to (with or without a port); empty: any.
+    pub allowed_hosts: Vec<String>,
+    /// Whether a scraper on this machine (a loopback peer) reads `/metrics` without a login.
+    /// Turn it off behind a reverse proxy on the same machine, where every client is loopback.
+    pub metrics_from_loopback: bool,
 }
 
 impl Default for Config {
@@ -60,13 +70,17 @@ impl Default for Config {
             secure_cookies: false,
             import_dir: None,
             max_upload_mb: 512,
+            max_unzipped_mb: 8192,
             task_due_hours: [2, 12, 24],
             escalate_after_hours: 4,
             tick_seconds: 60,
             max_connections: 1024,
             header_timeout_seconds: 10,
             body_timeout_seconds: 600,
+            small_body_timeout_seconds: 20,
             allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
+            metrics_from_loopback: true,
         }
     }
 }
@@ -133,6 +147,9 @@ impl Config {
         if let Some(v) = get("MAX_UPLOAD_MB") {
             self.max_upload_mb = parse("TRACEGRID_MAX_UPLOAD_MB", &v)?;
         }
+        if let Some(v) = get("MAX_UNZIPPED_MB") {
+            self.max_unzipped_mb = parse("TRACEGRID_MAX_UNZIPPED_MB", &v)?;
+        }
         if let Some(v) = get("TASK_DUE_HOURS") {
             let key = "TRACEGRID_TASK_DUE_HOURS";
             let hours: Vec<i64> = v
@@ -157,6 +174,20 @@ impl Config {
         }
         if let Some(v) = get("BODY_TIMEOUT_SECONDS") {
             self.body_timeout_seconds = parse("TRACEGRID_BODY_TIMEOUT_SECONDS", &v)?;
+        }
+        if let Some(v) = get("SMALL_BODY_TIMEOUT_SECONDS") {
+            self.small_body_timeout_seconds = parse("TRACEGRID_SMALL_BODY_TIMEOUT_SECONDS", &v)?;
+        }
+        if let Some(v) = get("ALLOWED_HOSTS") {
+            self.allowed_hosts = v
+                .split(',')
+                .map(str::trim)
+                .filter(|h| !h.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        if let Some(v) = get("METRICS_FROM_LOOPBACK") {
+            self.metrics_from_loopback = parse("TRACEGRID_METRICS_FROM_LOOPBACK", &v)?;
         }
         if let Some(v) = get("ALLOWED_ORIGINS") {
             self.allowed_origins = v

@@ -40,6 +40,9 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("too many failed logins for this user: wait {0} minutes")]
     TooManyAttempts(i64),
+    /// More at once than the server takes from one user.
+    #[error("{0}")]
+    Busy(String),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -54,7 +57,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// `unauthenticated`, `forbidden`, `cross_site`, `not_found`, `bad_request`,
     /// `purpose_required`, `conflict`, `too_large`, `unsupported_media_type`,
-    /// `method_not_allowed`, `too_many_attempts` or `internal`.
+    /// `method_not_allowed`, `too_many_attempts`, `busy` or `internal`.
     pub code: &'static str,
     pub message: String,
 }
@@ -79,6 +82,7 @@ impl AppError {
             }
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+            AppError::Busy(_) => (StatusCode::TOO_MANY_REQUESTS, "busy"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -106,9 +110,12 @@ impl IntoResponse for AppError {
             },
         };
         let mut res = (status, Json(body)).into_response();
-        if let AppError::TooManyAttempts(minutes) = self
-            && let Ok(v) = HeaderValue::from_str(&(minutes.max(1) * 60).to_string())
-        {
+        let retry_after = match self {
+            AppError::TooManyAttempts(minutes) => Some(minutes.max(1) * 60),
+            AppError::Busy(_) => Some(5),
+            _ => None,
+        };
+        if let Some(v) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }
         res

@@ -37,6 +37,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     }
 }
 
+/// A body's bytes.
+#[derive(Debug)]
+pub struct Bytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Bytes {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        axum::body::Bytes::from_request(req, state)
+            .await
+            .map(Bytes)
+            .map_err(|e| AppError::rejected(e.status(), e.body_text()))
+    }
+}
+
 /// A JSON body (`Content-Type: application/json`).
 #[derive(Debug)]
 pub struct Json<T>(pub T);

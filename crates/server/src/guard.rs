@@ -73,7 +73,7 @@ pub enum Scope {
     Gate,
     /// The `grid=` of the query (a grid worker's first grid when absent): one of the user's.
     Grid,
-    /// The task lists: the unrouted queue only for those who route tasks.
+    /// The task lists: the unrouted queue only for those who see every grid.
     TaskList,
 }
 
@@ -169,12 +169,25 @@ impl Rule {
     }
 }
 
+/// A change of a task, and its refusal outside the user's grids.
+const TASK_CHANGE: Audit = Audit {
+    action: "task.change",
+    reveal: "task.change",
+    denied: "task.denied",
+    target: "",
+};
+
 /// The rule of a route (its method and pattern as the router matched it). `None`: the route is
 /// not in the table, and is refused.
 pub fn rule_for(method: &Method, route: &str) -> Option<Rule> {
     use Action::*;
     use Who::*;
-    let m = method.as_str();
+    // HEAD is GET without the body: the same rule.
+    let m = if *method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
     Some(match (m, route) {
         ("GET", "/" | "/api/docs" | "/healthz" | "/api/openapi.json") => rule(Anyone),
         ("GET", r) if r.starts_with("/assets/") => rule(Anyone),
@@ -239,41 +252,26 @@ pub fn rule_for(method: &Method, route: &str) -> Option<Rule> {
         ("GET", "/api/tasks/{id}") => rule(Role(ReadTasks))
             .scope(Scope::Task)
             .read(audit("task.read", "task.reveal", ""), "task.denied"),
-        ("POST", "/api/tasks/{id}/accept") => {
-            rule(Role(WorkTasks)).scope(Scope::Task).audit(Audit {
-                action: "",
-                reveal: "",
-                denied: "task.denied",
-                target: "",
-            })
-        }
+        // A change of a task answers with the task and its person: written like a read.
+        ("POST", "/api/tasks/{id}/accept") => rule(Role(WorkTasks))
+            .scope(Scope::Task)
+            .purpose(Purpose::Fixed("work a task"))
+            .audit(TASK_CHANGE),
         ("POST", "/api/tasks/{id}/outcome" | "/api/tasks/{id}/checkins") => rule(Role(WorkTasks))
             .scope(Scope::Task)
             .takes(Takes::Json)
-            .audit(Audit {
-                action: "",
-                reveal: "",
-                denied: "task.denied",
-                target: "",
-            }),
+            .purpose(Purpose::Fixed("work a task"))
+            .audit(TASK_CHANGE),
         ("POST", "/api/tasks/{id}/reassign") => rule(Role(RouteTasks))
             .scope(Scope::Task)
             .takes(Takes::Json)
-            .audit(Audit {
-                action: "",
-                reveal: "",
-                denied: "task.denied",
-                target: "",
-            }),
+            .purpose(Purpose::Fixed("route a task"))
+            .audit(TASK_CHANGE),
         ("POST", "/api/tasks/{id}/photos") => rule(Role(WorkTasks))
             .scope(Scope::Task)
             .takes(Takes::Photo)
-            .audit(Audit {
-                action: "",
-                reveal: "",
-                denied: "task.denied",
-                target: "",
-            }),
+            .purpose(Purpose::Fixed("work a task"))
+            .audit(TASK_CHANGE),
         ("GET", "/api/tasks/{id}/photos/{photo}") => rule(Role(ReadTasks))
             .scope(Scope::Task)
             .read(audit("photo.read", "photo.read", ""), "photo.denied"),
@@ -353,14 +351,13 @@ pub struct Why {
     pub reveal: bool,
 }
 
-/// What the guard reads of a query.
-#[derive(Debug, Default, Deserialize)]
+/// What the guard reads of a query: leniently, since the handler reads the query again with
+/// its own type and answers for what it does not understand. Only `reveal=true` reveals.
+#[derive(Debug, Default)]
 struct Asked {
     purpose: Option<String>,
-    #[serde(default)]
     reveal: bool,
     grid: Option<String>,
-    #[serde(default)]
     unrouted: bool,
 }
 
@@ -479,20 +476,29 @@ pub async fn write(
 
 /// Steps 1 to 4; the access of a logged-in user (`None` for a public route).
 async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Option<Access>> {
-    same_site(state, &parts.method, &parts.headers)?;
-    content_type(&parts.headers, rule.takes)?;
-    let why: Asked = match parts.uri.query() {
-        Some(q) => read_query(q)?,
-        None => Asked::default(),
-    };
+    if let Err(e) = known_host(state, &parts.headers)
+        .and_then(|()| same_site(state, &parts.method, &parts.headers))
+        .and_then(|()| content_type(&parts.method, &parts.headers, rule.takes))
+    {
+        // A refusal of someone who is logged in is written down, like every other.
+        if auth::request_token(&parts.headers).is_some()
+            && let Ok(p) = authenticate(state, &parts.headers).await
+        {
+            let request = format!("{} {}", parts.method, parts.uri.path());
+            let action = if matches!(e, AppError::UnsupportedMediaType(_)) {
+                "unsupported_media_type"
+            } else {
+                "cross_site"
+            };
+            write(state, &p, action, &request, "", e.to_string()).await?;
+        }
+        return Err(e);
+    }
+    let why = parts.uri.query().map(read_query).unwrap_or_default();
     let needed = match rule.who {
         Who::Anyone => return Ok(None),
         Who::Metrics => {
-            let local = parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .is_some_and(|c| c.0.ip().is_loopback());
-            if local {
+            if state.config.metrics_from_loopback && local(parts) {
                 return Ok(None);
             }
             Some(Action::ManageUsers)
@@ -521,7 +527,9 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
             p.role.as_str()
         )));
     }
-    if why.reveal && !p.role.may(Action::Reveal) {
+    // Only a route that shows people's numbers has anything to reveal.
+    let reveal = why.reveal && rule.audit.is_some();
+    if reveal && !p.role.may(Action::Reveal) {
         write(
             state,
             &p,
@@ -550,7 +558,7 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
     let mut access = Access {
         principal: p,
         purpose,
-        reveal: why.reveal,
+        reveal,
         subject: None,
         task: None,
         grid: None,
@@ -597,6 +605,12 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
                 })
             };
             match found {
+                // Written for a grid worker as a look outside their grids is, so that neither
+                // the answer nor the time it takes tells whether the person exists.
+                None if !p.sees_everyone() => {
+                    write(state, p, denied, &text, &access.purpose, "not known".into()).await?;
+                    return Err(unknown());
+                }
                 None => return Err(unknown()),
                 Some((_, name, grid)) if !p.sees_grid(grid.as_deref()) => {
                     write(state, p, denied, &name, &access.purpose, String::new()).await?;
@@ -613,6 +627,19 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
             let st = state.clone();
             let task = crate::state::blocking(move || st.city.board.with(|t| t.get(id))).await?;
             match task {
+                None if !p.sees_everyone() => {
+                    let target = format!("task {id}");
+                    write(
+                        state,
+                        p,
+                        denied,
+                        &target,
+                        &access.purpose,
+                        "not known".into(),
+                    )
+                    .await?;
+                    return Err(tracegrid_city::board::no_task(id).into());
+                }
                 None => return Err(tracegrid_city::board::no_task(id).into()),
                 Some(t) if !p.sees_grid(t.grid_code.as_deref()) => {
                     write(
@@ -651,7 +678,8 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
             access.grid = Some(grid);
         }
         Scope::TaskList => {
-            if why.unrouted && !p.role.may(Action::RouteTasks) {
+            // The unrouted queue is no grid's: outside every grid worker's scope.
+            if why.unrouted && !p.sees_everyone() {
                 write(
                     state,
                     p,
@@ -671,21 +699,33 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
     Ok(Some(access))
 }
 
-fn read_query(q: &str) -> AppResult<Asked> {
-    // Only the guard's own fields are read here; the handler reads the rest with its own type.
-    let uri: axum::http::Uri = format!("/?{q}")
-        .parse()
-        .map_err(|_| AppError::BadRequest("the query string cannot be read".into()))?;
-    axum::extract::Query::<Asked>::try_from_uri(&uri)
+fn read_query(q: &str) -> Asked {
+    let uri: Option<axum::http::Uri> = format!("/?{q}").parse().ok();
+    let pairs = uri
+        .and_then(|u| axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&u).ok())
         .map(|q| q.0)
-        .map_err(|e| AppError::BadRequest(e.body_text()))
+        .unwrap_or_default();
+    let mut asked = Asked::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "purpose" => asked.purpose = Some(v),
+            "reveal" => asked.reveal = v == "true",
+            "grid" => asked.grid = Some(v),
+            "unrouted" => asked.unrouted = v == "true",
+            _ => {}
+        }
+    }
+    asked
 }
 
-/// Refuses a state-changing request that a page of another site (another host, or another port
-/// of this one) sent: browsers name the page's origin in `Origin` and say whether it is this
-/// site in `Sec-Fetch-Site`. A machine (a feed, a script with a token) sends neither.
+/// Refuses a request that a page of another site (another host, or another port of this one)
+/// sent: browsers name the page's origin in `Origin` and say whether it is this site in
+/// `Sec-Fetch-Site`. Every change is checked, and every request that rides on the session cookie
+/// (an `<img>` on another port would otherwise read, and be audited, in the user's name). A
+/// machine (a feed, a script with a bearer token) sends neither header.
 fn same_site(state: &AppState, method: &Method, headers: &HeaderMap) -> AppResult<()> {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+    let change = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if !change && !auth::has_session_cookie(headers) {
         return Ok(());
     }
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
@@ -695,15 +735,16 @@ fn same_site(state: &AppState, method: &Method, headers: &HeaderMap) -> AppResul
             "this request was sent from another site's page ({site}); use the command centre's own pages"
         )));
     }
-    if let Some(origin) = headers.get(header::ORIGIN) {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    for origin in headers.get_all(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("null");
-        let host = headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
         let authority = origin
-            .split_once("://")
-            .map_or("", |(_, rest)| rest.trim_end_matches('/'));
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"))
+            .map_or("", |rest| rest.trim_end_matches('/'));
         let allowed = (!host.is_empty() && authority.eq_ignore_ascii_case(host))
             || state
                 .config
@@ -717,6 +758,58 @@ fn same_site(state: &AppState, method: &Method, headers: &HeaderMap) -> AppResul
         }
     }
     Ok(())
+}
+
+/// Refuses a request for a host name this server does not answer to (`allowed_hosts`, when
+/// set): a page that rebinds its own name to this server's address (DNS rebinding) gets no
+/// answer.
+fn known_host(state: &AppState, headers: &HeaderMap) -> AppResult<()> {
+    let hosts = &state.config.allowed_hosts;
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    if hosts.is_empty()
+        || hosts
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(host_name(host)) || h.eq_ignore_ascii_case(host))
+    {
+        Ok(())
+    } else {
+        Err(AppError::CrossSite(format!(
+            "this server does not answer to the name {host} (allowed_hosts)"
+        )))
+    }
+}
+
+/// A `Host` header's name, without its port: `127.0.0.1:8080` → `127.0.0.1`,
+/// `[::1]:8080` → `::1`.
+fn host_name(host: &str) -> &str {
+    let name = match host.rsplit_once(':') {
+        Some((n, port)) if port.chars().all(|c| c.is_ascii_digit()) && !n.contains(':') => n,
+        Some((n, port)) if port.chars().all(|c| c.is_ascii_digit()) && n.ends_with(']') => n,
+        _ => host,
+    };
+    name.trim_start_matches('[').trim_end_matches(']')
+}
+
+/// Whether a request comes from this machine to this machine by a loopback name: a page
+/// elsewhere that rebinds its name to 127.0.0.1 sends its own name.
+fn local(parts: &Parts) -> bool {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|c| c.0.ip().is_loopback());
+    let named = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|h| {
+            let n = host_name(h);
+            n == "localhost"
+                || n.parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        });
+    peer && named
 }
 
 fn media_type(headers: &HeaderMap) -> Option<String> {
@@ -733,7 +826,10 @@ fn media_type(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Refuses a body of a type the route does not document (an HTML form's, say).
-fn content_type(headers: &HeaderMap, body: Takes) -> AppResult<()> {
+fn content_type(method: &Method, headers: &HeaderMap, body: Takes) -> AppResult<()> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(()); // no body to read
+    }
     let ty = media_type(headers);
     let ok = match body {
         Takes::None | Takes::Json => ty.as_deref().is_none_or(|t| t == "application/json"),
@@ -770,7 +866,11 @@ fn limit_body(state: &AppState, headers: &HeaderMap, rule: &Rule, body: Body) ->
     if declared.is_some_and(|n| n > limit) {
         return Err(AppError::TooLarge);
     }
-    let timeout = Duration::from_secs(state.config.body_timeout_seconds.max(1));
+    let timeout = match rule.takes {
+        Takes::Upload | Takes::Photo => state.config.body_timeout_seconds.max(1),
+        Takes::None | Takes::Json => state.config.small_body_timeout_seconds.max(1),
+    };
+    let timeout = Duration::from_secs(timeout);
     Ok(Body::new(http_body_util::Limited::new(
         Timed {
             inner: body,
@@ -837,6 +937,15 @@ mod tests {
             );
         }
         assert_eq!(rule_for(&Method::GET, "/api/nothing"), None);
+    }
+
+    #[test]
+    fn host_names_lose_their_ports() {
+        assert_eq!(host_name("127.0.0.1:8080"), "127.0.0.1");
+        assert_eq!(host_name("localhost"), "localhost");
+        assert_eq!(host_name("[::1]:8080"), "::1");
+        assert_eq!(host_name("[::1]"), "::1");
+        assert_eq!(host_name("evil.example:80"), "evil.example");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! The list of jobs lives in memory: after a restart the data imported is in the store and the
 //! uploaded files and rejects are still on disk, but the list starts empty.
 
-use std::io::Read;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -38,9 +38,9 @@ pub struct ImportJob {
     pub current_file: Option<String>,
     /// Rows read so far, over all files.
     pub rows_read: u64,
-    /// The importer's summary (as `tracegrid import --json` prints it), once done.
-    #[schema(value_type = Object)]
-    pub summary: Option<serde_json::Value>,
+    /// The importer's summary (as `tracegrid import --json` prints it, without the rejects
+    /// file's path on the server: download the rejects instead), once done.
+    pub summary: Option<tracegrid_ingest::ImportSummary>,
     pub error: Option<String>,
     /// Whether rejected rows can be downloaded.
     pub has_rejects: bool,
@@ -116,15 +116,29 @@ pub fn safe_name(name: &str) -> Option<String> {
     (!base.is_empty() && !base.starts_with('.') && base != "..").then(|| base.to_owned())
 }
 
+/// Most files a zip may hold: a drop is a couple of dozen.
+const MAX_ZIP_ENTRIES: usize = 1000;
+
 /// Unpacks a zip into `dir`, flat: folders inside the zip are dropped, as a drop is one
-/// directory. Returns the files written.
-pub fn unzip(bytes: &[u8], dir: &Path) -> Result<Vec<String>, AppError> {
+/// directory. Each file is streamed to disk, and the whole unpacks to at most `max_bytes`: a
+/// small zip of zeros must not fill the disk or the memory. Returns the files written.
+pub fn unzip(bytes: &[u8], dir: &Path, max_bytes: u64) -> Result<Vec<String>, AppError> {
     let bad = |e: String| AppError::BadRequest(format!("the upload is not a readable zip: {e}"));
+    let write_err =
+        |name: &str, e: std::io::Error| AppError::Internal(anyhow::anyhow!("writing {name}: {e}"));
     let mut zip =
         zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
+    if zip.len() > MAX_ZIP_ENTRIES {
+        return Err(AppError::BadRequest(format!(
+            "the zip holds {} entries; a drop is one folder of at most {MAX_ZIP_ENTRIES} files",
+            zip.len()
+        )));
+    }
     let mut files = Vec::new();
+    let mut names = std::collections::HashSet::new();
+    let mut left = max_bytes;
     for i in 0..zip.len() {
-        let mut entry = zip.by_index(i).map_err(|e| bad(e.to_string()))?;
+        let entry = zip.by_index(i).map_err(|e| bad(e.to_string()))?;
         if entry.is_dir() {
             continue;
         }
@@ -132,19 +146,18 @@ pub fn unzip(bytes: &[u8], dir: &Path) -> Result<Vec<String>, AppError> {
         let Some(name) = safe_name(&raw) else {
             continue;
         };
-        if files.contains(&name) {
+        if !names.insert(name.clone()) {
             return Err(AppError::BadRequest(format!(
                 "the zip holds two files named {name}; a drop is one folder"
             )));
         }
-        let mut out = std::fs::File::create(dir.join(&name))
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("writing {name}: {e}")))?;
-        let mut buf = Vec::new();
-        entry
-            .read_to_end(&mut buf)
+        let mut out = std::fs::File::create(dir.join(&name)).map_err(|e| write_err(&name, e))?;
+        let written = std::io::copy(&mut entry.take(left + 1), &mut out)
             .map_err(|e| bad(format!("{name}: {e}")))?;
-        std::io::Write::write_all(&mut out, &buf)
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("writing {name}: {e}")))?;
+        if written > left {
+            return Err(AppError::TooLarge);
+        }
+        left -= written;
         files.push(name);
     }
     if files.is_empty() {
@@ -210,13 +223,38 @@ mod tests {
             w.finish().unwrap();
         }
         let dir = tempfile::tempdir().unwrap();
-        let files = unzip(buf.get_ref(), dir.path()).unwrap();
+        let files = unzip(buf.get_ref(), dir.path(), 1 << 20).unwrap();
         assert_eq!(files, ["persons.csv"]);
         assert_eq!(
             std::fs::read(dir.path().join("persons.csv")).unwrap(),
             b"person_id\n"
         );
-        let err = unzip(b"not a zip", dir.path()).unwrap_err();
+        let err = unzip(b"not a zip", dir.path(), 1 << 20).unwrap_err();
         assert!(err.to_string().contains("not a readable zip"), "{err}");
+    }
+
+    // Guards: a 1 MB zip holding a gigabyte of zeros was read whole into memory and written out.
+    #[test]
+    fn a_zip_unpacks_to_no_more_than_its_limit() {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut w = zip::ZipWriter::new(&mut buf);
+            let o = zip::write::SimpleFileOptions::default();
+            w.start_file("sightings.csv", o).unwrap();
+            std::io::Write::write_all(&mut w, &vec![b'0'; 4 << 20]).unwrap();
+            w.finish().unwrap();
+        }
+        assert!(
+            buf.get_ref().len() < 1 << 20,
+            "compressed well below its size"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let err = unzip(buf.get_ref(), dir.path(), 1 << 20).unwrap_err();
+        assert!(matches!(err, AppError::TooLarge), "{err}");
+        let written = std::fs::metadata(dir.path().join("sightings.csv"))
+            .unwrap()
+            .len();
+        assert!(written <= (1 << 20) + 1, "{written} bytes written");
+        assert!(unzip(buf.get_ref(), dir.path(), 8 << 20).is_ok());
     }
 }

@@ -38,6 +38,9 @@ pub use roles::{Principal, Role};
 use state::Shared;
 pub use state::{AppState, blocking};
 
+/// Gate checks a user may make in a minute: a busy gate, not a sweep of the registry.
+pub const GATE_CHECKS_PER_MINUTE: usize = 60;
+
 /// The server, built and ready to listen.
 #[derive(Debug)]
 pub struct App {
@@ -72,6 +75,11 @@ impl App {
             accounts: Arc::new(Mutex::new(accounts)),
             sessions: auth::SessionCache::default(),
             logins: auth::LoginGuard::default(),
+            password_checks: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            ),
+            streams: auth::StreamCount::default(),
+            gate_checks: auth::RateLimit::new(GATE_CHECKS_PER_MINUTE),
             audit,
             metrics: metrics::install(),
         }));

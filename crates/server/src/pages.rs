@@ -1,13 +1,12 @@
 //! The web pages: one HTML shell and its ES modules, which draw every page from the same API that
-//! machines use, so that the role and scope checks live in one place (the handlers). Files are
+//! machines use, so that the role and scope checks live in one place (the guard, on the server). Files are
 //! compiled into the binary; ECharts is vendored (see `assets/vendor/VENDOR.md`), nothing is
 //! fetched from elsewhere. There is no build step: the browser loads `assets/js/main.js` and the
 //! modules it imports as they are written.
 
-use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 
 const INDEX: &str = include_str!("../assets/index.html");
 const APP_CSS: &str = include_str!("../assets/app.css");
@@ -73,16 +72,18 @@ fn html(body: &'static str) -> impl IntoResponse + Clone {
     )
 }
 
-pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    let pages = Router::new()
-        .route("/", get(html(INDEX)))
-        .route("/api/docs", get(html(API_HTML)))
-        .route(
-            "/assets/app.css",
+/// Every page and asset with what answers it: the router serves these, and the route list
+/// (`crate::api::route_list`) names them.
+pub fn routes<S: Clone + Send + Sync + 'static>() -> Vec<(String, MethodRouter<S>)> {
+    let mut routes: Vec<(String, MethodRouter<S>)> = vec![
+        ("/".into(), get(html(INDEX))),
+        ("/api/docs".into(), get(html(API_HTML))),
+        (
+            "/assets/app.css".into(),
             get(asset(APP_CSS, "text/css; charset=utf-8")),
-        )
-        .route(
-            "/assets/vendor/echarts.min.js",
+        ),
+        (
+            "/assets/vendor/echarts.min.js".into(),
             get((
                 [
                     (header::CONTENT_TYPE, JAVASCRIPT),
@@ -90,10 +91,23 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
                 ],
                 ECHARTS,
             )),
-        );
-    MODULES.iter().fold(pages, |pages, &(path, body)| {
-        pages.route(&format!("/assets/js/{path}"), get(asset(body, JAVASCRIPT)))
-    })
+        ),
+    ];
+    routes.extend(
+        MODULES
+            .iter()
+            .map(|&(path, body)| (format!("/assets/js/{path}"), get(asset(body, JAVASCRIPT)))),
+    );
+    routes
+}
+
+#[cfg(test)]
+pub fn router<S: Clone + Send + Sync + 'static>() -> axum::Router<S> {
+    routes()
+        .into_iter()
+        .fold(axum::Router::new(), |r, (path, answer)| {
+            r.route(&path, answer)
+        })
 }
 
 #[cfg(test)]

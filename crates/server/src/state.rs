@@ -23,6 +23,12 @@ pub struct Shared {
     pub accounts: Arc<Mutex<Accounts>>,
     pub sessions: auth::SessionCache,
     pub logins: auth::LoginGuard,
+    /// Turns to check a password: one a core.
+    pub password_checks: tokio::sync::Semaphore,
+    /// Open event streams by user, so that one user cannot hold every connection.
+    pub streams: auth::StreamCount,
+    /// Gate checks by user: a gate sees people one at a time.
+    pub gate_checks: auth::RateLimit,
     pub audit: audit::AuditWriter,
     pub imports: imports::Imports,
     /// Set when the server is stopping, so that open event streams end and the stop can finish.

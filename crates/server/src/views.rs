@@ -91,3 +91,8 @@ pub fn sighting(city: &City, s: &TraceStep) -> SightingView {
         source: city.world.source_name(s.source).to_owned(),
     }
 }
+
+/// Bytes as they are: a photo, a zip.
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Binary(pub Vec<u8>);

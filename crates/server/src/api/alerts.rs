@@ -147,15 +147,41 @@ pub async fn overview(State(state): State<AppState>, _: Access) -> axum::Json<Ov
     })
 }
 
+/// A GeoJSON geometry (WGS84): a Polygon or MultiPolygon.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Geometry {
+    /// `Polygon` or `MultiPolygon`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Rings of `[lon, lat]` positions, nested as GeoJSON nests them for the type.
+    #[schema(value_type = Vec<Value>)]
+    pub coordinates: Vec<Value>,
+}
+
+/// A grid's name on the map.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GridProperties {
+    /// The grid code.
+    pub name: String,
+}
+
+/// One grid's shape.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GridFeature {
+    /// `Feature`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub properties: GridProperties,
+    pub geometry: Geometry,
+}
+
 /// A GeoJSON FeatureCollection of the grids' shapes.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GridShapes {
     /// `FeatureCollection`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// Features whose `properties.name` is the grid code, with a Polygon or MultiPolygon.
-    #[schema(value_type = Vec<Object>)]
-    pub features: Vec<Value>,
+    pub features: Vec<GridFeature>,
 }
 
 /// The grids' shapes as GeoJSON (`properties.name` is the grid code).
@@ -253,9 +279,10 @@ pub async fn list(
             && q.grid.as_deref().is_none_or(|g| grid == Some(g))
             && q.min_score.is_none_or(|m| a.score >= m)
             && reason.is_none_or(|c| a.reasons.iter().any(|r| r.code == c))
+            // Matched against what the reader sees: a search on hidden digits would show them.
             && needle.as_deref().is_none_or(|n| {
-                city.world
-                    .subject_name(a.subject)
+                views::subject_name(&city.world, a.subject, shown(&access))
+                    .0
                     .to_lowercase()
                     .contains(n)
                     || city

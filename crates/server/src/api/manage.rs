@@ -26,7 +26,7 @@ pub struct AreaView {
     pub region_code: Option<String>,
     pub region_name: Option<String>,
     /// The polygon of an area drawn on the map (GeoJSON), else `null`.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<super::alerts::Geometry>)]
     pub geometry: Option<Value>,
     pub from: String,
     pub to: Option<String>,
@@ -74,8 +74,8 @@ pub struct NewArea {
     pub name: Option<String>,
     /// A region code; or give `geometry`.
     pub region_code: Option<String>,
-    /// A GeoJSON Polygon or MultiPolygon (WGS84).
-    #[schema(value_type = Object)]
+    /// A GeoJSON Polygon or MultiPolygon (WGS84); or give `region_code`.
+    #[schema(value_type = Option<super::alerts::Geometry>)]
     pub geometry: Option<Value>,
     /// RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, or a date (its first moment).
     pub from: String,
@@ -91,8 +91,22 @@ pub struct AreaChanged {
     pub changed: Changed,
 }
 
+/// What changed, with the numbers of unresolved subjects masked unless revealed, as every
+/// other answer shows them.
+fn shown_changed(access: &Access, mut changed: Changed) -> Changed {
+    if !access.reveal {
+        for list in [&mut changed.new_alerts, &mut changed.cleared] {
+            for name in list.iter_mut() {
+                *name = mask::subject(name);
+            }
+        }
+    }
+    changed
+}
+
 /// The answer to a change of area: the area as now kept, and what changed.
-fn area_changed(state: &AppState, id: &str, changed: Changed) -> Response {
+fn area_changed(state: &AppState, access: &Access, id: &str, changed: Changed) -> Response {
+    let changed = shown_changed(access, changed);
     let city = state.live();
     let area = city
         .areas
@@ -110,12 +124,12 @@ fn area_changed(state: &AppState, id: &str, changed: Changed) -> Response {
               (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn add_area(
     State(state): State<AppState>,
-    _: Access,
+    access: Access,
     Json(fields): Json<Map<String, Value>>,
 ) -> AppResult<Response> {
     let st = state.clone();
     let (id, changed) = blocking(move || st.city.save_area(&fields)).await?;
-    Ok(area_changed(&state, &id, changed))
+    Ok(area_changed(&state, &access, &id, changed))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -132,14 +146,14 @@ pub struct EndArea {
               (status = 404, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn end_area(
     State(state): State<AppState>,
-    _: Access,
+    access: Access,
     Path(area_id): Path<String>,
     Json(body): Json<EndArea>,
 ) -> AppResult<Response> {
     let st = state.clone();
     let id = area_id.clone();
     let changed = blocking(move || st.city.end_area(&id, body.at.as_deref())).await?;
-    Ok(area_changed(&state, &area_id, changed))
+    Ok(area_changed(&state, &access, &area_id, changed))
 }
 
 /// A case as the command centre lists it.
@@ -229,12 +243,18 @@ pub struct CaseChanged {
               (status = 415, body = ErrorBody)))]
 pub async fn add_case(
     State(state): State<AppState>,
-    _: Access,
+    access: Access,
     Json(fields): Json<Map<String, Value>>,
 ) -> AppResult<Response> {
     let st = state.clone();
     let (subject, changed) = blocking(move || st.city.save_case(&fields)).await?;
     let note = AuditNote::on(&subject, format!("{} new alerts", changed.new_alerts.len()));
+    let subject = if access.reveal {
+        subject
+    } else {
+        mask::subject(&subject)
+    };
+    let changed = shown_changed(&access, changed);
     Ok((note, axum::Json(CaseChanged { subject, changed })).into_response())
 }
 

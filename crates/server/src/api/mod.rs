@@ -15,7 +15,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{OpenApi, ToSchema};
@@ -49,8 +49,8 @@ Errors have the shape {\"error\": {\"code\", \"message\"}}."
 )]
 struct ApiDoc;
 
-/// The whole service: API, pages, health, metrics.
-pub fn router(state: AppState) -> axum::Router {
+/// The documented API: every handler, and the document that describes them.
+fn documented() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     let (api, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(session::login, session::logout))
         .routes(routes!(session::me))
@@ -85,6 +85,7 @@ pub fn router(state: AppState) -> axum::Router {
         .routes(routes!(tasks::add_photo))
         .routes(routes!(tasks::photo))
         .split_for_parts();
+    declare_refusals(&mut doc);
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "session",
@@ -94,28 +95,149 @@ pub fn router(state: AppState) -> axum::Router {
         "bearer",
         SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
     );
+    (api, doc)
+}
+
+/// The routes beside the documented API: the document itself, the metrics, the pages.
+fn undocumented(doc: utoipa::openapi::OpenApi) -> Vec<(String, MethodRouter<AppState>)> {
     let doc = std::sync::Arc::new(doc);
-    api.route(
-        "/api/openapi.json",
-        get(move || {
-            let doc = doc.clone();
-            async move { axum::Json(doc.as_ref().clone()) }
-        }),
-    )
-    .route("/metrics", get(metrics_text))
-    .merge(crate::pages::router())
-    // After every route: the guard wraps each of them, and only them.
-    .route_layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        crate::guard::guard,
-    ))
-    .fallback(not_found)
-    .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-    .layer(axum::middleware::from_fn(crate::metrics::track))
-    .layer(axum::middleware::from_fn(security_headers))
-    // The guard limits each route's body itself.
-    .layer(axum::extract::DefaultBodyLimit::disable())
-    .with_state(state)
+    let mut own: Vec<(String, MethodRouter<AppState>)> = vec![
+        (
+            "/api/openapi.json".into(),
+            get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        ),
+        ("/metrics".into(), get(metrics_text)),
+    ];
+    own.extend(crate::pages::routes());
+    own
+}
+
+/// Every route the router serves, as `METHOD /pattern`: the documented API's and the others.
+/// The every-route test calls each of them as every role.
+pub fn route_list() -> Vec<String> {
+    let (_, doc) = documented();
+    let mut list: Vec<String> = doc
+        .paths
+        .paths
+        .iter()
+        .flat_map(|(path, item)| {
+            [
+                ("GET", item.get.is_some()),
+                ("POST", item.post.is_some()),
+                ("PUT", item.put.is_some()),
+                ("DELETE", item.delete.is_some()),
+            ]
+            .into_iter()
+            .filter(|(_, served)| *served)
+            .map(move |(m, _)| format!("{m} {path}"))
+        })
+        .collect();
+    list.extend(
+        undocumented(doc)
+            .into_iter()
+            .map(|(path, _)| format!("GET {path}")),
+    );
+    list.sort();
+    list
+}
+
+/// The whole service: API, pages, health, metrics.
+pub fn router(state: AppState) -> axum::Router {
+    let (api, doc) = documented();
+    undocumented(doc)
+        .into_iter()
+        .fold(api, |r, (path, answer)| r.route(&path, answer))
+        // After every route: the guard wraps each of them, and only them.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::guard::guard,
+        ))
+        .fallback(not_found)
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn(crate::metrics::track))
+        .layer(axum::middleware::from_fn(security_headers))
+        // The guard limits each route's body itself.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(state)
+}
+
+/// The statuses the guard itself answers on a route, from its rule: declared in the document
+/// beside each handler's own, so that every error an endpoint can give is there.
+fn guard_statuses(rule: &crate::guard::Rule, method: &str) -> Vec<(u16, &'static str)> {
+    use crate::guard::{Purpose, Scope, Takes, Who};
+    let mut out = vec![
+        (
+            403,
+            "Refused: a role or scope the route does not admit, or a page of another site",
+        ),
+        (413, "The body is larger than the route takes"),
+        (
+            500,
+            "Internal error (its cause is in the server's log only)",
+        ),
+    ];
+    if rule.who != Who::Anyone {
+        out.push((401, "Log in first: no session or token, or an expired one"));
+    }
+    let body = method != "get";
+    if body {
+        out.push((415, "A body of a type the route does not read"));
+    }
+    if rule.purpose == Purpose::Required
+        || rule.scope == Scope::Task
+        || (body && rule.takes != Takes::None)
+    {
+        out.push((400, "A bad request: a missing purpose, a bad id or body"));
+    }
+    if matches!(rule.scope, Scope::Subject | Scope::Task | Scope::Grid) {
+        out.push((
+            404,
+            "Not known, or outside the user's grids (the same answer for both)",
+        ));
+    }
+    out
+}
+
+/// Adds to each operation of `doc` the refusals its guard rule can answer.
+fn declare_refusals(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{Ref, RefOr, ResponseBuilder};
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let ops = [
+            ("get", item.get.as_mut()),
+            ("post", item.post.as_mut()),
+            ("delete", item.delete.as_mut()),
+            ("put", item.put.as_mut()),
+        ];
+        for (method, op) in ops {
+            let Some(op) = op else { continue };
+            let Some(rule) =
+                crate::guard::rule_for(&method.to_uppercase().parse().unwrap_or_default(), path)
+            else {
+                continue;
+            };
+            for (status, why) in guard_statuses(&rule, method) {
+                op.responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| {
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .description(why)
+                                .content(
+                                    "application/json",
+                                    utoipa::openapi::Content::new(Some(Ref::from_schema_name(
+                                        "ErrorBody",
+                                    ))),
+                                )
+                                .build(),
+                        )
+                    });
+            }
+        }
+    }
 }
 
 /// Headers every answer carries: no sniffing of content types, no referrer leaving the page
@@ -133,7 +255,11 @@ async fn security_headers(req: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    if api && !h.contains_key(header::CACHE_CONTROL) {
+    let stored = h
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store"));
+    if api && !stored {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res

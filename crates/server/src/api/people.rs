@@ -186,14 +186,21 @@ pub struct GateCheck {
     params(("place_id" = String, Path), GateQuery),
     responses((status = 200, body = GateCheck), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody)))]
+              (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn gate_check(
     State(state): State<AppState>,
-    _: Access,
+    access: Access,
     Path(place_id): Path<String>,
     Query(q): Query<GateQuery>,
 ) -> AppResult<axum::response::Response> {
     use axum::response::IntoResponse;
+    // A guard checks the people at the gate, not the registry: a sweep waits.
+    state
+        .gate_checks
+        .take(access.principal.user_id, crate::auth::now_ms())
+        .map_err(|_| {
+            AppError::Busy("more checks a minute than a gate sees: wait a moment".into())
+        })?;
     let city = state.live();
     let gate_grid = city
         .places

@@ -62,15 +62,24 @@ async fn refused(state: &AppState, username: &str, action: &str) -> AppResult<()
               (status = 415, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     Json(login): Json<Login>,
 ) -> AppResult<impl IntoResponse> {
-    if let Err(e) = state.logins.check(&login.username, auth::now_ms()) {
+    let peer = peer.map(|p| p.0.0.ip());
+    if let Err(e) = state.logins.check(&login.username, peer, auth::now_ms()) {
         refused(&state, &login.username, "login.refused").await?;
         return Err(e);
     }
     let name = login.username.clone();
     let accounts = state.accounts.clone();
     let hours = state.config.session_hours.max(1);
+    // Password hashes are checked a core at a time at most: a flood of logins waits its turn
+    // rather than take the memory of hundreds of hashes at once.
+    let _turn = state
+        .password_checks
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
     let result = blocking(move || -> AppResult<_> {
         let user = accounts
             .lock()
@@ -98,7 +107,7 @@ pub async fn login(
     let (user, token, expires) = match result {
         Ok(r) => r,
         Err(AppError::Unauthenticated) => {
-            state.logins.failed(&name, auth::now_ms());
+            state.logins.failed(&name, peer, auth::now_ms());
             tracing::warn!("a login failed");
             refused(&state, &name, "login.failed").await?;
             return Err(AppError::Unauthenticated);

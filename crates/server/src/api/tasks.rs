@@ -274,19 +274,16 @@ pub async fn get(
     access: Access,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
+    let task = task_of(&access)?.clone();
     let st = state.clone();
-    let (task, events, checkins, photos) = blocking(move || {
+    let (events, checkins, photos) = blocking(move || {
         st.city
             .board
             .with(|t| -> Result<_, tracegrid_store::StoreError> {
-                let Some(task) = t.get(id)? else {
-                    return Ok(None);
-                };
-                Ok(Some((task, t.events(id)?, t.checkins(id)?, t.photos(id)?)))
+                Ok((t.events(id)?, t.checkins(id)?, t.photos(id)?))
             })
     })
-    .await?
-    .ok_or_else(|| tracegrid_city::board::no_task(id))?;
+    .await?;
     let city = state.live();
     let detail = TaskDetail {
         task: task_view(&city, &task, &access.principal, access.reveal, now_ms()),
@@ -551,46 +548,55 @@ pub async fn stats(
 #[utoipa::path(get, path = "/api/events", tag = "tasks",
     responses((status = 200, content_type = "text/event-stream", body = String,
                description = "`event: tasks` with a `Notice` as data; `event: resync` to reload"),
-              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
 pub async fn events(
     State(state): State<AppState>,
     access: Access,
-) -> Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>> {
+) -> AppResult<Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>>> {
+    let p = access.principal;
+    let slot = state.streams.open(p.user_id).ok_or_else(|| {
+        AppError::Busy(format!(
+            "{} event streams are open for this user already; close a page",
+            crate::auth::MAX_STREAMS_PER_USER
+        ))
+    })?;
     let rx = state.city.board.subscribe();
     let stop = state.stopping.subscribe();
-    let p = access.principal;
-    let stream = futures_util::stream::unfold((rx, stop, p), |(mut rx, mut stop, p)| async move {
-        loop {
-            let next = tokio::select! {
-                n = rx.recv() => n,
-                // The server is stopping: end the stream so the stop need not wait for it.
-                _ = stop.wait_for(|s| *s) => return None,
-            };
-            match next {
-                Ok(n) => {
-                    if n.grids.iter().any(|g| p.sees_grid(g.as_deref())) {
-                        let event = Event::default()
-                            .event("tasks")
-                            .json_data(&n)
-                            .unwrap_or_else(|_| Event::default().event("tasks"));
-                        return Some((Ok(event), (rx, stop, p)));
+    let stream = futures_util::stream::unfold(
+        (rx, stop, p, slot),
+        |(mut rx, mut stop, p, slot)| async move {
+            loop {
+                let next = tokio::select! {
+                    n = rx.recv() => n,
+                    // The server is stopping: end the stream so the stop need not wait for it.
+                    _ = stop.wait_for(|s| *s) => return None,
+                };
+                match next {
+                    Ok(n) => {
+                        if n.grids.iter().any(|g| p.sees_grid(g.as_deref())) {
+                            let event = Event::default()
+                                .event("tasks")
+                                .json_data(&n)
+                                .unwrap_or_else(|_| Event::default().event("tasks"));
+                            return Some((Ok(event), (rx, stop, p, slot)));
+                        }
                     }
+                    // Fell behind: tell the page to load its list again.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        return Some((
+                            Ok(Event::default().event("resync").data("{}")),
+                            (rx, stop, p, slot),
+                        ));
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
                 }
-                // Fell behind: tell the page to load its list again.
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((
-                        Ok(Event::default().event("resync").data("{}")),
-                        (rx, stop, p),
-                    ));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
             }
-        }
-    });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
-/// The grid of a residents list; the guard reads it (`crate::guard`, scope `Grid`).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
@@ -736,7 +742,8 @@ pub struct PhotoAdded {
 /// Attaches a photo of a document to a task (`image/jpeg`, `image/png` or `image/webp`, up to
 /// 8 MB, sent as the body; the bytes must be an image of the type named).
 #[utoipa::path(post, path = "/api/tasks/{id}/photos", tag = "tasks", params(("id" = i64, Path)),
-    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "The photo; image/png and image/webp too"),
+    request_body(description = "The photo, as the body", content(
+        (crate::views::Binary = "image/jpeg"), (crate::views::Binary = "image/png"), (crate::views::Binary = "image/webp"))),
     responses((status = 201, body = PhotoAdded), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
@@ -745,7 +752,7 @@ pub async fn add_photo(
     access: Access,
     Path(id): Path<i64>,
     headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
+    crate::extract::Bytes(body): crate::extract::Bytes,
 ) -> AppResult<(axum::http::StatusCode, axum::Json<PhotoAdded>)> {
     let mime = headers
         .get(axum::http::header::CONTENT_TYPE)
@@ -769,15 +776,11 @@ pub async fn add_photo(
         )));
     }
     let st = state.clone();
-    let who = access.principal.clone();
+    let who = access.principal.username.clone();
     let photo = blocking(move || {
-        st.city.board.with(|t| -> AppResult<i64> {
-            let task = t
-                .get(id)?
-                .filter(|task| who.sees_grid(task.grid_code.as_deref()))
-                .ok_or_else(|| tracegrid_city::board::no_task(id))?;
-            Ok(t.add_photo(task.id, now_ms(), &who.username, &mime, &body)?)
-        })
+        st.city
+            .board
+            .with(|t| t.add_photo(id, now_ms(), &who, &mime, &body))
     })
     .await?;
     Ok((
@@ -792,12 +795,14 @@ pub async fn add_photo(
 /// One photo of a task (audited: it is a person's document).
 #[utoipa::path(get, path = "/api/tasks/{id}/photos/{photo}", tag = "tasks",
     params(("id" = i64, Path), ("photo" = i64, Path), Why),
-    responses((status = 200, content_type = "image/jpeg", body = Vec<u8>), (status = 400, body = ErrorBody),
+    responses((status = 200, description = "The photo, of the type it was kept as", content(
+                  (crate::views::Binary = "image/jpeg"), (crate::views::Binary = "image/png"), (crate::views::Binary = "image/webp"))),
+              (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]
 pub async fn photo(
     State(state): State<AppState>,
-    access: Access,
+    _: Access,
     Path((id, photo)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
     let st = state.clone();
@@ -805,7 +810,6 @@ pub async fn photo(
         .await?
         .filter(|ph| ph.task_id == id)
         .ok_or_else(|| AppError::NotFound(format!("task {id} has no photo {photo}")))?;
-    let _ = task_of(&access)?;
     Ok((
         AuditNote::detail(format!("task {id} photo {photo}")),
         [

@@ -25,7 +25,8 @@ pub struct UploadQuery {
 /// Uploads a data drop and starts importing it. Send a zip (`Content-Type: application/zip`)
 /// or the drop's files as `multipart/form-data`. Answers at once with the job to watch.
 #[utoipa::path(post, path = "/api/imports", tag = "imports", params(UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/zip", description = "The drop as a zip; or multipart/form-data with one part per file"),
+    request_body(description = "The drop as a zip; or multipart/form-data with one part per file", content(
+        (crate::views::Binary = "application/zip"), (crate::views::Binary = "multipart/form-data"))),
     responses((status = 202, body = ImportJob), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
@@ -85,7 +86,9 @@ pub async fn upload(
     }
     let (id, dir) = state.imports.new_dir()?;
     let drop_dir = dir.join("drop");
-    let files = blocking(move || -> AppResult<Vec<String>> {
+    let max_unzipped = state.config.max_unzipped_mb.saturating_mul(1 << 20) as u64;
+    let unpack_dir = dir.clone();
+    let unpacked = blocking(move || -> AppResult<Vec<String>> {
         let mut files = Vec::new();
         for (name, data) in parts {
             match name {
@@ -94,15 +97,23 @@ pub async fn upload(
                         .map_err(|e| AppError::Internal(anyhow::anyhow!("writing {name}: {e}")))?;
                     files.push(name);
                 }
-                _ => files.extend(unzip(&data, &drop_dir)?),
+                _ => files.extend(unzip(&data, &drop_dir, max_unzipped)?),
             }
+        }
+        if files.is_empty() {
+            return Err(AppError::BadRequest("the upload holds no files".into()));
         }
         Ok(files)
     })
-    .await?;
-    if files.is_empty() {
-        return Err(AppError::BadRequest("the upload holds no files".into()));
-    }
+    .await;
+    let files = match unpacked {
+        Ok(f) => f,
+        Err(e) => {
+            // A refused upload leaves nothing behind.
+            let _ = std::fs::remove_dir_all(&unpack_dir);
+            return Err(e);
+        }
+    };
     let job = state.imports.add(ImportJob {
         id: id.clone(),
         started_by: access.principal.username.clone(),
@@ -153,17 +164,16 @@ fn run_import(
     dir: &std::path::Path,
     encoding: tracegrid_ingest::Encoding,
     mut progress: Progress,
-) -> anyhow::Result<serde_json::Value> {
+) -> anyhow::Result<tracegrid_ingest::ImportSummary> {
     let opts = tracegrid_ingest::Options {
         tz: state.config.zone()?,
         encoding,
         rejects: tracegrid_ingest::RejectsTarget::IfAny(dir.join("rejects.csv")),
         batch_rows: None,
     };
-    let summary = state.city.import(&dir.join("drop"), &opts, &mut progress)?;
-    let mut summary = serde_json::to_value(&summary)?;
+    let mut summary = state.city.import(&dir.join("drop"), &opts, &mut progress)?;
     // The server's path of the rejects file means nothing to a client: it downloads them.
-    summary["rejects_file"] = serde_json::Value::Null;
+    summary.rejects_file = None;
     Ok(summary)
 }
 

@@ -519,3 +519,214 @@ async fn connections_beyond_the_cap_wait_their_turn() {
     .await
     .unwrap();
 }
+
+// Guards (the attack on every route): a login body sent a byte at a time held a connection
+// for ten minutes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_small_body_sent_slowly_is_cut_off() {
+    let server = listening(|c| c.small_body_timeout_seconds = 1).await;
+    let addr = server.addr;
+    tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.write_all(
+            b"POST /api/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+              Content-Length: 100000\r\nConnection: close\r\n\r\n{",
+        )
+        .unwrap();
+        let (reply, closed) = read_until_closed(&mut s, Duration::from_secs(30));
+        assert!(closed, "{reply}");
+        assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
+        assert!(started.elapsed() < Duration::from_secs(20));
+    })
+    .await
+    .unwrap();
+}
+
+// Guards: `q=` matched the hidden digits of a masked phone, and a ref's 16-bit check could be
+// reversed offline to them.
+#[tokio::test]
+async fn masked_numbers_cannot_be_searched_or_reversed() {
+    let app = spawn();
+    let a = app.login("analyst").await;
+    let full = unresolved_alert(&app, &a).await;
+    let (ty, value) = full.split_once(':').unwrap();
+    let v = app.login("viewer").await;
+    // The hidden middle of the number, as a search.
+    let hidden = &value[value.len() - 8..value.len() - 4];
+    let r = app
+        .get(
+            &format!(
+                "/api/alerts?purpose=x&limit=500&q={ty}:{}",
+                &value[..value.len() - 4]
+            ),
+            Some(&v),
+        )
+        .await
+        .body;
+    assert_eq!(
+        r["total"], 0,
+        "a search on {hidden} in hidden digits finds nothing"
+    );
+    let masked = app
+        .get("/api/alerts?purpose=x&limit=500&q=:", Some(&v))
+        .await
+        .body["alerts"][0]["ref"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (id, check) = masked.trim_start_matches('~').split_once('.').unwrap();
+    assert!(check.len() >= 16, "a 64-bit check: {masked}");
+    // A ref whose check is guessed names no one.
+    let forged = format!("~{id}.{:016x}", u64::from_str_radix(check, 16).unwrap() ^ 1);
+    assert_error(
+        &app.get(&format!("/api/alerts/{forged}?purpose=x"), Some(&a))
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+}
+
+// Guards: a grid worker's look at someone who does not exist answered before any audit write,
+// faster than a look at someone outside their grids (which waited for one).
+#[tokio::test]
+async fn a_grid_workers_look_at_no_one_is_written_like_a_look_outside() {
+    let app = spawn();
+    let w = app.login("wang").await;
+    let nobody = tracegrid_model::IdNumber::complete("11010519491231999");
+    let r = app
+        .get(&format!("/api/persons/{nobody}?purpose=x"), Some(&w))
+        .await;
+    assert_error(&r, StatusCode::NOT_FOUND, "not_found");
+    let r = app.get("/api/tasks/99999999?purpose=x", Some(&w)).await;
+    assert_error(&r, StatusCode::NOT_FOUND, "not_found");
+    let log = audit_of(&app, "wang").await;
+    assert_eq!(log[0]["action"], "task.denied");
+    assert_eq!(log[0]["target"], "task 99999999");
+    assert_eq!(log[1]["action"], "person.denied");
+    assert_eq!(log[1]["target"], nobody.as_str());
+}
+
+// Guards: the answers to changes (an area, a case) named unresolved subjects in full, and a
+// task change answered with a person's record and left no audit entry.
+#[tokio::test]
+async fn changes_mask_what_they_name_and_task_changes_are_audited() {
+    let app = spawn();
+    let a = app.login("analyst").await;
+    let r = app
+        .post(
+            "/api/areas",
+            Some(&a),
+            &json!({"area_id": "ALL", "region_code": "330800", "from": "2020-01-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let named: Vec<&str> = r.body["changed"]["new_alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .filter(|s| s.contains(':'))
+        .collect();
+    assert!(!named.is_empty(), "visitors are among the new alerts");
+    assert!(named.iter().all(|s| s.contains('*')), "{named:?}");
+
+    let id = first_task(&app, &a, &app.grid).await;
+    let r = app
+        .post(&format!("/api/tasks/{id}/accept"), Some(&a), &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let log = audit_of(&app, "analyst").await;
+    assert_eq!(log[0]["action"], "task.change");
+    assert_eq!(log[0]["purpose"], "work a task");
+}
+
+// Guards: refusals of a logged-in user's cross-site request went unwritten; a same-site page's
+// <img> could read (and be audited) in the user's name; a page on a rebound name was answered.
+#[tokio::test]
+async fn cross_site_reads_and_rebound_names_are_refused() {
+    let app = spawn();
+    let a = app.login("analyst").await;
+    let subject = app.alerted_subject(&app.grid, true);
+    let img = Request::get(format!("/api/persons/{subject}?purpose=x&reveal=true"))
+        .header(header::HOST, "127.0.0.1:8080")
+        .header(header::COOKIE, &a)
+        .header("sec-fetch-site", "same-site")
+        .body(Body::empty())
+        .unwrap();
+    assert_error(&app.send(img).await, StatusCode::FORBIDDEN, "cross_site");
+    let log = audit_of(&app, "analyst").await;
+    assert_eq!(log[0]["action"], "cross_site");
+
+    // A page that rebinds its name to this machine: refused where the names are configured.
+    let named = spawn_with(|c| c.allowed_hosts = vec!["cc.example.gov".into()]);
+    let rebound = Request::get("/healthz")
+        .header(header::HOST, "evil.example:8080")
+        .body(Body::empty())
+        .unwrap();
+    assert_error(
+        &named.send(rebound).await,
+        StatusCode::FORBIDDEN,
+        "cross_site",
+    );
+    let right = Request::get("/healthz")
+        .header(header::HOST, "cc.example.gov")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(named.send(right).await.status, StatusCode::OK);
+    let head = Request::head("/healthz").body(Body::empty()).unwrap();
+    assert_eq!(
+        app.send(head).await.status,
+        StatusCode::OK,
+        "HEAD is GET's rule"
+    );
+}
+
+// Guards: a gate guard could walk the whole registry through the gate check; one user could
+// hold every connection with event streams.
+#[tokio::test]
+async fn a_guard_cannot_sweep_the_city_nor_a_user_hold_every_stream() {
+    let app = spawn();
+    let g = app.login("guard").await;
+    let subject = app.alerted_subject(&app.grid, true);
+    let path = format!("/api/gates/{}/check?subject={subject}", app.gate);
+    for _ in 0..tracegrid_server::GATE_CHECKS_PER_MINUTE {
+        assert_eq!(app.get(&path, Some(&g)).await.status, StatusCode::OK);
+    }
+    let r = app.get(&path, Some(&g)).await;
+    assert_error(&r, StatusCode::TOO_MANY_REQUESTS, "busy");
+    assert!(r.headers.contains_key(header::RETRY_AFTER));
+
+    let w = app.login("wang").await;
+    let mut open = Vec::new();
+    for _ in 0..tracegrid_server::auth::MAX_STREAMS_PER_USER {
+        let res = tower::ServiceExt::oneshot(
+            app.router.clone(),
+            Request::get("/api/events")
+                .header(header::COOKIE, &w)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        open.push(res);
+    }
+    let r = app.get("/api/events", Some(&w)).await;
+    assert_error(&r, StatusCode::TOO_MANY_REQUESTS, "busy");
+    drop(open);
+    let res = tower::ServiceExt::oneshot(
+        app.router.clone(),
+        Request::get("/api/events")
+            .header(header::COOKIE, &w)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "a closed stream gives its slot back"
+    );
+}
