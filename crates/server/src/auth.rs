@@ -203,18 +203,18 @@ impl RateLimit {
         }
     }
 
-    /// Counts one for `user` at `now`, or fails if they have had their share this minute.
-    pub fn take(&self, user: i64, now: Millis) -> Result<(), ()> {
+    /// Counts one for `user` at `now`; false if they have had their share this minute.
+    pub fn take(&self, user: i64, now: Millis) -> bool {
         let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         let times = recent.entry(user).or_default();
         while times.front().is_some_and(|&t| now - t >= 60_000) {
             times.pop_front();
         }
         if times.len() >= self.per_minute {
-            return Err(());
+            return false;
         }
         times.push_back(now);
-        Ok(())
+        true
     }
 }
 
@@ -399,10 +399,10 @@ mod tests {
     #[test]
     fn a_rate_limit_counts_a_minute_a_user() {
         let r = RateLimit::new(2);
-        assert!(r.take(1, 0).is_ok() && r.take(1, 10).is_ok());
-        assert!(r.take(1, 20).is_err());
-        assert!(r.take(2, 20).is_ok(), "another user has their own share");
-        assert!(r.take(1, 60_001).is_ok(), "a minute later");
+        assert!(r.take(1, 0) && r.take(1, 10));
+        assert!(!r.take(1, 20));
+        assert!(r.take(2, 20), "another user has their own share");
+        assert!(r.take(1, 60_001), "a minute later");
     }
 
     #[test]
