@@ -195,12 +195,14 @@ pub async fn gate_check(
 ) -> AppResult<axum::response::Response> {
     use axum::response::IntoResponse;
     // A guard checks the people at the gate, not the registry: a sweep waits.
-    state
+    if !state
         .gate_checks
         .take(access.principal.user_id, crate::auth::now_ms())
-        .map_err(|_| {
-            AppError::Busy("more checks a minute than a gate sees: wait a moment".into())
-        })?;
+    {
+        return Err(AppError::Busy(
+            "more checks a minute than a gate sees: wait a moment".into(),
+        ));
+    }
     let city = state.live();
     let gate_grid = city
         .places
