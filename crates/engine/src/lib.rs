@@ -10,13 +10,16 @@
 //! The engine reads rows, never a database: it uses the store crate's row types only as plain
 //! data.
 
+mod delta;
 mod geo;
+mod live;
 mod score;
 mod screen;
 mod trace;
 mod world;
 
 pub use geo::MultiPolygon;
+pub use live::{Fresh, Rebuild};
 pub use screen::{Alert, Phases, Reason, ReasonCode, Screen, ScreenParams, Screening};
 pub use trace::{Contact, Trace, TraceStep};
 pub use world::{SubjectId, World, WorldBuilder};

@@ -205,8 +205,10 @@ pub struct Screening {
     /// Whom each close contact's degree-2 search reached.
     reached2: HashMap<SubjectId, Vec<SubjectId>>,
     alerts: HashMap<SubjectId, Alert>,
-    /// (1000 - score in thousandths, name rank, subject): the alerts in the contract's order.
-    ranked: BTreeSet<(u16, u32, SubjectId)>,
+    /// (1000 - score in thousandths, name, subject): the alerts in the contract's order.
+    ranked: BTreeSet<RankKey>,
+    /// Each alert's key in `ranked`, kept: a subject renamed since still finds its old one.
+    rank: HashMap<SubjectId, RankKey>,
     /// How long each step of the full screening took.
     pub phases: Phases,
 }
@@ -245,6 +247,7 @@ impl Screening {
             reached2: HashMap::default(),
             alerts: HashMap::default(),
             ranked: BTreeSet::new(),
+            rank: HashMap::default(),
             phases: Phases::default(),
         };
         let mut clock = std::time::Instant::now();
@@ -301,7 +304,9 @@ impl Screening {
         });
         let mut keys = Vec::new();
         for alert in built.into_iter().flatten() {
-            keys.push(rank_key(world, &alert));
+            let key = rank_key(world, &alert);
+            s.rank.insert(alert.subject, key.clone());
+            keys.push(key);
             s.alerts.insert(alert.subject, alert);
         }
         keys.sort_unstable();
@@ -459,13 +464,182 @@ impl Screening {
 
     /// Rebuilds one subject's alert from its reasons.
     fn assemble(&mut self, world: &World, s: SubjectId) {
-        if let Some(old) = self.alerts.remove(&s) {
-            self.ranked.remove(&rank_key(world, &old));
+        self.alerts.remove(&s);
+        if let Some(old) = self.rank.remove(&s) {
+            self.ranked.remove(&old);
         }
         if let Some(alert) = self.build(world, s) {
-            self.ranked.insert(rank_key(world, &alert));
+            let key = rank_key(world, &alert);
+            self.ranked.insert(key.clone());
+            self.rank.insert(s, key);
             self.alerts.insert(s, alert);
         }
+    }
+
+    /// Takes in what a batch of rows added to `world` ([`World::add_events`],
+    /// [`World::add_persons`]): the case-free rules again for the subjects it names, and the
+    /// searches of every case and close contact that a new sighting may meet. Returns the
+    /// subjects whose alert may have changed.
+    pub fn update(&mut self, world: &World, fresh: &crate::Fresh) -> Vec<SubjectId> {
+        let (lo, hi) = self.window;
+        let mut dirty = Dirty::default();
+        for x in &fresh.sightings {
+            if x.start <= hi && x.end >= lo {
+                dirty.base.insert(x.subject);
+                self.neighbours(world, x, &mut dirty);
+            }
+        }
+        dirty.base.extend(fresh.recipients.iter().copied());
+        for &s in &fresh.persons {
+            dirty.base.insert(s);
+            if world.is_active_case(s) {
+                dirty.cases.insert(s);
+            }
+            if self.close_at.get(s as usize).copied().flatten().is_some() {
+                dirty.close.insert(s);
+            }
+        }
+        self.refresh(world, dirty)
+    }
+
+    /// Moves the screening to a later moment `as_of`, the lookback and home region as they were:
+    /// what the window's new end brings in (sightings, deliveries, cases' exposure), what its new
+    /// start lets go, and the reasons whose earliest evidence the new start clips. Every alert is
+    /// scored again (a score weighs how long ago its evidence is). An earlier moment screens
+    /// the world again in full. Returns the subjects whose alert may have changed.
+    pub fn roll(&mut self, world: &World, as_of: Millis) -> Vec<SubjectId> {
+        let (lo0, hi0) = self.window;
+        let mut params = self.params.clone();
+        params.as_of = as_of;
+        if as_of < self.params.as_of {
+            let before: Vec<SubjectId> = self.alerts.keys().copied().collect();
+            *self = Screening::new(world, &params);
+            let mut all: Vec<SubjectId> = before
+                .into_iter()
+                .chain(self.alerts.keys().copied())
+                .collect();
+            all.sort_unstable();
+            all.dedup();
+            return all;
+        }
+        let (lo1, hi1) = params.window();
+        self.params = params;
+        self.window = (lo1, hi1);
+        let mut dirty = Dirty::default();
+        for c in world.active_cases() {
+            let case = world.cases[world.active_case[&c] as usize];
+            if exposure(&case, lo0, hi0) != exposure(&case, lo1, hi1) {
+                dirty.cases.insert(c);
+            }
+        }
+        // Sightings the new end brings in, and those the new start lets go.
+        for pl in 0..world.places.len() as PlaceIx {
+            let longest = [world.place_longest[pl as usize], world.delta.longest(pl)];
+            for (run, longest) in world.runs(pl).into_iter().zip(longest) {
+                let from = run.partition_point(|b| b.start <= hi0);
+                let to = run.partition_point(|b| b.start <= hi1);
+                for b in &run[from..to] {
+                    if b.end >= lo1 {
+                        self.moved(world, &b.at(pl), &mut dirty);
+                    }
+                }
+                let from = run.partition_point(|b| b.start < lo0 - longest);
+                let to = run.partition_point(|b| b.start < lo1);
+                for b in &run[from..to] {
+                    if b.end >= lo0 && b.end < lo1 {
+                        self.moved(world, &b.at(pl), &mut dirty);
+                    }
+                }
+            }
+        }
+        for d in &world.deliveries {
+            let at = d.delivered.unwrap_or(d.shipped);
+            if (at > hi0 && at <= hi1) || (at >= lo0 && at < lo1) {
+                dirty.base.insert(d.recipient);
+            }
+        }
+        // Reasons whose earliest evidence the new start clips.
+        for (s, reasons) in self.base.iter().enumerate() {
+            if reasons.iter().any(|r| r.at < lo1) {
+                dirty.base.insert(s as SubjectId);
+            }
+        }
+        let mut touched = self.refresh(world, dirty);
+        // Every alert again: its score follows the moment.
+        let alerted: Vec<SubjectId> = self.alerts.keys().copied().collect();
+        for &s in &alerted {
+            self.assemble(world, s);
+        }
+        touched.extend(alerted);
+        touched.sort_unstable();
+        touched.dedup();
+        touched
+    }
+
+    /// A sighting that came into or left the window: its subject's case-free rules again, and
+    /// the searches that might meet it.
+    fn moved(&self, world: &World, x: &Sighting, dirty: &mut Dirty) {
+        dirty.base.insert(x.subject);
+        self.neighbours(world, x, dirty);
+    }
+
+    /// The cases and close contacts whose searches a sighting `x` may take part in: its own
+    /// subject's, and those of everyone at its place near its time.
+    fn neighbours(&self, world: &World, x: &Sighting, dirty: &mut Dirty) {
+        let is_close = |s: SubjectId| self.close_at.get(s as usize).copied().flatten().is_some();
+        if world.is_active_case(x.subject) {
+            dirty.cases.insert(x.subject);
+        }
+        if is_close(x.subject) {
+            dirty.close.insert(x.subject);
+        }
+        let kind = world.places[x.place as usize].kind;
+        let Some(tau) = kind.tolerance_ms() else {
+            return;
+        };
+        let close_tier = kind.tier() == Tier::Close;
+        world.co_present(x.place, x.start, x.end, tau, |b, _| {
+            if world.is_active_case(b.subject) {
+                dirty.cases.insert(b.subject);
+            }
+            if close_tier && is_close(b.subject) {
+                dirty.close.insert(b.subject);
+            }
+        });
+    }
+
+    /// Searches again what `dirty` names, and assembles the alerts they reach.
+    fn refresh(&mut self, world: &World, dirty: Dirty) -> Vec<SubjectId> {
+        let mut touched: Vec<SubjectId> = Vec::new();
+        for &c in &dirty.cases {
+            touched.extend(self.update_case(world, c));
+        }
+        let mut scratch = Scratch::default();
+        for &k in &dirty.close {
+            touched.push(k);
+            if let Some(old) = self.reached2.remove(&k) {
+                for &s in &old {
+                    slot(&mut self.contacts, s)
+                        .retain(|m| m.code != ReasonCode::SecondaryContact || m.from != k);
+                }
+                touched.extend(old);
+            }
+            if let Some((e, _)) = self.close_at.get(k as usize).copied().flatten() {
+                let found = world.degree2(&mut scratch, k, e, self.window);
+                touched.extend(found.iter().map(|(s, _)| *s));
+                self.take(k, found, true);
+            }
+        }
+        for &s in &dirty.base {
+            *slot(&mut self.base, s) = world.subject_base(&self.params, s);
+            touched.push(s);
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for &s in &touched {
+            self.assemble(world, s);
+        }
+        touched
     }
 
     /// One subject's alert from its reasons, if it has any and is not a case.
@@ -504,10 +678,20 @@ impl Screening {
     }
 }
 
+/// What a change asks to be searched again.
+#[derive(Debug, Default)]
+struct Dirty {
+    cases: BTreeSet<SubjectId>,
+    close: BTreeSet<SubjectId>,
+    base: BTreeSet<SubjectId>,
+}
+
 /// An alert's place in the contract's order: score down, then name.
-fn rank_key(world: &World, a: &Alert) -> (u16, u32, SubjectId) {
+type RankKey = (u16, std::sync::Arc<str>, SubjectId);
+
+fn rank_key(world: &World, a: &Alert) -> RankKey {
     let thousandths = (a.score * 1000.0).round().clamp(0.0, 1000.0) as u16;
-    (1000 - thousandths, world.name_rank(a.subject), a.subject)
+    (1000 - thousandths, world.name_key(a.subject), a.subject)
 }
 
 impl World {
@@ -638,7 +822,7 @@ impl World {
             first_outside = vec![Millis::MAX; self.subjects.len()];
             went_out = vec![0; self.subjects.len().div_ceil(64)];
             for pl in (0..self.places.len() as PlaceIx).filter(|&pl| side(pl) == Some(false)) {
-                for s in self.run(pl).iter().filter(|s| visible(s)) {
+                for s in self.run(pl).filter(|s| visible(s)) {
                     let f = &mut first_outside[s.subject as usize];
                     *f = (*f).min(s.start);
                     went_out[s.subject as usize / 64] |= 1 << (s.subject % 64);
@@ -654,11 +838,11 @@ impl World {
             .collect();
         let parts: Vec<Vec<PlaceIx>> = {
             let cores = crate::cores();
-            let total = self.sightings.len().max(1);
+            let total = self.sighting_count().max(1);
             let mut parts = vec![Vec::new()];
             let mut seen = 0;
             for &pl in &places {
-                let n = self.run(pl).len();
+                let n = self.runs(pl).iter().map(|r| r.len()).sum::<usize>();
                 if seen * cores > total * parts.len() {
                     parts.push(Vec::new());
                 }
@@ -681,7 +865,7 @@ impl World {
                     .filter(|&ai| self.area_holds(ai, pl))
                     .collect();
                 let at_home = side(pl) == Some(true);
-                for s in self.run(pl).iter().filter(|s| visible(s)) {
+                for s in self.run(pl).filter(|s| visible(s)) {
                     for &ai in &inside {
                         let area = &self.areas[ai];
                         if s.start <= area.to.unwrap_or(Millis::MAX) && s.end >= area.from {
@@ -748,6 +932,80 @@ impl World {
             }
         }
         hits
+    }
+}
+
+impl World {
+    /// The case-free rules of section 2 for one subject, over its own sightings and the
+    /// deliveries to it: what [`World::case_free`] finds for it, subject by subject.
+    fn subject_base(&self, p: &ScreenParams, s: SubjectId) -> Vec<Reason> {
+        let (lo, hi) = p.window();
+        let pharmacy = self
+            .sources
+            .iter()
+            .position(|n| n == "pharmacy")
+            .map(|i| i as u16);
+        let side = |pl: PlaceIx| -> Option<bool> {
+            let r = self.places[pl as usize].region?;
+            p.home_region.map(|h| self.inside(r, h))
+        };
+        let mut reasons = Vec::new();
+        let mut first_outside = Millis::MAX;
+        let mut visible: Vec<Sighting> = Vec::new();
+        for x in self.sightings_of(s) {
+            if x.start <= hi && x.end >= lo {
+                if side(x.place) == Some(false) {
+                    first_outside = first_outside.min(x.start);
+                }
+                visible.push(x);
+            }
+        }
+        let mut arrival: Option<(Millis, PlaceIx)> = None;
+        for x in &visible {
+            for (ai, area) in self.areas.iter().enumerate() {
+                if self.area_holds(ai, x.place)
+                    && x.start <= area.to.unwrap_or(Millis::MAX)
+                    && x.end >= area.from
+                {
+                    let at = x.start.max(area.from).max(lo);
+                    reasons.push(fact(ReasonCode::EpiArea, Some(ai), Some(x.place), at));
+                }
+            }
+            if Some(x.source) == pharmacy
+                && PharmacyCategory::from_code(i64::from(x.tag))
+                    .is_some_and(|c| c != PharmacyCategory::Other)
+            {
+                let at = x.start.max(lo);
+                reasons.push(fact(ReasonCode::FeverMedicine, None, Some(x.place), at));
+            }
+            if side(x.place) == Some(true) && x.start > first_outside {
+                arrival = Some(arrival.map_or((x.start, x.place), |a| a.min((x.start, x.place))));
+            }
+        }
+        if let Some((at, place)) = arrival {
+            reasons.push(fact(ReasonCode::OutsideArrival, None, Some(place), at));
+        }
+        for &di in self.deliveries_to.get(&s).into_iter().flatten() {
+            let d = &self.deliveries[di as usize];
+            let at = d.delivered.unwrap_or(d.shipped);
+            let Some(origin) = d.origin else { continue };
+            if at < lo || at > hi {
+                continue;
+            }
+            for (ai, area) in self.areas.iter().enumerate() {
+                let active = area.from <= d.shipped && d.shipped <= area.to.unwrap_or(Millis::MAX);
+                if area.places_inside.is_none()
+                    && active
+                    && area.region.is_some_and(|ar| self.inside(origin, ar))
+                {
+                    reasons.push(fact(ReasonCode::DeliveryFromArea, Some(ai), None, at));
+                }
+            }
+        }
+        if reasons.len() > 1 {
+            reasons = earliest_per_key(reasons);
+        }
+        reasons
     }
 }
 

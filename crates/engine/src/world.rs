@@ -1,5 +1,7 @@
 //! The in-memory index: everything screening and tracing read, laid out for lookups.
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap as HashMap;
 use tracegrid_model::rows::{AreaRow, CaseRow, DeliveryRow, PlaceRow, Registry, SightingRow};
 use tracegrid_model::{CaseStatus, PlaceKind, Resolver, Risk, Subject, SubjectType, Tier};
@@ -66,14 +68,16 @@ pub(crate) struct Region {
 
 #[derive(Debug)]
 pub(crate) struct SubjectInfo {
-    /// The contract's name: a person_id or `TYPE:VALUE`.
-    pub name: String,
+    /// The contract's name: a person_id or `TYPE:VALUE`. Shared with the screening's order of
+    /// alerts, whose ties it breaks.
+    pub name: Arc<str>,
     pub person: Option<u32>,
 }
 
 #[derive(Debug)]
 pub(crate) struct Person {
     pub id_number: String,
+    pub phone: Option<String>,
     pub name: Option<String>,
     pub grid_code: Option<String>,
     /// Index into `World::households`.
@@ -95,6 +99,8 @@ pub(crate) struct Area {
     pub region: Option<RegionIx>,
     /// For a polygon area: the places (by index, sorted) that lie inside it.
     pub places_inside: Option<Vec<PlaceIx>>,
+    /// For a polygon area: the polygon, for places added later.
+    pub polygon: Option<MultiPolygon>,
     /// A region area whose region is not known covers nothing.
     pub from: Millis,
     pub to: Option<Millis>,
@@ -125,7 +131,6 @@ pub struct WorldBuilder<'r> {
     w: World,
     reg: &'r Registry,
     places: Lookup<PlaceIx>,
-    person_ix: HashMap<&'r str, u32>,
     sources: Lookup<u16>,
     /// Sightings as they arrive, with their place, until they are laid out in runs: one part
     /// for those added one by one, one for each core's share of those added at once.
@@ -195,7 +200,7 @@ impl WorldBuilder<'_> {
         let subject = match self.seen.get(&subject_key(s)) {
             Some(&id) => id,
             None => {
-                let id = self.w.resolve(s.subject_type, &s.subject, &self.person_ix);
+                let id = self.w.resolve(s.subject_type, &s.subject);
                 self.seen.insert(subject_key(s), id);
                 id
             }
@@ -241,7 +246,7 @@ impl WorldBuilder<'_> {
                 .map(|(key, subject)| match self.seen.get(key) {
                     Some(&id) => id,
                     None => {
-                        let id = self.w.intern_resolved(subject, &self.person_ix);
+                        let id = self.w.intern_resolved(subject);
                         self.seen.insert(*key, id);
                         id
                     }
@@ -259,51 +264,12 @@ impl WorldBuilder<'_> {
         let WorldBuilder {
             mut w,
             reg,
-            person_ix,
             arriving,
             ..
         } = self;
-        // A counting sort by place, then each place's run sorted by time on every core.
-        w.place_start = vec![0; w.places.len() + 1];
-        w.place_longest = vec![0; w.places.len()];
-        for (p, s) in arriving.iter().flatten() {
-            w.place_start[*p as usize + 1] += 1;
-            let longest = &mut w.place_longest[*p as usize];
-            *longest = (*longest).max(s.end - s.start);
-        }
-        for p in 0..w.places.len() {
-            w.place_start[p + 1] += w.place_start[p];
-        }
-        let mut fill = w.place_start.clone();
-        let mut sightings = vec![
-            Stored {
-                start: 0,
-                end: 0,
-                subject: 0,
-                source: 0,
-                tag: 0
-            };
-            arriving.iter().map(Vec::len).sum()
-        ];
-        for (p, s) in arriving.into_iter().flatten() {
-            let slot = &mut fill[p as usize];
-            sightings[*slot as usize] = s;
-            *slot += 1;
-        }
-        crate::sort_groups(&mut sightings, &w.place_start, |run| {
-            run.sort_unstable_by_key(|s| (s.start, s.end, s.subject, s.source, s.tag))
-        });
-        w.sightings = sightings;
-        for (t, tier) in [Tier::Close, Tier::General, Tier::None]
-            .into_iter()
-            .enumerate()
-        {
-            let places = w.places.partition_point(|p| p.kind.tier() <= tier);
-            w.tier_end[t] = w.place_start[places];
-        }
-        w.index_subjects();
+        w.lay_out(arriving);
         for c in &reg.cases {
-            let subject = w.resolve(SubjectType::IdNumber, &c.subject, &person_ix);
+            let subject = w.resolve(SubjectType::IdNumber, &c.subject);
             if c.status.is_active() {
                 w.active_case.insert(subject, w.cases.len() as u32);
             }
@@ -318,16 +284,7 @@ impl WorldBuilder<'_> {
         for a in &reg.areas {
             w.add_area(a);
         }
-        for d in deliveries {
-            let recipient = w.resolve(SubjectType::Phone, &d.recipient_phone, &person_ix);
-            w.deliveries.push(Delivery {
-                recipient,
-                origin: w.region_ix.get(&d.origin_region_code).copied(),
-                shipped: d.shipped,
-                delivered: d.delivered,
-            });
-        }
-        w.rank_names();
+        w.add_deliveries(deliveries);
         w
     }
 }
@@ -342,18 +299,26 @@ pub struct World {
     pub(crate) subject_ix: HashMap<String, SubjectId>,
     pub(crate) persons: Vec<Person>,
     pub(crate) households: Vec<Vec<SubjectId>>,
-    /// Ordered by (place, start): a place's sightings are a contiguous, time-ordered run.
+    /// Ordered by (place's slot, start): a place's sightings are a contiguous, time-ordered run.
     pub(crate) sightings: Vec<Stored>,
-    /// `sightings[place_start[p]..place_start[p + 1]]` are place p's.
+    /// `sightings[place_start[k]..place_start[k + 1]]` are those of the place in slot k.
     pub(crate) place_start: Vec<u32>,
-    /// The longest sighting at each place, which bounds how far back a search must look.
+    /// Each place's slot in the layout, and the place in each slot. Slots run closest tier
+    /// first, so that a sighting's index alone tells its place's tier; a place added while the
+    /// world serves takes the next slot (its run is empty until the next layout).
+    pub(crate) slot_of: Vec<u32>,
+    pub(crate) slot_place: Vec<PlaceIx>,
+    /// The longest sighting at each place (by place), which bounds how far back a search must
+    /// look.
     pub(crate) place_longest: Vec<Millis>,
-    /// Places are numbered closest tier first: sightings `..tier_end[0]` are at close-tier
-    /// places, `..tier_end[1]` at contact places (close or general).
+    /// Sightings `..tier_end[0]` are at close-tier places, `..tier_end[1]` at contact places
+    /// (close or general).
     pub(crate) tier_end: [u32; 3],
     /// Sighting indices grouped by subject, each group in time order.
     pub(crate) by_subject: Vec<u32>,
     pub(crate) subject_start: Vec<u32>,
+    /// Sightings added while the world serves, beside the laid-out ones until the next layout.
+    pub(crate) delta: crate::delta::Delta,
     pub(crate) sources: Vec<String>,
     pub(crate) cases: Vec<Case>,
     /// Active cases (suspected, confirmed, asymptomatic) by subject.
@@ -362,9 +327,18 @@ pub struct World {
     pub(crate) deliveries: Vec<Delivery>,
     /// The places with coordinates, for polygon areas.
     place_tree: PointTree,
-    /// Each subject's rank in name order, which breaks ties between equal scores.
-    name_rank: Vec<u32>,
-    resolver: Resolver,
+    /// Places with coordinates added while the world serves, beside the tree.
+    pub(crate) places_added: Vec<PlaceIx>,
+    pub(crate) resolver: Resolver,
+    /// The store's numbers of places and sources, to the world's.
+    pub(crate) pid_ix: HashMap<i64, PlaceIx>,
+    pub(crate) source_ix: HashMap<i64, u16>,
+    /// Registered persons by person_id.
+    pub(crate) person_ix: HashMap<String, u32>,
+    /// Households by household_id.
+    pub(crate) household_ix: HashMap<String, u32>,
+    /// Deliveries by recipient.
+    pub(crate) deliveries_to: HashMap<SubjectId, Vec<u32>>,
 }
 
 impl World {
@@ -387,9 +361,8 @@ impl World {
         // place's tier: a search that wants only contact places skips the others unread.
         let mut by_tier: Vec<&PlaceRow> = reg.places.iter().collect();
         by_tier.sort_by_key(|p| p.kind.tier());
-        let mut pid_ix: HashMap<i64, PlaceIx> = HashMap::default();
         for p in by_tier {
-            pid_ix.insert(p.pid, w.places.len() as PlaceIx);
+            w.pid_ix.insert(p.pid, w.places.len() as PlaceIx);
             w.places.push(Place {
                 id: p.place_id.clone(),
                 kind: p.kind,
@@ -407,43 +380,52 @@ impl World {
                 .filter_map(|(i, p)| p.lonlat.map(|(lon, lat)| (lon, lat, i as PlaceIx)))
                 .collect(),
         );
-        let mut household_ix: HashMap<&str, u32> = HashMap::default();
-        let mut person_ix: HashMap<&str, u32> = HashMap::default();
         for p in &reg.persons {
-            let household = p.household_id.as_deref().map(|h| {
-                *household_ix.entry(h).or_insert_with(|| {
-                    w.households.push(Vec::new());
-                    (w.households.len() - 1) as u32
-                })
-            });
-            person_ix.insert(&p.person_id, w.persons.len() as u32);
-            w.persons.push(Person {
-                id_number: p.id_number.clone(),
-                name: p.name.clone(),
-                grid_code: p.grid_code.clone(),
-                household,
-            });
+            w.add_person_row(p);
         }
-        for (i, p) in reg.persons.iter().enumerate() {
-            let s = w.intern(&Subject::Person(p.person_id.clone()), Some(i as u32));
-            if let Some(h) = w.persons[i].household {
-                w.households[h as usize].push(s);
-            }
-        }
-        let mut source_ix: HashMap<i64, u16> = HashMap::default();
         for s in &reg.sources {
-            source_ix.insert(s.id, w.sources.len() as u16);
+            w.source_ix.insert(s.id, w.sources.len() as u16);
             w.sources.push(s.name.clone());
         }
         WorldBuilder {
+            places: Lookup::new(w.pid_ix.iter().map(|(&k, &v)| (k, v))),
+            sources: Lookup::new(w.source_ix.iter().map(|(&k, &v)| (k, v))),
             w,
             reg,
-            places: Lookup::new(pid_ix),
-            person_ix,
-            sources: Lookup::new(source_ix),
             arriving: Vec::new(),
             seen: Default::default(),
         }
+    }
+
+    /// Registers one person (a new one: the registry keeps person_ids unique), with its
+    /// subject and household.
+    pub(crate) fn add_person_row(&mut self, p: &tracegrid_model::rows::PersonRow) -> SubjectId {
+        let household = p.household_id.as_deref().map(|h| self.household(h));
+        let ix = self.persons.len() as u32;
+        self.person_ix.insert(p.person_id.clone(), ix);
+        self.persons.push(Person {
+            id_number: p.id_number.clone(),
+            phone: p.phone.clone(),
+            name: p.name.clone(),
+            grid_code: p.grid_code.clone(),
+            household,
+        });
+        let s = self.intern(&Subject::Person(p.person_id.clone()), Some(ix));
+        if let Some(h) = household {
+            self.households[h as usize].push(s);
+        }
+        s
+    }
+
+    /// A household's number, made on first use.
+    pub(crate) fn household(&mut self, h: &str) -> u32 {
+        if let Some(&i) = self.household_ix.get(h) {
+            return i;
+        }
+        self.households.push(Vec::new());
+        let i = (self.households.len() - 1) as u32;
+        self.household_ix.insert(h.to_owned(), i);
+        i
     }
 
     fn build_regions(&mut self, reg: &Registry) {
@@ -483,6 +465,59 @@ impl World {
         }
     }
 
+    /// Lays sightings out: a counting sort by slot (closest tier first), each place's run
+    /// sorted by time on every core, and each subject's list of them.
+    pub(crate) fn lay_out(&mut self, arriving: Vec<Vec<(PlaceIx, Stored)>>) {
+        let n = self.places.len();
+        let mut order: Vec<PlaceIx> = (0..n as PlaceIx).collect();
+        order.sort_by_key(|&p| (self.places[p as usize].kind.tier(), p));
+        self.slot_place = order;
+        self.slot_of = vec![0; n];
+        for (k, &p) in self.slot_place.iter().enumerate() {
+            self.slot_of[p as usize] = k as u32;
+        }
+        self.place_start = vec![0; n + 1];
+        self.place_longest = vec![0; n];
+        for (p, s) in arriving.iter().flatten() {
+            self.place_start[self.slot_of[*p as usize] as usize + 1] += 1;
+            let longest = &mut self.place_longest[*p as usize];
+            *longest = (*longest).max(s.end - s.start);
+        }
+        for k in 0..n {
+            self.place_start[k + 1] += self.place_start[k];
+        }
+        let mut fill = self.place_start.clone();
+        let mut sightings = vec![
+            Stored {
+                start: 0,
+                end: 0,
+                subject: 0,
+                source: 0,
+                tag: 0
+            };
+            arriving.iter().map(Vec::len).sum()
+        ];
+        for (p, s) in arriving.into_iter().flatten() {
+            let slot = &mut fill[self.slot_of[p as usize] as usize];
+            sightings[*slot as usize] = s;
+            *slot += 1;
+        }
+        crate::sort_groups(&mut sightings, &self.place_start, |run| {
+            run.sort_unstable_by_key(|s| (s.start, s.end, s.subject, s.source, s.tag))
+        });
+        self.sightings = sightings;
+        for (t, tier) in [Tier::Close, Tier::General, Tier::None]
+            .into_iter()
+            .enumerate()
+        {
+            let slots = self
+                .slot_place
+                .partition_point(|&p| self.places[p as usize].kind.tier() <= tier);
+            self.tier_end[t] = self.place_start[slots];
+        }
+        self.index_subjects();
+    }
+
     fn index_subjects(&mut self) {
         let n = self.subjects.len();
         self.subject_start = vec![0; n + 1];
@@ -506,19 +541,14 @@ impl World {
         self.by_subject = by_subject;
     }
 
-    fn resolve(
-        &mut self,
-        ty: SubjectType,
-        value: &str,
-        person_ix: &HashMap<&str, u32>,
-    ) -> SubjectId {
+    pub(crate) fn resolve(&mut self, ty: SubjectType, value: &str) -> SubjectId {
         let subject = self.resolver.resolve(ty, value);
-        self.intern_resolved(&subject, person_ix)
+        self.intern_resolved(&subject)
     }
 
-    fn intern_resolved(&mut self, subject: &Subject, person_ix: &HashMap<&str, u32>) -> SubjectId {
+    fn intern_resolved(&mut self, subject: &Subject) -> SubjectId {
         let person = match subject {
-            Subject::Person(p) => person_ix.get(p.as_str()).copied(),
+            Subject::Person(p) => self.person_ix.get(p.as_str()).copied(),
             Subject::Unresolved(_) => None,
         };
         self.intern(subject, person)
@@ -530,7 +560,7 @@ impl World {
         }
         let id = self.subjects.len() as SubjectId;
         self.subjects.push(SubjectInfo {
-            name: subject.name().to_owned(),
+            name: Arc::from(subject.name()),
             person,
         });
         self.subject_ix.insert(subject.name().to_owned(), id);
@@ -592,10 +622,18 @@ impl World {
 
     /// An area row as the index holds it: a polygon's places found through the R-tree.
     fn area_of(&self, a: &AreaRow) -> Area {
-        let places_inside = a
-            .geometry
-            .as_deref()
-            .map(|g| self.place_tree.inside(&MultiPolygon::from_geojson(g)));
+        let polygon = a.geometry.as_deref().map(MultiPolygon::from_geojson);
+        let places_inside = polygon.as_ref().map(|poly| {
+            let mut inside = self.place_tree.inside(poly);
+            inside.extend(self.places_added.iter().copied().filter(|&p| {
+                self.places[p as usize]
+                    .lonlat
+                    .is_some_and(|(lon, lat)| poly.contains(lon, lat))
+            }));
+            inside.sort_unstable();
+            inside.dedup();
+            inside
+        });
         Area {
             id: a.area_id.clone(),
             region: a
@@ -603,6 +641,7 @@ impl World {
                 .as_ref()
                 .and_then(|c| self.region_ix.get(c).copied()),
             places_inside,
+            polygon,
             from: a.from,
             to: a.to,
             risk: a.risk,
@@ -658,29 +697,24 @@ impl World {
         }
     }
 
-    /// Place `pl`'s sightings, in time order.
-    pub(crate) fn run(&self, pl: PlaceIx) -> &[Stored] {
-        &self.sightings
-            [self.place_start[pl as usize] as usize..self.place_start[pl as usize + 1] as usize]
+    /// Place `pl`'s sightings in two runs, each in time order: the laid-out ones and those
+    /// added since.
+    pub(crate) fn runs(&self, pl: PlaceIx) -> [&[Stored]; 2] {
+        let k = self.slot_of[pl as usize] as usize;
+        [
+            &self.sightings[self.place_start[k] as usize..self.place_start[k + 1] as usize],
+            self.delta.run(pl),
+        ]
     }
 
-    fn rank_names(&mut self) {
-        let mut order: Vec<u32> = (0..self.subjects.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| {
-            self.subjects[a as usize]
-                .name
-                .cmp(&self.subjects[b as usize].name)
-        });
-        self.name_rank = vec![0; order.len()];
-        for (rank, &s) in order.iter().enumerate() {
-            self.name_rank[s as usize] = rank as u32;
-        }
+    /// Place `pl`'s sightings, laid-out and added alike (in time order within each).
+    pub(crate) fn run(&self, pl: PlaceIx) -> impl Iterator<Item = &Stored> + '_ {
+        self.runs(pl).into_iter().flatten()
     }
 
-    /// A subject's rank in name order; subjects met after the build (a case added by an
-    /// id_number no one in the registries holds, which has no alert) rank last.
-    pub(crate) fn name_rank(&self, s: SubjectId) -> u32 {
-        self.name_rank.get(s as usize).copied().unwrap_or(u32::MAX)
+    /// A subject's name, shared: it breaks ties between equal scores in the alerts' order.
+    pub(crate) fn name_key(&self, s: SubjectId) -> Arc<str> {
+        self.subjects[s as usize].name.clone()
     }
 
     /// The active cases' subjects.
@@ -770,7 +804,7 @@ impl World {
     }
 
     pub fn sighting_count(&self) -> usize {
-        self.sightings.len()
+        self.sightings.len() + self.delta.len()
     }
 
     pub fn is_active_case(&self, s: SubjectId) -> bool {
@@ -787,8 +821,8 @@ impl World {
         a.enter <= r.enter && r.exit <= a.exit
     }
 
-    /// A subject's sightings at places of tier `upto` or closer, in time order. The others
-    /// are skipped by their index, without reading them.
+    /// A subject's sightings at places of tier `upto` or closer, in time order. The laid-out
+    /// others are skipped by their index, without reading them.
     pub(crate) fn sightings_upto(
         &self,
         s: SubjectId,
@@ -802,12 +836,21 @@ impl World {
             (Some(&a), Some(&b)) => (a as usize, b as usize),
             _ => (0, 0),
         };
-        self.by_subject[a..b]
+        let laid = self.by_subject[a..b]
             .iter()
             .filter(move |&&i| i < end)
-            .map(|&i| self.sightings[i as usize].at(self.place_of(i)))
+            .map(|&i| self.sightings[i as usize].at(self.place_of(i)));
+        let added = self
+            .delta
+            .of(s)
+            .iter()
+            .filter(move |(p, _)| self.places[*p as usize].kind.tier() <= upto)
+            .map(|(p, x)| x.at(*p));
+        InTimeOrder {
+            a: laid.peekable(),
+            b: added.peekable(),
+        }
     }
-
     /// A subject's sightings at places where contact counts (tier close or general), clipped to
     /// `[from, to]`; those that miss it are left out. In time order.
     pub(crate) fn clipped_contact_sightings(
@@ -836,7 +879,7 @@ impl World {
 
     /// The place of the sighting stored at `i`: the run it lies in.
     fn place_of(&self, i: u32) -> PlaceIx {
-        (self.place_start.partition_point(|&start| start <= i) - 1) as PlaceIx
+        self.slot_place[self.place_start.partition_point(|&start| start <= i) - 1]
     }
 
     /// The other members of a subject's household.
@@ -857,18 +900,41 @@ impl World {
         tau: Millis,
         mut f: impl FnMut(&Sighting, Millis),
     ) {
-        let run = self.run(place);
-        // b.start <= end + tau, and b.end >= start - tau; b.end <= b.start + longest bounds the
-        // first candidate.
-        let from = start - tau - self.place_longest[place as usize];
-        let lo = run.partition_point(|b| b.start < from);
-        for b in &run[lo..] {
-            if b.start > end + tau {
-                break;
+        let longest = [
+            self.place_longest[place as usize],
+            self.delta.longest(place),
+        ];
+        for (run, longest) in self.runs(place).into_iter().zip(longest) {
+            // b.start <= end + tau, and b.end >= start - tau; b.end <= b.start + longest
+            // bounds the first candidate.
+            let from = start - tau - longest;
+            let lo = run.partition_point(|b| b.start < from);
+            for b in &run[lo..] {
+                if b.start > end + tau {
+                    break;
+                }
+                if b.end + tau >= start {
+                    f(&b.at(place), start.max(b.start));
+                }
             }
-            if b.end + tau >= start {
-                f(&b.at(place), start.max(b.start));
-            }
+        }
+    }
+}
+
+/// Two iterators of sightings, each in time order, as one in time order.
+struct InTimeOrder<A: Iterator<Item = Sighting>, B: Iterator<Item = Sighting>> {
+    a: std::iter::Peekable<A>,
+    b: std::iter::Peekable<B>,
+}
+
+impl<A: Iterator<Item = Sighting>, B: Iterator<Item = Sighting>> Iterator for InTimeOrder<A, B> {
+    type Item = Sighting;
+
+    fn next(&mut self) -> Option<Sighting> {
+        match (self.a.peek(), self.b.peek()) {
+            (Some(x), Some(y)) if (y.start, y.end) < (x.start, x.end) => self.b.next(),
+            (Some(_), _) => self.a.next(),
+            (None, _) => self.b.next(),
         }
     }
 }

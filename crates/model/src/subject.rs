@@ -32,6 +32,8 @@ pub struct Resolver {
     /// `None` where more than one person has the phone: such a phone does not resolve.
     by_phone: HashMap<String, Option<String>>,
     plate_owner: HashMap<String, String>,
+    /// The plates each owner's id_number owns.
+    plates_of: HashMap<String, Vec<String>>,
 }
 
 impl Resolver {
@@ -52,9 +54,59 @@ impl Resolver {
             }
         }
         for (plate, owner) in vehicles {
-            r.plate_owner.insert(plate.to_owned(), owner.to_owned());
+            r.add_vehicle(plate, owner);
         }
         r
+    }
+
+    /// Adds a person who is new to the registry: its person_id, id_number and phone are held
+    /// by no one else (the caller checks, as a change of who holds them is a change of who
+    /// earlier sightings are).
+    pub fn add_person(&mut self, person_id: &str, id_number: &str, phone: Option<&str>) {
+        self.person_ids.insert(person_id.to_owned());
+        self.by_id_number
+            .insert(id_number.to_owned(), person_id.to_owned());
+        if let Some(phone) = phone {
+            self.by_phone
+                .entry(phone.to_owned())
+                .and_modify(|owner| *owner = None)
+                .or_insert_with(|| Some(person_id.to_owned()));
+        }
+    }
+
+    /// Adds or replaces a vehicle.
+    pub fn add_vehicle(&mut self, plate: &str, owner_id_number: &str) {
+        if let Some(old) = self
+            .plate_owner
+            .insert(plate.to_owned(), owner_id_number.to_owned())
+            && let Some(plates) = self.plates_of.get_mut(&old)
+        {
+            plates.retain(|p| p != plate);
+        }
+        self.plates_of
+            .entry(owner_id_number.to_owned())
+            .or_default()
+            .push(plate.to_owned());
+    }
+
+    /// Whether some person holds this id_number.
+    pub fn holds_id_number(&self, id_number: &str) -> bool {
+        self.by_id_number.contains_key(id_number)
+    }
+
+    /// Whether some person (or several) holds this phone.
+    pub fn holds_phone(&self, phone: &str) -> bool {
+        self.by_phone.contains_key(phone)
+    }
+
+    /// The owner's id_number of a plate, if the registry knows the plate.
+    pub fn plate_owner(&self, plate: &str) -> Option<&str> {
+        self.plate_owner.get(plate).map(String::as_str)
+    }
+
+    /// The plates an id_number owns.
+    pub fn plates_of(&self, id_number: &str) -> &[String] {
+        self.plates_of.get(id_number).map_or(&[], Vec::as_slice)
     }
 
     /// Resolves a stored (normalised) subject.
