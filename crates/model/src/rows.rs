@@ -300,3 +300,20 @@ impl EventBatch {
         self.deliveries.clear();
     }
 }
+
+/// A row a live feed rejected (or a message it could not read at all, `line` 0), kept for the
+/// command centre.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedRejectRow {
+    /// When the message arrived (epoch milliseconds).
+    pub received: Millis,
+    /// `http`, `mqtt` or `nats`.
+    pub route: String,
+    /// The user of an HTTP feed, the topic or subject of a broker's message.
+    pub source: String,
+    /// The kind the sender named.
+    pub kind: String,
+    pub line: u64,
+    pub reason: String,
+    pub record: String,
+}

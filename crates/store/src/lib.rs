@@ -29,7 +29,9 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("PostgreSQL: {0}")]
     Postgres(#[from] ::postgres::Error),
-    #[error("another import is running on this store ({0})")]
+    #[error(
+        "another import, or a server, is writing to this store ({0}); while a server runs on it, import through the server (its import page or its feeds)"
+    )]
     Busy(String),
     #[error("the store holds a value it cannot read: {0}")]
     Corrupt(String),
@@ -118,11 +120,48 @@ pub struct Inserted {
     pub deliveries: u64,
 }
 
+/// Which rows of an [`EventBatch`] were new to the store, in the batch's order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewRows {
+    pub sightings: Vec<bool>,
+    pub deliveries: Vec<bool>,
+}
+
+impl NewRows {
+    /// How many were new.
+    pub fn counts(&self) -> Inserted {
+        let n = |v: &[bool]| v.iter().filter(|&&b| b).count() as u64;
+        Inserted {
+            sightings: n(&self.sightings),
+            deliveries: n(&self.deliveries),
+        }
+    }
+}
+
+/// Which of the kept feed rejects to read.
+#[derive(Clone, Debug, Default)]
+pub struct RejectFilter<'a> {
+    pub route: Option<&'a str>,
+    pub source: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    /// Only those with a smaller id (for paging back).
+    pub before_id: Option<i64>,
+    pub limit: usize,
+}
+
+/// A kept feed reject, with its number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeptReject {
+    pub id: i64,
+    pub row: FeedRejectRow,
+}
+
 /// The operations tracegrid needs of a store. Every write method is one transaction. What is
 /// not an import's hot path is written once over [`SqlConn`], which both stores implement.
 pub trait Store: SqlConn {
-    /// Takes the store's import lock for the life of this handle: two imports into one store
-    /// would otherwise hand out the same new place numbers.
+    /// Takes the store's import lock for the life of this handle (a second call keeps it): two
+    /// writers into one store would otherwise hand out the same new place numbers. A server
+    /// holds it while it runs.
     fn lock_for_import(&mut self) -> Result<(), StoreError>;
 
     /// Every registry row, to validate a drop against.
@@ -136,6 +175,53 @@ pub trait Store: SqlConn {
     /// Stores new places and sources, then every sighting and delivery whose identity is not
     /// stored yet; returns how many were new. Identities are unique within the batch.
     fn write_events(&mut self, batch: &EventBatch) -> Result<Inserted, StoreError>;
+
+    /// What a group of feed messages brings, in one transaction: registry rows (upserted),
+    /// then event rows (each identity once), then the rows the feeds rejected. Says which
+    /// event rows were new. Registry keys and event identities are unique within the call.
+    fn write_feed(
+        &mut self,
+        registry: &RegistryBatch,
+        events: &EventBatch,
+        rejects: &[FeedRejectRow],
+    ) -> Result<NewRows, StoreError>;
+
+    /// Kept feed rejects, newest first.
+    fn feed_rejects(&mut self, f: &RejectFilter<'_>) -> Result<Vec<KeptReject>, StoreError> {
+        let mut sql = String::from(
+            "SELECT id, received_ms, route, source, kind, line, reason, record FROM feed_rejects WHERE 1 = 1",
+        );
+        let mut params: Vec<Param<'_>> = Vec::new();
+        for (column, value) in [("route", f.route), ("source", f.source), ("kind", f.kind)] {
+            if let Some(v) = value {
+                params.push(Param::Text(v));
+                sql.push_str(&format!(" AND {column} = ${}", params.len()));
+            }
+        }
+        if let Some(id) = f.before_id {
+            params.push(Param::Int(id));
+            sql.push_str(&format!(" AND id < ${}", params.len()));
+        }
+        params.push(Param::Int(f.limit as i64));
+        sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", params.len()));
+        let mut out = Vec::new();
+        self.for_each_row(&sql, &params, &mut |r| {
+            out.push(KeptReject {
+                id: r[0].int()?,
+                row: FeedRejectRow {
+                    received: r[1].int()?,
+                    route: r[2].take_text()?,
+                    source: r[3].take_text()?,
+                    kind: r[4].take_text()?,
+                    line: r[5].int()? as u64,
+                    reason: r[6].take_text()?,
+                    record: r[7].take_text()?,
+                },
+            });
+            Ok(())
+        })?;
+        Ok(out)
+    }
 
     /// Rows per [`Store::write_events`] call that suit this store.
     fn preferred_batch_rows(&self) -> usize;

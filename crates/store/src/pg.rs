@@ -17,10 +17,13 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0001_init.sql"),
     include_str!("../migrations/postgres/0002_accounts.sql"),
     include_str!("../migrations/postgres/0003_tasks.sql"),
+    include_str!("../migrations/postgres/0004_feeds.sql"),
 ];
 
 pub struct PgStore {
     client: Client,
+    /// Whether this session holds the import lock.
+    locked: bool,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -35,7 +38,10 @@ impl PgStore {
             spec: redact(url),
             reason: e.to_string(),
         })?;
-        let mut store = PgStore { client };
+        let mut store = PgStore {
+            client,
+            locked: false,
+        };
         // Have the server check, during long statements, that this client is still there, so
         // that a killed import releases its locks at once (PostgreSQL 14 and later).
         let _ = store
@@ -177,6 +183,85 @@ fn copy_merge(
     Ok(n)
 }
 
+const SIGHTING_COLUMNS: &str =
+    "k1, k2, source_id, subject_type, subject, pid, start_ms, end_ms, tag, record_id";
+const DELIVERY_COLUMNS: &str =
+    "k1, k2, recipient_phone, origin_region_code, shipped_ms, delivered_ms, record_id";
+
+fn sightings_copy(rows: &[SightingRow]) -> CopyText {
+    let mut c = CopyText::default();
+    c.buf.reserve(rows.len() * 80);
+    for s in rows {
+        c.num(s.key.k1)
+            .num(s.key.k2)
+            .num(s.source_id)
+            .num(s.subject_type.code())
+            .text(&s.subject)
+            .num(s.pid)
+            .num(s.start)
+            .num(s.end)
+            .num(s.tag)
+            .opt_text(s.record_id.as_deref())
+            .end_row();
+    }
+    c
+}
+
+fn deliveries_copy(rows: &[DeliveryRow]) -> CopyText {
+    let mut c = CopyText::default();
+    for d in rows {
+        c.num(d.key.k1)
+            .num(d.key.k2)
+            .text(&d.recipient_phone)
+            .text(&d.origin_region_code)
+            .num(d.shipped)
+            .opt_num(d.delivered)
+            .opt_text(d.record_id.as_deref())
+            .end_row();
+    }
+    c
+}
+
+/// The places (train cars met for the first time) and sources an event batch brings.
+fn places_and_sources(tx: &mut Transaction<'_>, b: &EventBatch) -> Result<(), StoreError> {
+    upsert(
+        tx,
+        "places",
+        PLACE_COLUMNS,
+        "place_id",
+        &places_copy(&b.places),
+    )?;
+    for s in &b.sources {
+        tx.execute(
+            "INSERT INTO sources (id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&s.id, &s.name],
+        )?;
+    }
+    Ok(())
+}
+
+/// [`copy_merge`] for a merge that returns the `(k1, k2)` of the rows it inserted.
+fn copy_merge_returning(
+    tx: &mut Transaction<'_>,
+    table: &str,
+    columns: &str,
+    data: &CopyText,
+    merge: &str,
+) -> Result<std::collections::HashSet<(i64, i64)>, StoreError> {
+    if data.buf.is_empty() {
+        return Ok(Default::default());
+    }
+    tx.batch_execute(&format!(
+        "CREATE TEMP TABLE stage (LIKE {table}) ON COMMIT DROP"
+    ))?;
+    let mut w = tx.copy_in(&format!("COPY stage ({columns}) FROM STDIN"))?;
+    w.write_all(data.buf.as_bytes())?;
+    w.finish()?;
+    let rows = tx.query(merge, &[])?;
+    tx.batch_execute("DROP TABLE stage")?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
 fn upsert(
     tx: &mut Transaction<'_>,
     table: &str,
@@ -225,12 +310,126 @@ const PLACE_COLUMNS: &[&str] = &[
     "grid_code",
 ];
 
+/// Inserts or replaces registry rows by key, inside `tx`.
+fn registry_in(tx: &mut Transaction<'_>, b: &RegistryBatch) -> Result<(), StoreError> {
+    let mut c = CopyText::default();
+    for r in &b.regions {
+        c.text(&r.code)
+            .text(&r.name)
+            .opt_text(r.parent_code.as_deref())
+            .text(r.level.as_str())
+            .end_row();
+    }
+    upsert(
+        tx,
+        "regions",
+        &["code", "name", "parent_code", "level"],
+        "code",
+        &c,
+    )?;
+    let mut c = CopyText::default();
+    for r in &b.region_shapes {
+        c.text(&r.code).text(&r.geometry).end_row();
+    }
+    upsert(tx, "region_shapes", &["code", "geometry"], "code", &c)?;
+    upsert(
+        tx,
+        "places",
+        PLACE_COLUMNS,
+        "place_id",
+        &places_copy(&b.places),
+    )?;
+    let mut c = CopyText::default();
+    for p in &b.persons {
+        c.text(&p.person_id)
+            .text(&p.id_number)
+            .opt_text(p.name.as_deref())
+            .opt_text(p.phone.as_deref())
+            .opt_text(p.household_id.as_deref())
+            .opt_text(p.address.as_deref())
+            .opt_text(p.grid_code.as_deref())
+            .end_row();
+    }
+    upsert(
+        tx,
+        "persons",
+        &[
+            "person_id",
+            "id_number",
+            "name",
+            "phone",
+            "household_id",
+            "address",
+            "grid_code",
+        ],
+        "person_id",
+        &c,
+    )?;
+    let mut c = CopyText::default();
+    for v in &b.vehicles {
+        c.text(&v.plate).text(&v.owner_id_number).end_row();
+    }
+    upsert(tx, "vehicles", &["plate", "owner_id_number"], "plate", &c)?;
+    let mut c = CopyText::default();
+    for a in &b.areas {
+        c.text(&a.area_id)
+            .opt_text(a.name.as_deref())
+            .opt_text(a.region_code.as_deref())
+            .opt_text(a.geometry.as_deref())
+            .num(a.from)
+            .opt_num(a.to)
+            .text(a.risk.as_str())
+            .end_row();
+    }
+    upsert(
+        tx,
+        "areas",
+        &[
+            "area_id",
+            "name",
+            "region_code",
+            "geometry",
+            "from_ms",
+            "to_ms",
+            "risk",
+        ],
+        "area_id",
+        &c,
+    )?;
+    let mut c = CopyText::default();
+    for k in &b.cases {
+        c.text(&k.subject)
+            .text(k.status.as_str())
+            .opt_num(k.onset)
+            .num(k.confirmed)
+            .opt_num(k.isolated)
+            .end_row();
+    }
+    upsert(
+        tx,
+        "cases",
+        &[
+            "subject",
+            "status",
+            "onset_ms",
+            "confirmed_ms",
+            "isolated_ms",
+        ],
+        "subject",
+        &c,
+    )?;
+    Ok(())
+}
+
 impl Store for PgStore {
     fn preferred_batch_rows(&self) -> usize {
         200_000
     }
 
     fn lock_for_import(&mut self) -> Result<(), StoreError> {
+        if self.locked {
+            return Ok(()); // held already: a server's writer imports through itself
+        }
         // An import killed a moment ago may still hold the lock: its server process notices the
         // dead client only when its statement ends (or, with the check interval set in `open`,
         // within a second). Wait a while before calling the store busy.
@@ -250,7 +449,10 @@ impl Store for PgStore {
             self.client.batch_execute("RESET lock_timeout")?;
         }
         match got {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                self.locked = true;
+                Ok(())
+            }
             Err(e) if e.code() == Some(&::postgres::error::SqlState::LOCK_NOT_AVAILABLE) => {
                 Err(StoreError::Busy("PostgreSQL store".into()))
             }
@@ -260,194 +462,109 @@ impl Store for PgStore {
 
     fn write_registry(&mut self, b: &RegistryBatch) -> Result<(), StoreError> {
         let mut tx = self.client.transaction()?;
-        let mut c = CopyText::default();
-        for r in &b.regions {
-            c.text(&r.code)
-                .text(&r.name)
-                .opt_text(r.parent_code.as_deref())
-                .text(r.level.as_str())
-                .end_row();
-        }
-        upsert(
-            &mut tx,
-            "regions",
-            &["code", "name", "parent_code", "level"],
-            "code",
-            &c,
-        )?;
-        let mut c = CopyText::default();
-        for r in &b.region_shapes {
-            c.text(&r.code).text(&r.geometry).end_row();
-        }
-        upsert(&mut tx, "region_shapes", &["code", "geometry"], "code", &c)?;
-        upsert(
-            &mut tx,
-            "places",
-            PLACE_COLUMNS,
-            "place_id",
-            &places_copy(&b.places),
-        )?;
-        let mut c = CopyText::default();
-        for p in &b.persons {
-            c.text(&p.person_id)
-                .text(&p.id_number)
-                .opt_text(p.name.as_deref())
-                .opt_text(p.phone.as_deref())
-                .opt_text(p.household_id.as_deref())
-                .opt_text(p.address.as_deref())
-                .opt_text(p.grid_code.as_deref())
-                .end_row();
-        }
-        upsert(
-            &mut tx,
-            "persons",
-            &[
-                "person_id",
-                "id_number",
-                "name",
-                "phone",
-                "household_id",
-                "address",
-                "grid_code",
-            ],
-            "person_id",
-            &c,
-        )?;
-        let mut c = CopyText::default();
-        for v in &b.vehicles {
-            c.text(&v.plate).text(&v.owner_id_number).end_row();
-        }
-        upsert(
-            &mut tx,
-            "vehicles",
-            &["plate", "owner_id_number"],
-            "plate",
-            &c,
-        )?;
-        let mut c = CopyText::default();
-        for a in &b.areas {
-            c.text(&a.area_id)
-                .opt_text(a.name.as_deref())
-                .opt_text(a.region_code.as_deref())
-                .opt_text(a.geometry.as_deref())
-                .num(a.from)
-                .opt_num(a.to)
-                .text(a.risk.as_str())
-                .end_row();
-        }
-        upsert(
-            &mut tx,
-            "areas",
-            &[
-                "area_id",
-                "name",
-                "region_code",
-                "geometry",
-                "from_ms",
-                "to_ms",
-                "risk",
-            ],
-            "area_id",
-            &c,
-        )?;
-        let mut c = CopyText::default();
-        for k in &b.cases {
-            c.text(&k.subject)
-                .text(k.status.as_str())
-                .opt_num(k.onset)
-                .num(k.confirmed)
-                .opt_num(k.isolated)
-                .end_row();
-        }
-        upsert(
-            &mut tx,
-            "cases",
-            &[
-                "subject",
-                "status",
-                "onset_ms",
-                "confirmed_ms",
-                "isolated_ms",
-            ],
-            "subject",
-            &c,
-        )?;
+        registry_in(&mut tx, b)?;
         tx.commit()?;
         Ok(())
     }
 
     fn write_events(&mut self, b: &EventBatch) -> Result<Inserted, StoreError> {
         let mut tx = self.client.transaction()?;
-        upsert(
-            &mut tx,
-            "places",
-            PLACE_COLUMNS,
-            "place_id",
-            &places_copy(&b.places),
-        )?;
-        for s in &b.sources {
-            tx.execute(
-                "INSERT INTO sources (id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[&s.id, &s.name],
-            )?;
-        }
-        let mut c = CopyText::default();
-        c.buf.reserve(b.sightings.len() * 80);
-        for s in &b.sightings {
-            c.num(s.key.k1)
-                .num(s.key.k2)
-                .num(s.source_id)
-                .num(s.subject_type.code())
-                .text(&s.subject)
-                .num(s.pid)
-                .num(s.start)
-                .num(s.end)
-                .num(s.tag)
-                .opt_text(s.record_id.as_deref())
-                .end_row();
-        }
-        let cols =
-            "k1, k2, source_id, subject_type, subject, pid, start_ms, end_ms, tag, record_id";
+        places_and_sources(&mut tx, b)?;
+        // The importer holds the store's import lock and sends no identity twice in a batch,
+        // so a plain insert of what the table lacks is safe, and cheaper than ON CONFLICT's
+        // speculative insertion row by row. In key order the primary-key index is walked
+        // forward, not at random.
         let sightings = copy_merge(
             &mut tx,
             "sightings",
-            cols,
-            &c,
-            // The importer holds the store's import lock and sends no identity twice in a
-            // batch, so a plain insert of what the table lacks is safe, and cheaper than
-            // ON CONFLICT's speculative insertion row by row. In key order the primary-key
-            // index is walked forward, not at random.
+            SIGHTING_COLUMNS,
+            &sightings_copy(&b.sightings),
             &format!(
-                "INSERT INTO sightings ({cols}) SELECT {cols} FROM stage s
+                "INSERT INTO sightings ({SIGHTING_COLUMNS}) SELECT {SIGHTING_COLUMNS} FROM stage s
                  WHERE NOT EXISTS (SELECT 1 FROM sightings t WHERE t.k1 = s.k1 AND t.k2 = s.k2)
                  ORDER BY k1, k2"
             ),
         )?;
-        let mut c = CopyText::default();
-        for d in &b.deliveries {
-            c.num(d.key.k1)
-                .num(d.key.k2)
-                .text(&d.recipient_phone)
-                .text(&d.origin_region_code)
-                .num(d.shipped)
-                .opt_num(d.delivered)
-                .opt_text(d.record_id.as_deref())
-                .end_row();
-        }
-        let cols =
-            "k1, k2, recipient_phone, origin_region_code, shipped_ms, delivered_ms, record_id";
         let deliveries = copy_merge(
             &mut tx,
             "deliveries",
-            cols,
-            &c,
+            DELIVERY_COLUMNS,
+            &deliveries_copy(&b.deliveries),
             &format!(
-                "INSERT INTO deliveries ({cols}) SELECT {cols} FROM stage s
+                "INSERT INTO deliveries ({DELIVERY_COLUMNS}) SELECT {DELIVERY_COLUMNS} FROM stage s
                  WHERE NOT EXISTS (SELECT 1 FROM deliveries t WHERE t.k1 = s.k1 AND t.k2 = s.k2)"
             ),
         )?;
         tx.commit()?;
         Ok(Inserted {
+            sightings,
+            deliveries,
+        })
+    }
+
+    fn write_feed(
+        &mut self,
+        registry: &RegistryBatch,
+        events: &EventBatch,
+        rejects: &[FeedRejectRow],
+    ) -> Result<NewRows, StoreError> {
+        let mut tx = self.client.transaction()?;
+        registry_in(&mut tx, registry)?;
+        places_and_sources(&mut tx, events)?;
+        // ON CONFLICT, not the import's NOT EXISTS: the answer must say which rows were new
+        // even if another writer stored one a moment ago.
+        let merge = |table: &str, cols: &str| {
+            format!(
+                "INSERT INTO {table} ({cols}) SELECT {cols} FROM stage ORDER BY k1, k2
+                 ON CONFLICT (k1, k2) DO NOTHING RETURNING k1, k2"
+            )
+        };
+        let new = copy_merge_returning(
+            &mut tx,
+            "sightings",
+            SIGHTING_COLUMNS,
+            &sightings_copy(&events.sightings),
+            &merge("sightings", SIGHTING_COLUMNS),
+        )?;
+        let sightings = events
+            .sightings
+            .iter()
+            .map(|r| new.contains(&(r.key.k1, r.key.k2)))
+            .collect();
+        let new = copy_merge_returning(
+            &mut tx,
+            "deliveries",
+            DELIVERY_COLUMNS,
+            &deliveries_copy(&events.deliveries),
+            &merge("deliveries", DELIVERY_COLUMNS),
+        )?;
+        let deliveries = events
+            .deliveries
+            .iter()
+            .map(|r| new.contains(&(r.key.k1, r.key.k2)))
+            .collect();
+        if !rejects.is_empty() {
+            let st = tx.prepare(
+                "INSERT INTO feed_rejects (received_ms, route, source, kind, line, reason, record)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )?;
+            for r in rejects {
+                tx.execute(
+                    &st,
+                    &[
+                        &r.received,
+                        &r.route,
+                        &r.source,
+                        &r.kind,
+                        &(r.line as i64),
+                        &r.reason,
+                        &r.record,
+                    ],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(NewRows {
             sightings,
             deliveries,
         })

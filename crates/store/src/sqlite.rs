@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0001_init.sql"),
     include_str!("../migrations/sqlite/0002_accounts.sql"),
     include_str!("../migrations/sqlite/0003_tasks.sql"),
+    include_str!("../migrations/sqlite/0004_feeds.sql"),
 ];
 
 /// Memory SQLite may keep as page cache. Random-key inserts touch pages all over the sightings
@@ -28,6 +29,10 @@ const PAGE_SIZE: i64 = 16384;
 /// random keys a batch dirties pages all over the table, and checkpointing each commit would
 /// write the whole table again and again.
 const WAL_CHECKPOINT_BYTES: u64 = 768 << 20;
+
+/// The same for a serving store's feeds: a feed waits while the WAL is copied in, so it is
+/// copied in smaller rounds.
+const FEED_WAL_BYTES: u64 = 64 << 20;
 
 pub struct SqliteStore {
     conn: Connection,
@@ -123,6 +128,18 @@ impl SqliteStore {
         let mut p = self.path.clone().into_os_string();
         p.push("-wal");
         p.into()
+    }
+
+    /// Copies the WAL into the database once it has grown past `limit` bytes.
+    fn checkpoint_if_large(&mut self, limit: u64) -> Result<(), StoreError> {
+        let wal = std::fs::metadata(self.wal_path()).map_or(0, |m| m.len());
+        if wal > limit {
+            // RESTART, not TRUNCATE: the WAL file is reused from its start, so its pages need
+            // not be allocated and zeroed again.
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))?;
+        }
+        Ok(())
     }
 
     /// Copies the WAL into the database file and empties it.
@@ -231,6 +248,9 @@ impl Store for SqliteStore {
     }
 
     fn lock_for_import(&mut self) -> Result<(), StoreError> {
+        if self.import_lock.is_some() {
+            return Ok(()); // held already: a server's writer imports through itself
+        }
         let mut lock_path = self.path.clone().into_os_string();
         lock_path.push(".import-lock");
         let file = File::options()
@@ -254,170 +274,57 @@ impl Store for SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        {
-            let mut s = tx.prepare_cached(
-                "INSERT INTO regions (code, name, parent_code, level) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (code) DO UPDATE SET name = excluded.name,
-                   parent_code = excluded.parent_code, level = excluded.level",
-            )?;
-            for r in &b.regions {
-                s.execute(params![r.code, r.name, r.parent_code, r.level.as_str()])?;
-            }
-            let mut s = tx.prepare_cached(
-                "INSERT INTO region_shapes (code, geometry) VALUES (?1, ?2)
-                 ON CONFLICT (code) DO UPDATE SET geometry = excluded.geometry",
-            )?;
-            for r in &b.region_shapes {
-                s.execute(params![r.code, r.geometry])?;
-            }
-            upsert_places(&tx, &b.places)?;
-            let mut s = tx.prepare_cached(
-                "INSERT INTO persons (person_id, id_number, name, phone, household_id, address, grid_code)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (person_id) DO UPDATE SET id_number = excluded.id_number,
-                   name = excluded.name, phone = excluded.phone, household_id = excluded.household_id,
-                   address = excluded.address, grid_code = excluded.grid_code",
-            )?;
-            for p in &b.persons {
-                s.execute(params![
-                    p.person_id,
-                    p.id_number,
-                    p.name,
-                    p.phone,
-                    p.household_id,
-                    p.address,
-                    p.grid_code
-                ])?;
-            }
-            let mut s = tx.prepare_cached(
-                "INSERT INTO vehicles (plate, owner_id_number) VALUES (?1, ?2)
-                 ON CONFLICT (plate) DO UPDATE SET owner_id_number = excluded.owner_id_number",
-            )?;
-            for v in &b.vehicles {
-                s.execute(params![v.plate, v.owner_id_number])?;
-            }
-            let mut s = tx.prepare_cached(
-                "INSERT INTO areas (area_id, name, region_code, geometry, from_ms, to_ms, risk)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (area_id) DO UPDATE SET name = excluded.name,
-                   region_code = excluded.region_code, geometry = excluded.geometry,
-                   from_ms = excluded.from_ms, to_ms = excluded.to_ms, risk = excluded.risk",
-            )?;
-            for a in &b.areas {
-                s.execute(params![
-                    a.area_id,
-                    a.name,
-                    a.region_code,
-                    a.geometry,
-                    a.from,
-                    a.to,
-                    a.risk.as_str()
-                ])?;
-            }
-            let mut s = tx.prepare_cached(
-                "INSERT INTO cases (subject, status, onset_ms, confirmed_ms, isolated_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (subject) DO UPDATE SET status = excluded.status,
-                   onset_ms = excluded.onset_ms, confirmed_ms = excluded.confirmed_ms,
-                   isolated_ms = excluded.isolated_ms",
-            )?;
-            for c in &b.cases {
-                s.execute(params![
-                    c.subject,
-                    c.status.as_str(),
-                    c.onset,
-                    c.confirmed,
-                    c.isolated
-                ])?;
-            }
-        }
+        registry_in(&tx, b)?;
         tx.commit()?;
         Ok(())
     }
 
     fn write_events(&mut self, b: &EventBatch) -> Result<Inserted, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut inserted = Inserted::default();
         if self.checkpointer.is_none() {
             self.checkpointer = Some(Checkpointer::start(&self.path)?);
         }
-        upsert_places(&tx, &b.places)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let new = events_in(&tx, b)?;
+        tx.commit()?;
+        self.checkpoint_if_large(WAL_CHECKPOINT_BYTES)?;
+        Ok(new.counts())
+    }
+
+    fn write_feed(
+        &mut self,
+        registry: &RegistryBatch,
+        events: &EventBatch,
+        rejects: &[FeedRejectRow],
+    ) -> Result<NewRows, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        registry_in(&tx, registry)?;
+        let new = events_in(&tx, events)?;
         {
-            let mut s =
-                tx.prepare_cached("INSERT OR IGNORE INTO sources (id, name) VALUES (?1, ?2)")?;
-            for src in &b.sources {
-                s.execute(params![src.id, src.name])?;
-            }
-            // In key order, each key lands next to the previous one: the key table is walked
-            // forward once a batch instead of at random.
-            let mut order: Vec<&SightingRow> = b.sightings.iter().collect();
-            order.sort_unstable_by_key(|r| r.key.k1);
-            let keys: Vec<RowKey> = order.iter().map(|r| r.key).collect();
-            let new = claim_keys(&tx, "sighting_keys", &keys)?;
-            let fresh: Vec<&SightingRow> = order
-                .into_iter()
-                .zip(new)
-                .filter_map(|(r, n)| n.then_some(r))
-                .collect();
-            inserted.sightings = fresh.len() as u64;
-            for chunk in fresh.chunks(ROWS_PER_STATEMENT) {
-                let mut st = tx.prepare_cached(&multi_row_insert(
-                    "sightings (k1, k2, source_id, subject_type, subject, pid, start_ms, end_ms, tag, record_id)",
-                    10,
-                    chunk.len(),
-                    "",
-                ))?;
-                let mut i = 1;
-                for r in chunk {
-                    st.raw_bind_parameter(i, r.key.k1)?;
-                    st.raw_bind_parameter(i + 1, r.key.k2)?;
-                    st.raw_bind_parameter(i + 2, r.source_id)?;
-                    st.raw_bind_parameter(i + 3, r.subject_type.code())?;
-                    st.raw_bind_parameter(i + 4, r.subject.as_str())?;
-                    st.raw_bind_parameter(i + 5, r.pid)?;
-                    st.raw_bind_parameter(i + 6, r.start)?;
-                    st.raw_bind_parameter(i + 7, r.end)?;
-                    st.raw_bind_parameter(i + 8, r.tag)?;
-                    st.raw_bind_parameter(i + 9, r.record_id.as_deref())?;
-                    i += 10;
-                }
-                st.raw_execute()?;
-            }
-            let keys: Vec<RowKey> = b.deliveries.iter().map(|d| d.key).collect();
-            let new = claim_keys(&tx, "delivery_keys", &keys)?;
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO deliveries (k1, k2, recipient_phone, origin_region_code, shipped_ms, delivered_ms, record_id)
+            let mut s = tx.prepare_cached(
+                "INSERT INTO feed_rejects (received_ms, route, source, kind, line, reason, record)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
-            for d in b
-                .deliveries
-                .iter()
-                .zip(new)
-                .filter_map(|(d, n)| n.then_some(d))
-            {
-                ins.execute(params![
-                    d.key.k1,
-                    d.key.k2,
-                    d.recipient_phone,
-                    d.origin_region_code,
-                    d.shipped,
-                    d.delivered,
-                    d.record_id
+            for r in rejects {
+                s.execute(params![
+                    r.received,
+                    r.route,
+                    r.source,
+                    r.kind,
+                    r.line as i64,
+                    r.reason,
+                    r.record
                 ])?;
-                inserted.deliveries += 1;
             }
         }
         tx.commit()?;
-        let wal = std::fs::metadata(self.wal_path()).map_or(0, |m| m.len());
-        if wal > WAL_CHECKPOINT_BYTES {
-            // RESTART, not TRUNCATE: the WAL file is reused from its start, so its pages need
-            // not be allocated and zeroed again.
-            self.conn
-                .query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))?;
-        }
-        Ok(inserted)
+        // SQLite's own autocheckpoint is off (see `open`): a serving store's WAL is copied in
+        // here, in rounds small enough not to hold the feeds up for long.
+        self.checkpoint_if_large(FEED_WAL_BYTES)?;
+        Ok(new)
     }
 
     fn finish_import(&mut self) -> Result<(), StoreError> {
@@ -451,6 +358,160 @@ impl Store for SqliteStore {
         }
         Ok(())
     }
+}
+
+/// Inserts or replaces registry rows by key, inside `tx`.
+fn registry_in(tx: &Transaction<'_>, b: &RegistryBatch) -> Result<(), StoreError> {
+    let mut s = tx.prepare_cached(
+        "INSERT INTO regions (code, name, parent_code, level) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name,
+               parent_code = excluded.parent_code, level = excluded.level",
+    )?;
+    for r in &b.regions {
+        s.execute(params![r.code, r.name, r.parent_code, r.level.as_str()])?;
+    }
+    let mut s = tx.prepare_cached(
+        "INSERT INTO region_shapes (code, geometry) VALUES (?1, ?2)
+             ON CONFLICT (code) DO UPDATE SET geometry = excluded.geometry",
+    )?;
+    for r in &b.region_shapes {
+        s.execute(params![r.code, r.geometry])?;
+    }
+    upsert_places(tx, &b.places)?;
+    let mut s = tx.prepare_cached(
+        "INSERT INTO persons (person_id, id_number, name, phone, household_id, address, grid_code)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (person_id) DO UPDATE SET id_number = excluded.id_number,
+               name = excluded.name, phone = excluded.phone, household_id = excluded.household_id,
+               address = excluded.address, grid_code = excluded.grid_code",
+    )?;
+    for p in &b.persons {
+        s.execute(params![
+            p.person_id,
+            p.id_number,
+            p.name,
+            p.phone,
+            p.household_id,
+            p.address,
+            p.grid_code
+        ])?;
+    }
+    let mut s = tx.prepare_cached(
+        "INSERT INTO vehicles (plate, owner_id_number) VALUES (?1, ?2)
+             ON CONFLICT (plate) DO UPDATE SET owner_id_number = excluded.owner_id_number",
+    )?;
+    for v in &b.vehicles {
+        s.execute(params![v.plate, v.owner_id_number])?;
+    }
+    let mut s = tx.prepare_cached(
+        "INSERT INTO areas (area_id, name, region_code, geometry, from_ms, to_ms, risk)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (area_id) DO UPDATE SET name = excluded.name,
+               region_code = excluded.region_code, geometry = excluded.geometry,
+               from_ms = excluded.from_ms, to_ms = excluded.to_ms, risk = excluded.risk",
+    )?;
+    for a in &b.areas {
+        s.execute(params![
+            a.area_id,
+            a.name,
+            a.region_code,
+            a.geometry,
+            a.from,
+            a.to,
+            a.risk.as_str()
+        ])?;
+    }
+    let mut s = tx.prepare_cached(
+        "INSERT INTO cases (subject, status, onset_ms, confirmed_ms, isolated_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (subject) DO UPDATE SET status = excluded.status,
+               onset_ms = excluded.onset_ms, confirmed_ms = excluded.confirmed_ms,
+               isolated_ms = excluded.isolated_ms",
+    )?;
+    for c in &b.cases {
+        s.execute(params![
+            c.subject,
+            c.status.as_str(),
+            c.onset,
+            c.confirmed,
+            c.isolated
+        ])?;
+    }
+    Ok(())
+}
+
+/// Stores new places and sources, then every sighting and delivery whose identity is not
+/// stored yet, inside `tx`; says which of the batch's rows were new.
+fn events_in(tx: &Transaction<'_>, b: &EventBatch) -> Result<NewRows, StoreError> {
+    upsert_places(tx, &b.places)?;
+    let mut s = tx.prepare_cached("INSERT OR IGNORE INTO sources (id, name) VALUES (?1, ?2)")?;
+    for src in &b.sources {
+        s.execute(params![src.id, src.name])?;
+    }
+    // In key order, each key lands next to the previous one: the key table is walked forward
+    // once a batch instead of at random.
+    let mut order: Vec<usize> = (0..b.sightings.len()).collect();
+    order.sort_unstable_by_key(|&i| b.sightings[i].key.k1);
+    let keys: Vec<RowKey> = order.iter().map(|&i| b.sightings[i].key).collect();
+    let claimed = claim_keys(tx, "sighting_keys", &keys)?;
+    let mut sightings = vec![false; b.sightings.len()];
+    for (&i, new) in order.iter().zip(&claimed) {
+        sightings[i] = *new;
+    }
+    let fresh: Vec<&SightingRow> = order
+        .iter()
+        .zip(&claimed)
+        .filter_map(|(&i, n)| n.then_some(&b.sightings[i]))
+        .collect();
+    for chunk in fresh.chunks(ROWS_PER_STATEMENT) {
+        let mut st = tx.prepare_cached(&multi_row_insert(
+            "sightings (k1, k2, source_id, subject_type, subject, pid, start_ms, end_ms, tag, record_id)",
+            10,
+            chunk.len(),
+            "",
+        ))?;
+        let mut i = 1;
+        for r in chunk {
+            st.raw_bind_parameter(i, r.key.k1)?;
+            st.raw_bind_parameter(i + 1, r.key.k2)?;
+            st.raw_bind_parameter(i + 2, r.source_id)?;
+            st.raw_bind_parameter(i + 3, r.subject_type.code())?;
+            st.raw_bind_parameter(i + 4, r.subject.as_str())?;
+            st.raw_bind_parameter(i + 5, r.pid)?;
+            st.raw_bind_parameter(i + 6, r.start)?;
+            st.raw_bind_parameter(i + 7, r.end)?;
+            st.raw_bind_parameter(i + 8, r.tag)?;
+            st.raw_bind_parameter(i + 9, r.record_id.as_deref())?;
+            i += 10;
+        }
+        st.raw_execute()?;
+    }
+    let keys: Vec<RowKey> = b.deliveries.iter().map(|d| d.key).collect();
+    let deliveries = claim_keys(tx, "delivery_keys", &keys)?;
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO deliveries (k1, k2, recipient_phone, origin_region_code, shipped_ms, delivered_ms, record_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for d in b
+        .deliveries
+        .iter()
+        .zip(&deliveries)
+        .filter_map(|(d, n)| n.then_some(d))
+    {
+        ins.execute(params![
+            d.key.k1,
+            d.key.k2,
+            d.recipient_phone,
+            d.origin_region_code,
+            d.shipped,
+            d.delivered,
+            d.record_id
+        ])?;
+    }
+    Ok(NewRows {
+        sightings,
+        deliveries,
+    })
 }
 
 fn upsert_places(tx: &Transaction<'_>, places: &[PlaceRow]) -> Result<(), StoreError> {

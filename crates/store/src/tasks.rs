@@ -273,6 +273,27 @@ impl Tasks {
         rows.iter().map(|r| task(r)).collect()
     }
 
+    /// Every task of the given subjects, oldest first.
+    pub fn of_subjects(&mut self, subjects: &[&str]) -> Result<Vec<TaskRow>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in subjects.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let params: Vec<Param<'_>> = chunk.iter().map(|s| Param::Text(s)).collect();
+            let rows = self.conn.rows(
+                &format!(
+                    "SELECT {COLUMNS} FROM tasks WHERE subject IN ({}) ORDER BY id",
+                    marks.join(", ")
+                ),
+                &params,
+            )?;
+            for r in &rows {
+                out.push(task(r)?);
+            }
+        }
+        out.sort_by_key(|t| t.id);
+        Ok(out)
+    }
+
     /// The tasks `f` selects, oldest first; the grid index answers a grid worker's list.
     pub fn list(&mut self, f: &TaskFilter<'_>) -> Result<Vec<TaskRow>, StoreError> {
         let mut conditions: Vec<String> = Vec::new();

@@ -490,6 +490,69 @@ fn tasks_keep_one_open_task_a_subject_and_refuse_stale_changes(db: &TestDb) {
     assert!(t.photo(photo + 1).unwrap().is_none());
 }
 
+/// A feed's group: registry, events and rejects in one transaction; the answer says which
+/// event rows were new, in the batch's order, however the store orders its keys.
+fn feeds_say_which_rows_were_new(db: &TestDb) {
+    let mut s = open(&db.spec).unwrap();
+    let reject = |line: u64| FeedRejectRow {
+        received: 1_600_000_000_000 + line as i64,
+        route: "http".into(),
+        source: "gate-7".into(),
+        kind: "gate_access".into(),
+        line,
+        reason: "place_id X is not a known place".into(),
+        record: "a,b\tc".into(),
+    };
+    let batch = events(vec![sighting(9, 1, 1000), sighting(2, 2, 2000)]);
+    let new = s.write_feed(&registry(), &batch, &[reject(2)]).unwrap();
+    assert_eq!(new.sightings, vec![true, true]);
+    assert_eq!(new.deliveries, vec![true]);
+    // Again, with one new row between two known ones: only it is new.
+    let again = events(vec![
+        sighting(9, 1, 1000),
+        sighting(5, 5, 5000),
+        sighting(2, 2, 2000),
+    ]);
+    let new = s
+        .write_feed(&RegistryBatch::default(), &again, &[reject(3), reject(4)])
+        .unwrap();
+    assert_eq!(new.sightings, vec![false, true, false]);
+    assert_eq!(new.deliveries, vec![false]);
+    let c = s.counts().unwrap();
+    assert_eq!((c.persons, c.sightings, c.deliveries), (1, 3, 1));
+    // Kept newest first, filtered and paged.
+    let all = s
+        .feed_rejects(&RejectFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        all.iter().map(|r| r.row.line).collect::<Vec<_>>(),
+        vec![4, 3, 2]
+    );
+    assert_eq!(all[2].row, reject(2));
+    let page = s
+        .feed_rejects(&RejectFilter {
+            source: Some("gate-7"),
+            kind: Some("gate_access"),
+            before_id: Some(all[0].id),
+            limit: 1,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].row.line, 3);
+    let none = s
+        .feed_rejects(&RejectFilter {
+            route: Some("mqtt"),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(none.is_empty());
+}
+
 macro_rules! suite {
     ($backend:ident) => {
         mod $backend {
@@ -523,6 +586,10 @@ macro_rules! suite {
                 super::tasks_keep_one_open_task_a_subject_and_refuse_stale_changes(
                     &TestDb::$backend(),
                 );
+            }
+            #[test]
+            fn feeds_say_which_rows_were_new() {
+                super::feeds_say_which_rows_were_new(&TestDb::$backend());
             }
             #[test]
             fn one_import_at_a_time() {
