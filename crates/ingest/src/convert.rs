@@ -119,6 +119,17 @@ impl Known {
         self.regions.contains_key(code)
     }
 
+    /// Notes areas and cases kept by another way in (the server's own forms), so that the same
+    /// row arriving later counts as a duplicate.
+    pub fn remember(&mut self, b: &RegistryBatch) {
+        for a in &b.areas {
+            self.areas.insert(a.area_id.clone(), a.content_hash());
+        }
+        for c in &b.cases {
+            self.cases.insert(c.subject.clone(), c.content_hash());
+        }
+    }
+
     fn source_id(&mut self, name: &str, batch: &mut EventBatch) -> i64 {
         if let Some(id) = self.sources.get(name) {
             return *id;

@@ -18,6 +18,7 @@ use tracegrid_store::{Store, StoreError};
 
 use crate::convert::{self, EventOut, Known, Outcome, PendingRegion};
 use crate::drop::{self, DropFile, FileKind, Format, Skipped};
+use crate::feed::keep_last;
 use crate::read::{self, Encoding, Next, RecordReader, Row};
 use crate::rejects::{Rejects, RejectsTarget};
 
@@ -84,7 +85,7 @@ pub enum ImportError {
     Rejects(std::io::Error),
 }
 
-/// The store back from the writer thread, with the rows stored for each file (by index).
+/// The rows the writer thread stored for each file (by index).
 type StoredPerFile = Vec<(usize, u64)>;
 
 /// How often the observer hears of rows.
@@ -97,6 +98,18 @@ pub fn import(
     opts: &Options,
     obs: &mut dyn Observer,
 ) -> Result<(ImportSummary, Box<dyn Store>), ImportError> {
+    let summary = import_into(dir, store.as_mut(), opts, obs)?;
+    Ok((summary, store))
+}
+
+/// Imports the drop in `dir` through a store the caller keeps (a server's writer, which holds
+/// the import lock already).
+pub fn import_into(
+    dir: &Path,
+    store: &mut dyn Store,
+    opts: &Options,
+    obs: &mut dyn Observer,
+) -> Result<ImportSummary, ImportError> {
     let started = Instant::now();
     let started_ms = chrono::Utc::now().timestamp_millis();
     if !dir.is_dir() {
@@ -131,16 +144,16 @@ pub fn import(
     let regions: Vec<usize> = (0..files.len())
         .filter(|&i| files[i].kind == FileKind::Regions)
         .collect();
-    job.regions(&files, &regions, &mut known, store.as_mut(), obs)?;
+    job.regions(&files, &regions, &mut known, store, obs)?;
     for (i, f) in files.iter().enumerate() {
         if f.kind.is_registry() && f.kind != FileKind::Regions {
-            job.registry_file(i, f, &mut known, store.as_mut(), obs)?;
+            job.registry_file(i, f, &mut known, store, obs)?;
         }
     }
     let events: Vec<usize> = (0..files.len())
         .filter(|&i| !files[i].kind.is_registry())
         .collect();
-    let mut store = job.events(&files, &events, &mut known, store, obs)?;
+    job.events(&files, &events, &mut known, store, obs)?;
 
     store.finish_import()?;
     let Job {
@@ -169,7 +182,7 @@ pub fn import(
         &dir.display().to_string(),
         &json,
     )?;
-    Ok((summary, store))
+    Ok(summary)
 }
 
 /// The state of one import while it runs.
@@ -417,31 +430,41 @@ impl Job<'_> {
         files: &[DropFile],
         which: &[usize],
         known: &mut Known,
-        mut store: Box<dyn Store>,
+        store: &mut dyn Store,
         obs: &mut dyn Observer,
-    ) -> Result<Box<dyn Store>, ImportError> {
+    ) -> Result<(), ImportError> {
         if which.is_empty() {
-            return Ok(store);
+            return Ok(());
         }
+        std::thread::scope(|scope| self.events_with_writer(scope, files, which, known, store, obs))
+    }
+
+    fn events_with_writer<'s>(
+        &mut self,
+        scope: &'s std::thread::Scope<'s, '_>,
+        files: &[DropFile],
+        which: &[usize],
+        known: &mut Known,
+        store: &'s mut dyn Store,
+        obs: &mut dyn Observer,
+    ) -> Result<(), ImportError> {
         let (to_writer, from_reader) = mpsc::sync_channel::<Batch>(1);
         let (recycle, recycled) = mpsc::channel::<EventBatch>();
-        let writer = std::thread::spawn(
-            move || -> Result<(Box<dyn Store>, StoredPerFile), StoreError> {
-                let mut stored = Vec::new();
-                for mut b in from_reader {
-                    let ins = store.write_events(&b.batch)?;
-                    let rows = if b.kind == FileKind::Deliveries {
-                        ins.deliveries
-                    } else {
-                        ins.sightings / convert::rows_per_record(b.kind)
-                    };
-                    stored.push((b.file, rows));
-                    b.batch.clear();
-                    let _ = recycle.send(b.batch);
-                }
-                Ok((store, stored))
-            },
-        );
+        let writer = scope.spawn(move || -> Result<StoredPerFile, StoreError> {
+            let mut stored = Vec::new();
+            for mut b in from_reader {
+                let ins = store.write_events(&b.batch)?;
+                let rows = if b.kind == FileKind::Deliveries {
+                    ins.deliveries
+                } else {
+                    ins.sightings / convert::rows_per_record(b.kind)
+                };
+                stored.push((b.file, rows));
+                b.batch.clear();
+                let _ = recycle.send(b.batch);
+            }
+            Ok(stored)
+        });
 
         // Rows sent to the writer per file; the writer says how many of them were new.
         let mut sent = vec![0u64; self.summaries.len()];
@@ -490,7 +513,7 @@ impl Job<'_> {
             }
         }
         drop(to_writer);
-        let (store, stored) = writer.join().expect("the store writer thread panicked")?;
+        let stored = writer.join().expect("the store writer thread panicked")?;
         for (file, rows) in stored {
             self.summaries[file].accepted += rows;
         }
@@ -499,19 +522,6 @@ impl Job<'_> {
             s.duplicates += sent[i] - s.accepted;
             obs.file_finished(s);
         }
-        Ok(store)
+        Ok(())
     }
-}
-
-/// Keeps the last row of each key, in order: a batch's upserts must name each key once.
-fn keep_last<T>(rows: &mut Vec<T>, key: impl Fn(&T) -> String) {
-    let mut seen = std::collections::HashSet::new();
-    let mut kept: Vec<T> = Vec::with_capacity(rows.len());
-    for r in rows.drain(..).rev() {
-        if seen.insert(key(&r)) {
-            kept.push(r);
-        }
-    }
-    kept.reverse();
-    *rows = kept;
 }

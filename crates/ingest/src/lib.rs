@@ -4,12 +4,13 @@
 
 pub mod convert;
 pub mod drop;
+pub mod feed;
 pub mod geojson;
 mod import;
 pub mod read;
 mod rejects;
 
 pub use drop::{DropFile, FileKind, Format, Skipped};
-pub use import::{FileSummary, ImportError, ImportSummary, Observer, Options, import};
+pub use import::{FileSummary, ImportError, ImportSummary, Observer, Options, import, import_into};
 pub use read::Encoding;
 pub use rejects::RejectsTarget;

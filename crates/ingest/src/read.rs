@@ -190,6 +190,11 @@ impl RecordReader {
         Ok(r)
     }
 
+    /// Whether a CSV header named any of the kind's fields (NDJSON: always).
+    pub fn knows_any_field(&self) -> bool {
+        self.format != Format::Csv || self.columns.iter().any(Option::is_some)
+    }
+
     /// Lines read so far.
     pub fn lines(&self) -> u64 {
         self.line
