@@ -506,7 +506,8 @@ impl Screening {
     /// what the window's new end brings in (sightings, deliveries, cases' exposure), what its new
     /// start lets go, and the reasons whose earliest evidence the new start clips. Every alert is
     /// scored again (a score weighs how long ago its evidence is). An earlier moment screens
-    /// the world again in full. Returns the subjects whose alert may have changed.
+    /// the world again in full. Returns the subjects whose reasons may have changed (every
+    /// other alert's score has moved with the moment too).
     pub fn roll(&mut self, world: &World, as_of: Millis) -> Vec<SubjectId> {
         let (lo0, hi0) = self.window;
         let mut params = self.params.clone();
@@ -564,15 +565,12 @@ impl Screening {
                 dirty.base.insert(s as SubjectId);
             }
         }
-        let mut touched = self.refresh(world, dirty);
+        let touched = self.refresh(world, dirty);
         // Every alert again: its score follows the moment.
         let alerted: Vec<SubjectId> = self.alerts.keys().copied().collect();
         for &s in &alerted {
             self.assemble(world, s);
         }
-        touched.extend(alerted);
-        touched.sort_unstable();
-        touched.dedup();
         touched
     }
 

@@ -781,6 +781,11 @@ impl World {
         self.places.len() as u32
     }
 
+    /// The place the store numbers `pid`.
+    pub fn place_of_pid(&self, pid: i64) -> Option<u32> {
+        self.pid_ix.get(&pid).copied()
+    }
+
     pub fn place_id(&self, p: u32) -> &str {
         &self.places[p as usize].id
     }
