@@ -76,49 +76,86 @@ impl Board {
         self.with(|store| {
             let existing = store.all()?;
             let plan = tasks::plan(city, &existing, now, &self.policy);
-            if !plan.create.is_empty() {
-                let made = Happened {
-                    at: now,
-                    username: SCREENING,
-                    kind: "created",
-                    detail: "",
-                };
-                store.create(&plan.create, &made)?;
-            }
-            if !plan.update.is_empty() {
-                let changes: Vec<(Millis, TaskRow, Happened<'_>)> = plan
-                    .update
-                    .iter()
-                    .map(|(was, t, added)| {
-                        (
-                            *was,
-                            t.clone(),
-                            Happened {
-                                at: now,
-                                username: SCREENING,
-                                kind: "reasons_added",
-                                detail: added,
-                            },
-                        )
-                    })
-                    .collect();
-                store.update(&changes)?;
-            }
-            let changed: Vec<&TaskRow> = plan
-                .create
-                .iter()
-                .chain(plan.update.iter().map(|(_, t, _)| t))
-                .collect();
-            self.announce(&changed, plan.create.len(), now);
-            if !changed.is_empty() {
-                tracing::info!(
-                    created = plan.create.len(),
-                    updated = plan.update.len(),
-                    "tasks follow the screening"
-                );
-            }
-            Ok((plan.create.len(), plan.update.len()))
+            self.carry_out(store, &plan, now)
         })
+    }
+
+    /// [`Board::sync`] for the alerts of some subjects only (by name): what a feed's rows
+    /// touched. Reads only those subjects' tasks.
+    pub fn sync_subjects(
+        &self,
+        city: &City,
+        subjects: &[&str],
+        now: Millis,
+    ) -> Result<(usize, usize), StoreError> {
+        let alerts: Vec<&tracegrid_engine::Alert> = subjects
+            .iter()
+            .filter_map(|name| city.world.find_subject(name))
+            .filter_map(|s| city.screening.alert(s))
+            .collect();
+        if alerts.is_empty() {
+            return Ok((0, 0));
+        }
+        let names: Vec<&str> = alerts
+            .iter()
+            .map(|a| city.world.subject_name(a.subject))
+            .collect();
+        self.with(|store| {
+            let existing = store.of_subjects(&names)?;
+            let plan = tasks::plan_for(city, alerts, &existing, now, &self.policy);
+            self.carry_out(store, &plan, now)
+        })
+    }
+
+    /// Writes a plan's new tasks and new reasons, and announces them.
+    fn carry_out(
+        &self,
+        store: &mut Tasks,
+        plan: &tasks::Plan,
+        now: Millis,
+    ) -> Result<(usize, usize), StoreError> {
+        if !plan.create.is_empty() {
+            let made = Happened {
+                at: now,
+                username: SCREENING,
+                kind: "created",
+                detail: "",
+            };
+            store.create(&plan.create, &made)?;
+        }
+        if !plan.update.is_empty() {
+            let changes: Vec<(Millis, TaskRow, Happened<'_>)> = plan
+                .update
+                .iter()
+                .map(|(was, t, added)| {
+                    (
+                        *was,
+                        t.clone(),
+                        Happened {
+                            at: now,
+                            username: SCREENING,
+                            kind: "reasons_added",
+                            detail: added,
+                        },
+                    )
+                })
+                .collect();
+            store.update(&changes)?;
+        }
+        let changed: Vec<&TaskRow> = plan
+            .create
+            .iter()
+            .chain(plan.update.iter().map(|(_, t, _)| t))
+            .collect();
+        self.announce(&changed, plan.create.len(), now);
+        if !changed.is_empty() {
+            tracing::info!(
+                created = plan.create.len(),
+                updated = plan.update.len(),
+                "tasks follow the screening"
+            );
+        }
+        Ok((plan.create.len(), plan.update.len()))
     }
 
     /// Applies a grid worker's `action` to task `id`; `sees` decides whether the user may touch

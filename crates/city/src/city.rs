@@ -6,8 +6,10 @@
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
-use tracegrid_engine::{MultiPolygon, ScreenParams, Screening, SubjectId, World};
-use tracegrid_model::rows::{AreaRow, CaseRow, PersonRow, PlaceRow, Registry};
+use tracegrid_engine::{MultiPolygon, Rebuild, ScreenParams, Screening, SubjectId, World};
+use tracegrid_model::rows::{
+    AreaRow, CaseRow, EventBatch, PersonRow, PlaceRow, Registry, RegistryBatch,
+};
 use tracegrid_model::{Level, Millis};
 
 use crate::error::CityResult;
@@ -55,6 +57,8 @@ pub struct City {
     /// Each region's parent, for "which grids lie under this community".
     region_parent: HashMap<String, String>,
     grid_codes: Vec<String>,
+    /// The grids' shapes with their bounding boxes, to place a new place without a grid code.
+    grid_shapes: Vec<(String, MultiPolygon, [f64; 4])>,
     pub areas: Vec<AreaRow>,
     pub cases: Vec<CaseRow>,
     /// Bumped by every change, so clients can tell their view is stale.
@@ -99,7 +103,7 @@ impl City {
             .filter(|r| r.level == Level::Grid)
             .map(|r| r.code.as_str())
             .collect();
-        let features: Vec<Value> = reg
+        let mut features: Vec<Value> = reg
             .region_shapes
             .iter()
             .filter(|s| grid_codes.contains(s.code.as_str()))
@@ -108,33 +112,27 @@ impl City {
                 Some(json!({"type": "Feature", "properties": {"name": s.code}, "geometry": geometry}))
             })
             .collect();
+        if features.is_empty() {
+            // A city without grids.geojson still gets a map to place its places on: the box
+            // around them (a map with no shape at all cannot be drawn).
+            features.push(extent(&reg.places));
+        }
         // A place without a grid code is in the grid whose polygon holds its coordinates.
-        let shapes: Vec<(&str, MultiPolygon, [f64; 4])> = reg
+        let grid_shapes: Vec<(String, MultiPolygon, [f64; 4])> = reg
             .region_shapes
             .iter()
             .filter(|s| grid_codes.contains(s.code.as_str()))
             .filter_map(|s| {
                 let poly = MultiPolygon::from_geojson(&s.geometry);
                 let bbox = poly.bbox()?;
-                Some((s.code.as_str(), poly, bbox))
+                Some((s.code.clone(), poly, bbox))
             })
             .collect();
-        let mut places: HashMap<String, PlaceInfo> = reg.places.iter().map(place_entry).collect();
-        for info in places.values_mut().filter(|i| i.grid_code.is_none()) {
-            let (Some(lat), Some(lon)) = (info.lat, info.lon) else {
-                continue;
-            };
-            info.grid_code = shapes
-                .iter()
-                .find(|(_, poly, b)| {
-                    b[0] <= lon
-                        && lon <= b[2]
-                        && b[1] <= lat
-                        && lat <= b[3]
-                        && poly.contains(lon, lat)
-                })
-                .map(|(code, _, _)| (*code).to_owned());
-        }
+        let places: HashMap<String, PlaceInfo> = reg
+            .places
+            .iter()
+            .map(|p| place_entry(p, &grid_shapes))
+            .collect();
         Ok(City {
             settings,
             persons: reg
@@ -162,6 +160,7 @@ impl City {
                 g.sort();
                 g
             },
+            grid_shapes,
             areas: reg.areas.clone(),
             cases: reg.cases.clone(),
             world,
@@ -321,6 +320,84 @@ impl City {
         self.changed(before, &touched)
     }
 
+    /// Takes in what a group of feed messages brought, once the store has kept it: registry rows
+    /// that were new or changed, and the event rows that were new (`events`). The world takes
+    /// them in place and the screening follows; without a fixed moment, the screening first
+    /// moves to `now` when a row is later than its moment. Returns the subjects whose alert
+    /// may have changed, or [`Rebuild`] when a row changes who earlier sightings are (the
+    /// caller loads the city again; the store has everything).
+    pub fn apply_feed(
+        &mut self,
+        registry: &RegistryBatch,
+        events: &EventBatch,
+        now: Millis,
+    ) -> Result<Vec<SubjectId>, Rebuild> {
+        if let Some(r) = registry.regions.first() {
+            return Err(Rebuild(format!("region {} is new or changed", r.code)));
+        }
+        let places: Vec<PlaceRow> = registry
+            .places
+            .iter()
+            .chain(&events.places)
+            .cloned()
+            .collect();
+        self.world.add_places(&places)?;
+        for p in &places {
+            let (id, info) = place_entry(p, &self.grid_shapes);
+            self.places.insert(id, info);
+            if let Some(ix) = self.world.place_of_pid(p.pid) {
+                self.place_ix.insert(p.place_id.clone(), ix);
+            }
+        }
+        self.world.add_sources(&events.sources);
+        let mut fresh = self.world.add_persons(&registry.persons)?;
+        for p in &registry.persons {
+            self.persons.insert(p.person_id.clone(), p.clone());
+        }
+        self.world.add_vehicles(&registry.vehicles)?;
+        let mut touched = Vec::new();
+        let as_of = self.screening.params().as_of;
+        if self.settings.as_of.is_none()
+            && now > as_of
+            && events.sightings.iter().any(|s| s.start > as_of)
+        {
+            touched.extend(self.screening.roll(&self.world, now));
+        }
+        fresh.extend(self.world.add_events(&events.sightings, &events.deliveries));
+        touched.extend(self.screening.update(&self.world, &fresh));
+        for row in &registry.areas {
+            let ix = self.world.add_area(row);
+            touched.extend(self.screening.update_area(&self.world, ix));
+            match self.areas.iter_mut().find(|a| a.area_id == row.area_id) {
+                Some(a) => *a = row.clone(),
+                None => self.areas.push(row.clone()),
+            }
+        }
+        for row in &registry.cases {
+            let s = self.world.add_case(row);
+            touched.extend(self.screening.update_case(&self.world, s));
+            match self.cases.iter_mut().find(|c| c.subject == row.subject) {
+                Some(c) => *c = row.clone(),
+                None => self.cases.push(row.clone()),
+            }
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        self.generation += 1;
+        Ok(touched)
+    }
+
+    /// Moves a screening without a fixed moment to `now`; the subjects whose alert may have
+    /// changed. A fixed moment stays where it is.
+    pub fn roll(&mut self, now: Millis) -> Vec<SubjectId> {
+        if self.settings.as_of.is_some() || now <= self.screening.params().as_of {
+            return Vec::new();
+        }
+        let touched = self.screening.roll(&self.world, now);
+        self.generation += 1;
+        touched
+    }
+
     /// Screens the whole world again at `params`.
     pub fn rescreen(&mut self, params: &ScreenParams) {
         self.screening = Screening::new(&self.world, params);
@@ -371,14 +448,43 @@ impl City {
     }
 }
 
-fn place_entry(p: &PlaceRow) -> (String, PlaceInfo) {
+/// A rectangle around the places with coordinates (or around 0°, 0° if none has any), as a
+/// GeoJSON feature marked `extent`.
+fn extent(places: &[PlaceRow]) -> Value {
+    let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for p in places {
+        if let (Some(lat), Some(lon)) = (p.lat, p.lon) {
+            b = [b[0].min(lon), b[1].min(lat), b[2].max(lon), b[3].max(lat)];
+        }
+    }
+    if b[0] > b[2] {
+        b = [-0.5, -0.5, 0.5, 0.5];
+    }
+    let pad = ((b[2] - b[0]).max(b[3] - b[1]) * 0.05).max(0.005);
+    let [w, s, e, n] = [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad];
+    json!({"type": "Feature", "properties": {"name": "", "extent": true},
+           "geometry": {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}})
+}
+
+/// A place as the pages show it; one without a grid code is in the grid whose polygon holds
+/// its coordinates.
+fn place_entry(p: &PlaceRow, shapes: &[(String, MultiPolygon, [f64; 4])]) -> (String, PlaceInfo) {
+    let grid_code = p.grid_code.clone().or_else(|| {
+        let (lat, lon) = (p.lat?, p.lon?);
+        shapes
+            .iter()
+            .find(|(_, poly, b)| {
+                b[0] <= lon && lon <= b[2] && b[1] <= lat && lat <= b[3] && poly.contains(lon, lat)
+            })
+            .map(|(code, _, _)| code.clone())
+    });
     (
         p.place_id.clone(),
         PlaceInfo {
             name: p.name.clone(),
             lat: p.lat,
             lon: p.lon,
-            grid_code: p.grid_code.clone(),
+            grid_code,
         },
     )
 }

@@ -10,6 +10,7 @@
 pub mod board;
 pub mod city;
 pub mod error;
+pub mod feeds;
 pub mod input;
 pub mod live;
 pub mod settings;
@@ -19,6 +20,7 @@ pub mod views;
 pub use board::{Board, Notice};
 pub use city::{Changed, City, PlaceInfo, load_world};
 pub use error::{CityError, CityResult};
-pub use live::LiveCity;
+pub use feeds::{FeedError, FeedLimits, FeedStatus, Route, RouteState, Submission};
+pub use live::{LiveCity, Running};
 pub use settings::{Settings, now_ms};
 pub use views::Shown;

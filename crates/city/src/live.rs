@@ -1,36 +1,122 @@
-//! The city while it serves: one [`City`] behind a lock, its store, and its grid tasks. Every
-//! change follows one path — validate, keep in the store, apply to the city, re-screen what it
-//! touches, bring the tasks in step — and every caller (the API, the command line, the demo)
-//! takes it through here.
+//! The city while it serves: one [`City`] behind a lock, its store, its grid tasks and its live
+//! feeds. Every change follows one path — validate, keep in the store, apply to the city,
+//! re-screen what it touches, bring the tasks in step — and every caller (the API, the feeds,
+//! the command line, the demo) takes it through here.
 //!
-//! Reads share the lock; a new case or area takes it briefly to update the screening in place;
-//! an import builds a new city beside the old one and swaps it in, so that readers never wait
-//! for a load.
+//! Reads share the lock; a new case, area or group of fed rows takes it briefly to update the
+//! screening in place; an import, or a fed row that changes who earlier sightings are, builds a
+//! new city beside the old one and swaps it in, so that readers never wait for a load.
+//!
+//! Three threads serve a live city: the feed writer ([`crate::feeds`]), the task follower
+//! (new alerts and reasons of fed rows become grid tasks, off the writer's path), and the clock
+//! (without a fixed moment, the screening moves with time). All three end when the
+//! [`LiveCity`] is dropped, the writer after answering what was queued.
 
+use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 use tracegrid_engine::Screening;
+use tracegrid_ingest::feed::{Answer, Intake, Message, feed_kind};
 use tracegrid_ingest::{ImportSummary, Observer, Options};
 use tracegrid_model::Millis;
-use tracegrid_model::rows::{AreaRow, CaseRow, RegistryBatch};
+use tracegrid_model::rows::{AreaRow, CaseRow, EventBatch, RegistryBatch};
+use tracegrid_store::Store;
 
 use crate::board::Board;
 use crate::city::{Changed, City};
 use crate::error::{CityError, CityResult};
+use crate::feeds::{
+    FeedError, FeedLimits, FeedStatus, Job, Queue, Reply, Route, RouteState, Stats, Submission,
+};
 use crate::settings::now_ms;
 use crate::tasks::Policy;
 
-/// The city, its store and its tasks, changed only through the workflows below.
+/// How a live city runs beside its screening settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Running {
+    pub feeds: FeedLimits,
+    /// How often a screening without a fixed moment moves to the current time.
+    pub roll_every: Duration,
+}
+
+impl Default for Running {
+    fn default() -> Running {
+        Running {
+            feeds: FeedLimits::default(),
+            roll_every: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The city, its store, its tasks and its feeds, changed only through the workflows below.
+/// Dereferences to [`Core`], which the threads share.
 #[derive(Debug)]
 pub struct LiveCity {
+    core: Arc<Core>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    /// Dropped to stop the clock.
+    clock_stop: Option<std::sync::mpsc::Sender<()>>,
+}
+
+/// What the live city's threads share.
+#[derive(Debug)]
+pub struct Core {
     db: String,
     city: RwLock<City>,
-    /// The connection changes are kept through, held while one is made: two changes are kept
-    /// and applied in the same order, so the store and the city never disagree.
-    writer: Mutex<Box<dyn tracegrid_store::Store>>,
+    /// The connection every change is kept through, held while one is made: changes are kept
+    /// and applied in the same order, so the store and the city never disagree. It holds the
+    /// store's import lock while the city lives: no other import writes beside it.
+    writer: Mutex<Writer>,
     pub board: Board,
+    queue: Queue,
+    stats: Mutex<Stats>,
+    follow: Follow,
+    /// A connection for reading the kept rejects, opened when first asked for: a look at them
+    /// does not wait for the writer.
+    reader: Mutex<Option<Box<dyn Store>>>,
+}
+
+impl std::ops::Deref for LiveCity {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
+/// The store and what the feeds check rows against.
+struct Writer {
+    store: Box<dyn Store>,
+    intake: Intake,
+    /// The store failed: reopen it, and read its registries again, before the next write.
+    broken: bool,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer")
+            .field("broken", &self.broken)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the task follower has still to do.
+#[derive(Debug, Default)]
+struct Follow {
+    state: Mutex<FollowState>,
+    wake: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct FollowState {
+    subjects: BTreeSet<String>,
+    /// Every alert (after the city was loaded again).
+    all: bool,
+    /// When the rows behind the pending work arrived, by route.
+    received: Vec<(Route, Instant)>,
+    stop: bool,
 }
 
 /// What a re-screen did.
@@ -51,24 +137,89 @@ impl LiveCity {
         db: &str,
         settings: crate::settings::Settings,
         policy: Policy,
+        running: Running,
     ) -> CityResult<LiveCity> {
         let city = City::load(db, settings, now_ms())?;
-        LiveCity::with_city(db, city, policy)
+        LiveCity::with_city(db, city, policy, running)
     }
 
     /// A city already loaded (the demo has one in hand).
-    pub fn with_city(db: &str, city: City, policy: Policy) -> CityResult<LiveCity> {
+    pub fn with_city(
+        db: &str,
+        city: City,
+        policy: Policy,
+        running: Running,
+    ) -> CityResult<LiveCity> {
+        let mut store = tracegrid_store::open(db)?;
+        store.lock_for_import()?;
+        let intake = Intake::new(&store.load_registry()?, city.settings.zone);
         let board = Board::open(db, policy)?;
         let (created, updated) = board.sync(&city, now_ms())?;
         tracing::info!(created, updated, "tasks ready");
-        Ok(LiveCity {
+        let (queue, jobs) = Queue::new(running.feeds);
+        let core = Arc::new(Core {
             db: db.to_owned(),
             city: RwLock::new(city),
-            writer: Mutex::new(tracegrid_store::open(db)?),
+            writer: Mutex::new(Writer {
+                store,
+                intake,
+                broken: false,
+            }),
             board,
+            queue,
+            stats: Mutex::new(Stats::default()),
+            follow: Follow::default(),
+            reader: Mutex::new(None),
+        });
+        let (clock_stop, clock_stopped) = std::sync::mpsc::channel::<()>();
+        let mut threads = Vec::new();
+        let c = core.clone();
+        threads.push(spawn("tracegrid-feeds", move || c.write_feeds(&jobs)));
+        let c = core.clone();
+        threads.push(spawn("tracegrid-tasks", move || c.follow_tasks()));
+        let c = core.clone();
+        threads.push(spawn("tracegrid-clock", move || {
+            c.keep_time(running.roll_every, &clock_stopped)
+        }));
+        Ok(LiveCity {
+            core,
+            threads,
+            clock_stop: Some(clock_stop),
         })
     }
+}
 
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> std::thread::JoinHandle<()> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(f)
+        .expect("starting a thread")
+}
+
+impl Drop for LiveCity {
+    fn drop(&mut self) {
+        self.core.queue.close();
+        self.clock_stop.take();
+        // The follower finishes what the writer's last groups gave it.
+        let writer = self.threads.remove(0);
+        let _ = writer.join();
+        {
+            let mut f = self
+                .core
+                .follow
+                .state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            f.stop = true;
+        }
+        self.core.follow.wake.notify_all();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Core {
     /// The store this city is kept in.
     pub fn db(&self) -> &str {
         &self.db
@@ -83,14 +234,39 @@ impl LiveCity {
         self.city.write().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn writer(&self) -> CityResult<MutexGuard<'_, Writer>> {
+        let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if w.broken {
+            self.mend(&mut w)?;
+        }
+        Ok(w)
+    }
+
+    /// Opens the store again after a failure (a PostgreSQL connection lost, say) and reads its
+    /// registries, so that nothing the store did not keep is believed known.
+    fn mend(&self, w: &mut Writer) -> CityResult<()> {
+        let mut store = tracegrid_store::open(&self.db)?;
+        store.lock_for_import()?;
+        let reg = store.load_registry()?;
+        w.store = store;
+        w.intake.abandon(&reg);
+        w.broken = false;
+        tracing::info!("the store is back");
+        Ok(())
+    }
+
     /// Keeps `batch` in the store, applies it, and lets the tasks follow.
     fn keep_and_apply(
         &self,
         batch: &RegistryBatch,
         apply: impl FnOnce(&mut City) -> Changed,
     ) -> CityResult<Changed> {
-        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        writer.write_registry(batch)?;
+        let mut writer = self.writer()?;
+        if let Err(e) = writer.store.write_registry(batch) {
+            writer.broken = true;
+            return Err(e.into());
+        }
+        writer.intake.remember(batch);
         let mut changed = apply(&mut self.write());
         drop(writer);
         let (created, updated) = self.board.sync(&self.read(), now_ms())?;
@@ -192,31 +368,327 @@ impl LiveCity {
         })
     }
 
-    /// Imports a data drop into the store, loads the city again beside the old one and swaps
-    /// it in, and lets the tasks follow.
+    /// Imports a data drop into the store through the writer (feeds wait meanwhile), loads
+    /// the city again beside the old one and swaps it in, and lets the tasks follow.
     pub fn import(
         &self,
         dir: &Path,
         opts: &Options,
         observer: &mut dyn Observer,
     ) -> CityResult<ImportSummary> {
-        // An import takes the store's import lock on a connection of its own.
-        let store = tracegrid_store::open(&self.db)?;
-        let (summary, store) = tracegrid_ingest::import(dir, store, opts, observer)?;
-        drop(store);
-        let settings = self.read().settings.clone();
-        let mut fresh = City::load(&self.db, settings, now_ms())?;
-        {
-            let mut city = self.write();
-            fresh.generation = city.generation + 1;
-            *city = fresh;
+        let mut writer = self.writer()?;
+        let summary = tracegrid_ingest::import_into(dir, writer.store.as_mut(), opts, observer);
+        // Whatever the import kept, even if it stopped half-way, the intake and the city take
+        // in: a row in the store that the city lacks would count as a duplicate forever.
+        match writer.store.load_registry() {
+            Ok(reg) => writer.intake.abandon(&reg),
+            Err(_) => writer.broken = true,
         }
+        let reloaded = self.reload();
+        drop(writer);
+        let summary = summary?;
+        reloaded?;
         self.board.sync(&self.read(), now_ms())?;
         Ok(summary)
+    }
+
+    /// Loads the city from the store again and swaps it in.
+    fn reload(&self) -> CityResult<()> {
+        let settings = self.read().settings.clone();
+        let mut fresh = City::load(&self.db, settings, now_ms())?;
+        let mut city = self.write();
+        fresh.generation = city.generation + 1;
+        *city = fresh;
+        Ok(())
     }
 
     /// Lets time act on the tasks (escalations, isolation days); how many changed.
     pub fn tick(&self, now: Millis) -> CityResult<usize> {
         Ok(self.board.tick(now)?)
     }
+
+    // ------------------------------------------------------------------ feeds
+
+    /// Queues a feed's message. `reply` hears its fate once its rows are kept and screened
+    /// (or why not). A message the queue cannot take now is refused at once, and `reply` is
+    /// not called.
+    pub fn submit(&self, sub: Submission, reply: Reply) -> Result<(), FeedError> {
+        let Some(kind) = feed_kind(&sub.kind) else {
+            let e = FeedError::UnknownKind(sub.kind.clone());
+            self.lock_stats().record(&sub, now_ms(), &Err(e.clone()));
+            return Err(e);
+        };
+        let job = Job {
+            sub,
+            kind,
+            reply,
+            queued: Instant::now(),
+            received_ms: now_ms(),
+        };
+        self.queue.push(job)
+    }
+
+    /// The rows the feeds rejected, newest first.
+    pub fn feed_rejects(
+        &self,
+        filter: &tracegrid_store::RejectFilter<'_>,
+    ) -> CityResult<Vec<tracegrid_store::KeptReject>> {
+        let mut reader = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        if reader.is_none() {
+            *reader = Some(tracegrid_store::open(&self.db)?);
+        }
+        let store = reader.as_mut().expect("opened above");
+        match store.feed_rejects(filter) {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                // A lost connection is opened again next time.
+                *reader = None;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// The feeds as the command centre shows them.
+    pub fn feed_status(&self) -> FeedStatus {
+        self.lock_stats().status(now_ms(), &self.queue)
+    }
+
+    /// A broker's consumer says how it is.
+    pub fn set_route_state(&self, state: RouteState) {
+        metrics::gauge!("tracegrid_feed_up", "route" => state.route.as_str())
+            .set(if state.connected { 1.0 } else { 0.0 });
+        if let Some(p) = state.pending {
+            metrics::gauge!("tracegrid_feed_pending_messages", "route" => state.route.as_str())
+                .set(p as f64);
+        }
+        self.lock_stats().set_route(state);
+    }
+
+    fn lock_stats(&self) -> MutexGuard<'_, Stats> {
+        self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The feed writer: takes what has queued up, a group at a time.
+    fn write_feeds(&self, jobs: &std::sync::mpsc::Receiver<Job>) {
+        let limits = self.queue.limits;
+        while let Ok(first) = jobs.recv() {
+            self.queue.taken(&first);
+            let mut bytes = first.sub.body.len();
+            let mut group = vec![first];
+            while group.len() < limits.group_messages && bytes < limits.group_bytes {
+                match jobs.try_recv() {
+                    Ok(j) => {
+                        self.queue.taken(&j);
+                        bytes += j.sub.body.len();
+                        group.push(j);
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.keep_group(group);
+        }
+    }
+
+    /// Checks, keeps, applies and answers one group of messages.
+    fn keep_group(&self, jobs: Vec<Job>) {
+        let started = Instant::now();
+        self.lock_stats().busy_since = jobs.iter().map(|j| j.queued).min();
+        let now = now_ms();
+        let (outcomes, touched) = match self.keep_rows(&jobs, now) {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::error!(error = e.to_string(), "keeping fed rows failed");
+                let e = FeedError::Store(e.to_string());
+                (jobs.iter().map(|_| Err(e.clone())).collect(), None)
+            }
+        };
+        metrics::histogram!("tracegrid_feed_group_seconds").record(started.elapsed().as_secs_f64());
+        let mut received = Vec::new();
+        {
+            let mut stats = self.lock_stats();
+            for (job, outcome) in jobs.iter().zip(&outcomes) {
+                stats.record(&job.sub, job.received_ms, outcome);
+            }
+            stats.busy_since = None;
+        }
+        for (job, outcome) in jobs.into_iter().zip(outcomes) {
+            if outcome.is_ok() {
+                metrics::histogram!("tracegrid_feed_row_to_screen_seconds", "route" => job.sub.route.as_str())
+                    .record(job.queued.elapsed().as_secs_f64());
+                received.push((job.sub.route, job.queued));
+            }
+            (job.reply)(outcome);
+        }
+        if let Some(touched) = touched {
+            self.follow_up(touched, received);
+        }
+    }
+
+    /// The store and the city's part of [`Core::keep_group`]: each message's outcome, and the
+    /// subjects whose alerts may have changed (`None`: every alert, after a reload).
+    #[allow(clippy::type_complexity)]
+    fn keep_rows(
+        &self,
+        jobs: &[Job],
+        now: Millis,
+    ) -> CityResult<(Vec<Result<Answer, FeedError>>, Option<Touched>)> {
+        let mut w = self.writer()?;
+        let read: Vec<Result<usize, FeedError>> = jobs
+            .iter()
+            .map(|j| {
+                w.intake
+                    .read(&Message {
+                        kind: j.kind,
+                        body: &j.sub.body,
+                        format: j.sub.format,
+                        route: j.sub.route.as_str(),
+                        source: &j.sub.source,
+                        received: j.received_ms,
+                    })
+                    .map_err(|e| FeedError::Unreadable(e.0))
+            })
+            .collect();
+        let group = w.intake.take();
+        let new = match w
+            .store
+            .write_feed(&group.registry, &group.events, &group.rejects)
+        {
+            Ok(new) => new,
+            Err(e) => {
+                w.broken = true;
+                return Err(e.into());
+            }
+        };
+        let mut answers = w.intake.settle(&new.sightings, &new.deliveries);
+        let events = EventBatch {
+            places: group.events.places,
+            sources: group.events.sources,
+            sightings: keep_new(group.events.sightings, &new.sightings),
+            deliveries: keep_new(group.events.deliveries, &new.deliveries),
+        };
+        let touched = self.apply_fed(&group.registry, &events, now);
+        drop(w);
+        let outcomes = read
+            .into_iter()
+            .map(|r| {
+                r.and_then(|id| {
+                    answers
+                        .get_mut(id)
+                        .and_then(Option::take)
+                        .ok_or_else(|| FeedError::Store("a message lost its answer".into()))
+                })
+            })
+            .collect();
+        Ok((outcomes, Some(touched)))
+    }
+
+    /// Takes kept rows into the city; loads it again when they change who earlier sightings
+    /// are.
+    fn apply_fed(&self, registry: &RegistryBatch, events: &EventBatch, now: Millis) -> Touched {
+        if registry.is_empty() && events.is_empty() {
+            return Touched::Some(Vec::new());
+        }
+        let rebuild = {
+            let mut city = self.write();
+            match city.apply_feed(registry, events, now) {
+                Ok(touched) => {
+                    return Touched::Some(
+                        touched
+                            .into_iter()
+                            .map(|s| city.world.subject_name(s).to_owned())
+                            .collect(),
+                    );
+                }
+                Err(r) => r,
+            }
+        };
+        tracing::info!(reason = rebuild.0.as_str(), "loading the city again");
+        if let Err(e) = self.reload() {
+            // The store has the rows; the next load takes them in.
+            tracing::error!(error = e.to_string(), "loading the city again failed");
+        }
+        Touched::All
+    }
+
+    /// Hands the task follower what changed.
+    fn follow_up(&self, touched: Touched, received: Vec<(Route, Instant)>) {
+        let mut f = self.follow.state.lock().unwrap_or_else(|e| e.into_inner());
+        match touched {
+            Touched::All => f.all = true,
+            Touched::Some(names) if names.is_empty() && received.is_empty() => return,
+            Touched::Some(names) => f.subjects.extend(names),
+        }
+        f.received.extend(received);
+        drop(f);
+        self.follow.wake.notify_one();
+    }
+
+    /// The task follower: new alerts and new reasons become grid tasks, and open pages hear.
+    fn follow_tasks(&self) {
+        loop {
+            let (subjects, all, received) = {
+                let mut f = self.follow.state.lock().unwrap_or_else(|e| e.into_inner());
+                while f.subjects.is_empty() && !f.all && f.received.is_empty() && !f.stop {
+                    f = self.follow.wake.wait(f).unwrap_or_else(|e| e.into_inner());
+                }
+                if f.stop && f.subjects.is_empty() && !f.all && f.received.is_empty() {
+                    return;
+                }
+                (
+                    std::mem::take(&mut f.subjects),
+                    std::mem::take(&mut f.all),
+                    std::mem::take(&mut f.received),
+                )
+            };
+            let now = now_ms();
+            let synced = {
+                let city = self.read();
+                if all {
+                    self.board.sync(&city, now)
+                } else {
+                    let names: Vec<&str> = subjects.iter().map(String::as_str).collect();
+                    self.board.sync_subjects(&city, &names, now)
+                }
+            };
+            if let Err(e) = synced {
+                tracing::error!(error = e.to_string(), "tasks could not follow the feeds");
+            }
+            for (route, at) in received {
+                metrics::histogram!("tracegrid_feed_row_to_task_seconds", "route" => route.as_str())
+                    .record(at.elapsed().as_secs_f64());
+            }
+        }
+    }
+
+    /// The clock: without a fixed moment, the screening moves to the current time every
+    /// `every`, and the tasks follow what that brings in.
+    fn keep_time(&self, every: Duration, stop: &std::sync::mpsc::Receiver<()>) {
+        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(every) {
+            let names: Vec<String> = {
+                let mut city = self.write();
+                let touched = city.roll(now_ms());
+                touched
+                    .into_iter()
+                    .map(|s| city.world.subject_name(s).to_owned())
+                    .collect()
+            };
+            if !names.is_empty() {
+                self.follow_up(Touched::Some(names), Vec::new());
+            }
+        }
+    }
+}
+
+/// The alerts a change may have touched, by subject name (names outlive a reload).
+enum Touched {
+    All,
+    Some(Vec<String>),
+}
+
+/// The rows of a batch the store said were new.
+fn keep_new<T>(rows: Vec<T>, new: &[bool]) -> Vec<T> {
+    rows.into_iter()
+        .zip(new)
+        .filter_map(|(r, &n)| n.then_some(r))
+        .collect()
 }

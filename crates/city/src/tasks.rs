@@ -517,6 +517,17 @@ pub struct Plan {
 
 /// Turns the city's alerts into new tasks and new reasons for open ones, given every stored task.
 pub fn plan(city: &City, existing: &[TaskRow], now: Millis, policy: &Policy) -> Plan {
+    plan_for(city, city.screening.alerts(), existing, now, policy)
+}
+
+/// [`plan`] for some alerts only, given every stored task of their subjects.
+pub fn plan_for<'a>(
+    city: &City,
+    alerts: impl IntoIterator<Item = &'a tracegrid_engine::Alert>,
+    existing: &[TaskRow],
+    now: Millis,
+    policy: &Policy,
+) -> Plan {
     let mut open: HashMap<&str, &TaskRow> = HashMap::new();
     let mut handled: HashMap<&str, HashSet<ReasonKey>> = HashMap::new();
     for t in existing {
@@ -530,7 +541,7 @@ pub fn plan(city: &City, existing: &[TaskRow], now: Millis, policy: &Policy) -> 
     }
     let t = |ms| city.time(ms);
     let mut plan = Plan::default();
-    for a in city.screening.alerts() {
+    for a in alerts {
         let subject = city.world.subject_name(a.subject);
         let reasons: Vec<TaskReason> = a
             .reasons

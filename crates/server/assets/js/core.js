@@ -99,15 +99,22 @@ export function disposeCharts() {
   charts = [];
 }
 
+// A chart needs room to draw in. An element with none (not laid out, or on a page already
+// left) gets a chart that draws nothing: ECharts fails on a map of no size.
+const NO_CHART = { setOption() {}, on() {}, getZr() { return { on() {} }; }, convertFromPixel() { return null; }, dispatchAction() {} };
+const roomy = (el) => el && el.isConnected && el.clientWidth > 0 && el.clientHeight > 0;
+
 export function chart(el) {
+  if (!roomy(el)) return NO_CHART;
   const c = echarts.init(el);
   charts.push(c);
   return c;
 }
 
-// Only charts still on the page are resized: one whose element a new page replaced is gone.
+// Only charts still on the page, with room, are resized: one whose element a new page
+// replaced is gone.
 window.addEventListener('resize', () => charts.forEach((c) => {
-  if (!c.isDisposed() && c.getDom().isConnected) c.resize();
+  if (!c.isDisposed() && roomy(c.getDom())) c.resize();
 }));
 
 export async function loadGrids() {
