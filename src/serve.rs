@@ -30,6 +30,13 @@ pub struct Args {
     /// Zone for reading and printing times (default Asia/Shanghai).
     #[arg(long)]
     pub tz: Option<String>,
+    /// Take feeds from this MQTT broker: QoS 1 on tracegrid/feeds/{kind} (mqtt://HOST:PORT).
+    #[arg(long)]
+    pub mqtt: Option<String>,
+    /// Take feeds from this NATS server's JetStream: the stream TRACEGRID_FEEDS, the durable
+    /// consumer tracegrid (nats://HOST:PORT).
+    #[arg(long)]
+    pub nats: Option<String>,
 }
 
 /// The configuration: file, then environment, then the command line.
@@ -52,6 +59,12 @@ pub fn config(db: Option<&str>, args: &Args) -> Result<Config> {
     }
     if let Some(tz) = &args.tz {
         c.tz = tz.clone();
+    }
+    if let Some(m) = &args.mqtt {
+        c.mqtt = Some(m.clone());
+    }
+    if let Some(n) = &args.nats {
+        c.nats = Some(n.clone());
     }
     Ok(c)
 }

@@ -55,6 +55,19 @@ pub struct Config {
     /// Whether a scraper on this machine (a loopback peer) reads `/metrics` without a login.
     /// Turn it off behind a reverse proxy on the same machine, where every client is loopback.
     pub metrics_from_loopback: bool,
+    /// Largest feed message over HTTP, in megabytes (`POST /api/v1/feeds/{kind}`).
+    pub max_feed_mb: usize,
+    /// Feed messages waiting to be kept, at most; more are answered 429.
+    pub feed_queue_messages: usize,
+    /// Megabytes of feed messages waiting to be kept, at most; more are answered 429.
+    pub feed_queue_mb: usize,
+    /// Seconds between moves of a screening without a fixed moment to the current time.
+    pub roll_seconds: u64,
+    /// An MQTT broker to take feeds from (`mqtt://HOST:PORT`, user and password in the URL if
+    /// the broker wants them).
+    pub mqtt: Option<String>,
+    /// A NATS server with JetStream to take feeds from (`nats://HOST:PORT`).
+    pub nats: Option<String>,
 }
 
 impl Default for Config {
@@ -81,6 +94,12 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             allowed_hosts: Vec::new(),
             metrics_from_loopback: true,
+            max_feed_mb: 32,
+            feed_queue_messages: 1024,
+            feed_queue_mb: 128,
+            roll_seconds: 10,
+            mqtt: None,
+            nats: None,
         }
     }
 }
@@ -189,6 +208,24 @@ impl Config {
         if let Some(v) = get("METRICS_FROM_LOOPBACK") {
             self.metrics_from_loopback = parse("TRACEGRID_METRICS_FROM_LOOPBACK", &v)?;
         }
+        if let Some(v) = get("MAX_FEED_MB") {
+            self.max_feed_mb = parse("TRACEGRID_MAX_FEED_MB", &v)?;
+        }
+        if let Some(v) = get("FEED_QUEUE_MESSAGES") {
+            self.feed_queue_messages = parse("TRACEGRID_FEED_QUEUE_MESSAGES", &v)?;
+        }
+        if let Some(v) = get("FEED_QUEUE_MB") {
+            self.feed_queue_mb = parse("TRACEGRID_FEED_QUEUE_MB", &v)?;
+        }
+        if let Some(v) = get("ROLL_SECONDS") {
+            self.roll_seconds = parse("TRACEGRID_ROLL_SECONDS", &v)?;
+        }
+        if let Some(v) = get("MQTT") {
+            self.mqtt = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = get("NATS") {
+            self.nats = Some(v).filter(|v| !v.is_empty());
+        }
         if let Some(v) = get("ALLOWED_ORIGINS") {
             self.allowed_origins = v
                 .split(',')
@@ -226,6 +263,19 @@ impl Config {
             zone: self.zone()?,
             ..Default::default()
         })
+    }
+
+    /// How the live city runs: its feed queue and its clock.
+    pub fn running(&self) -> tracegrid_city::Running {
+        let limits = tracegrid_city::FeedLimits::default();
+        tracegrid_city::Running {
+            feeds: tracegrid_city::FeedLimits {
+                queue_messages: self.feed_queue_messages.max(1),
+                queue_bytes: self.feed_queue_mb.max(1) << 20,
+                ..limits
+            },
+            roll_every: std::time::Duration::from_secs(self.roll_seconds.clamp(1, 60)),
+        }
     }
 
     /// Where uploads go.

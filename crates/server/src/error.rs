@@ -43,6 +43,12 @@ pub enum AppError {
     /// More at once than the server takes from one user.
     #[error("{0}")]
     Busy(String),
+    /// The server cannot keep up now: send again after the given seconds.
+    #[error("{0}")]
+    Behind(String, u64),
+    /// Something the server needs (its store) is not there now.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -57,7 +63,8 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// `unauthenticated`, `forbidden`, `cross_site`, `not_found`, `bad_request`,
     /// `purpose_required`, `conflict`, `too_large`, `unsupported_media_type`,
-    /// `method_not_allowed`, `too_many_attempts`, `busy` or `internal`.
+    /// `method_not_allowed`, `too_many_attempts`, `busy`, `behind`, `unavailable` or
+    /// `internal`.
     pub code: &'static str,
     pub message: String,
 }
@@ -83,6 +90,8 @@ impl AppError {
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             AppError::Busy(_) => (StatusCode::TOO_MANY_REQUESTS, "busy"),
+            AppError::Behind(..) => (StatusCode::TOO_MANY_REQUESTS, "behind"),
+            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -113,6 +122,8 @@ impl IntoResponse for AppError {
         let retry_after = match self {
             AppError::TooManyAttempts(minutes) => Some(minutes.max(1) * 60),
             AppError::Busy(_) => Some(5),
+            AppError::Behind(_, seconds) => Some(seconds.max(1) as i64),
+            AppError::Unavailable(_) => Some(5),
             _ => None,
         };
         if let Some(v) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
@@ -125,6 +136,19 @@ impl IntoResponse for AppError {
 impl From<tracegrid_store::StoreError> for AppError {
     fn from(e: tracegrid_store::StoreError) -> AppError {
         CityError::from(e).into()
+    }
+}
+
+impl From<tracegrid_city::FeedError> for AppError {
+    fn from(e: tracegrid_city::FeedError) -> AppError {
+        use tracegrid_city::FeedError;
+        let message = e.to_string();
+        match e {
+            FeedError::UnknownKind(_) => AppError::NotFound(message),
+            FeedError::Unreadable(_) => AppError::BadRequest(message),
+            FeedError::Busy { retry_after } => AppError::Behind(message, retry_after),
+            FeedError::Store(_) | FeedError::Stopped => AppError::Unavailable(message),
+        }
     }
 }
 

@@ -88,6 +88,8 @@ pub enum Takes {
     Upload,
     /// A photo, up to [`PHOTO_LIMIT`]; its type is the handler's to check.
     Photo,
+    /// A feed's message: NDJSON or CSV, up to the configured `max_feed_mb`.
+    Feed,
 }
 
 /// What the audit log says of a route.
@@ -239,6 +241,21 @@ pub fn rule_for(method: &Method, route: &str) -> Option<Rule> {
         ("GET", "/api/imports/{id}/rejects.csv") => rule(Role(Import))
             .purpose(Purpose::Fixed("fix rejected rows"))
             .audit(audit("import.rejects", "import.rejects", "")),
+
+        // The machine interfaces of CONTRACT.md section 6. A feed writes rows, as an import
+        // does, and reads no one's data: its rejects are kept, not audited.
+        ("POST", "/api/v1/feeds/{kind}") => rule(Role(Feed)).takes(Takes::Feed),
+        ("GET", "/api/v1/screen") => rule(Role(ReadScreen)).read(
+            audit("screen.read", "screen.read", "screen"),
+            "screen.denied",
+        ),
+        ("GET", "/api/feeds") => rule(Role(Import)),
+        ("GET", "/api/feeds/rejects") => rule(Role(Import))
+            .purpose(Purpose::Fixed("fix rejected rows"))
+            .audit(audit("feed.rejects", "feed.rejects", "feed rejects")),
+        ("GET", "/api/feeds/rejects.csv") => rule(Role(Import))
+            .purpose(Purpose::Fixed("fix rejected rows"))
+            .audit(audit("feed.rejects", "feed.rejects", "feed rejects")),
 
         ("GET", "/api/users") => rule(Role(ManageUsers)),
         ("POST", "/api/users") => rule(Role(ManageUsers)).change("user.add", "manage users"),
@@ -825,6 +842,26 @@ fn media_type(headers: &HeaderMap) -> Option<String> {
         })
 }
 
+/// The format a feed's content type names: NDJSON (`application/x-ndjson`, and the other names
+/// it goes by) or CSV (`text/csv`).
+pub fn feed_format(media_type: &str) -> Option<tracegrid_ingest::Format> {
+    use tracegrid_ingest::Format;
+    match media_type {
+        "application/x-ndjson"
+        | "application/ndjson"
+        | "application/jsonl"
+        | "application/x-jsonlines"
+        | "application/json" => Some(Format::Ndjson),
+        "text/csv" => Some(Format::Csv),
+        _ => None,
+    }
+}
+
+/// The media type of a request, without its parameters.
+pub fn request_media_type(headers: &HeaderMap) -> Option<String> {
+    media_type(headers)
+}
+
 /// Refuses a body of a type the route does not document (an HTML form's, say).
 fn content_type(method: &Method, headers: &HeaderMap, body: Takes) -> AppResult<()> {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -840,6 +877,7 @@ fn content_type(method: &Method, headers: &HeaderMap, body: Takes) -> AppResult<
             )
         }),
         Takes::Photo => true,
+        Takes::Feed => ty.as_deref().is_some_and(|t| feed_format(t).is_some()),
     };
     if ok {
         Ok(())
@@ -858,6 +896,7 @@ fn limit_body(state: &AppState, headers: &HeaderMap, rule: &Rule, body: Body) ->
         Takes::Json => JSON_LIMIT,
         Takes::Upload => state.config.max_upload_mb.saturating_mul(1 << 20),
         Takes::Photo => PHOTO_LIMIT + (64 << 10),
+        Takes::Feed => state.config.max_feed_mb.saturating_mul(1 << 20),
     };
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -867,7 +906,7 @@ fn limit_body(state: &AppState, headers: &HeaderMap, rule: &Rule, body: Body) ->
         return Err(AppError::TooLarge);
     }
     let timeout = match rule.takes {
-        Takes::Upload | Takes::Photo => state.config.body_timeout_seconds.max(1),
+        Takes::Upload | Takes::Photo | Takes::Feed => state.config.body_timeout_seconds.max(1),
         Takes::None | Takes::Json => state.config.small_body_timeout_seconds.max(1),
     };
     let timeout = Duration::from_secs(timeout);

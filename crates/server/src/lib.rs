@@ -12,6 +12,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod brokers;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -50,14 +51,19 @@ pub struct App {
 impl App {
     /// Opens the store named by the configuration and loads its city.
     pub fn build(config: Config) -> Result<App> {
-        let city = LiveCity::open(&config.db, config.settings()?, config.policy()?)
-            .context("loading the city")?;
+        let city = LiveCity::open(
+            &config.db,
+            config.settings()?,
+            config.policy()?,
+            config.running(),
+        )
+        .context("loading the city")?;
         App::with_city(config, city)
     }
 
     /// A server over a city already loaded (the demo has one in hand).
     pub fn with_loaded(config: Config, city: City) -> Result<App> {
-        let city = LiveCity::with_city(&config.db, city, config.policy()?)
+        let city = LiveCity::with_city(&config.db, city, config.policy()?, config.running())
             .context("turning alerts into tasks")?;
         App::with_city(config, city)
     }
@@ -90,6 +96,12 @@ impl App {
         &self.state
     }
 
+    /// Starts taking feeds from the brokers the configuration names (on the current Tokio
+    /// runtime); they stop when the returned value is dropped. [`App::serve`] does this itself.
+    pub fn start_consumers(&self) -> brokers::Consumers {
+        brokers::start(&self.state)
+    }
+
     /// The whole service.
     pub fn router(&self) -> axum::Router {
         api::router(self.state.clone())
@@ -110,6 +122,7 @@ impl App {
     ) -> Result<()> {
         use hyper_util::rt::{TokioIo, TokioTimer};
         let router = self.router();
+        let consumers = self.start_consumers();
         // Time acts on tasks: escalations, isolation days.
         let state = self.state.clone();
         let every = Duration::from_secs(state.config.tick_seconds.max(1));
@@ -172,6 +185,7 @@ impl App {
         tracing::info!("shutting down: finishing requests in flight");
         self.state.stopping.send_replace(true);
         ticker.abort();
+        drop(consumers);
         graceful.shutdown().await;
         Ok(())
     }

@@ -83,6 +83,8 @@ pub enum Action {
     ReadAudit,
     /// Send rows through the feeds.
     Feed,
+    /// The whole screen, unmasked, as a machine reads it (`GET /api/v1/screen`).
+    ReadScreen,
 }
 
 impl Role {

@@ -5,11 +5,13 @@
 
 mod admin;
 mod alerts;
+mod feeds;
 mod manage;
 mod people;
 mod session;
 mod tasks;
 mod uploads;
+mod v1;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
@@ -42,6 +44,7 @@ Errors have the shape {\"error\": {\"code\", \"message\"}}."
         (name = "people", description = "Persons, places, traces, gates"),
         (name = "manage", description = "Areas, cases, re-screening"),
         (name = "imports", description = "Data drops"),
+        (name = "feeds", description = "Live feeds and the screen for machines (CONTRACT.md section 6), and the feeds' state"),
         (name = "admin", description = "Users, tokens, the audit log"),
         (name = "tasks", description = "Grid tasks: lists, outcomes, check-ins, statistics, live changes"),
         (name = "system", description = "Health and metrics"),
@@ -70,6 +73,11 @@ fn documented() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(uploads::upload, uploads::list))
         .routes(routes!(uploads::status))
         .routes(routes!(uploads::rejects))
+        .routes(routes!(v1::feed))
+        .routes(routes!(v1::screen))
+        .routes(routes!(feeds::status))
+        .routes(routes!(feeds::rejects))
+        .routes(routes!(feeds::rejects_csv))
         .routes(routes!(admin::users, admin::add_user))
         .routes(routes!(admin::add_token))
         .routes(routes!(admin::audit_log))
@@ -268,26 +276,74 @@ async fn security_headers(req: Request, next: Next) -> Response {
 /// Whether the server answers.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// `ok`.
+    /// `ok`, or `degraded` while a feed the server was asked to consume is down (it serves,
+    /// and takes that feed again once its broker is back).
     pub status: &'static str,
     /// Bumped by every change of the city.
     pub generation: u64,
     pub sightings: usize,
+    /// The feed routes the server consumes, and whether each is connected.
+    pub feeds: Vec<FeedHealth>,
 }
 
-/// Health: the server answers and its city is loaded.
+/// One feed route's state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedHealth {
+    /// http, mqtt or nats.
+    pub route: &'static str,
+    pub connected: bool,
+    /// Why it is down.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Health: the server answers and its city is loaded; which feeds are up.
 #[utoipa::path(get, path = "/healthz", tag = "system",
     responses((status = 200, description = "Serving", body = Health)))]
 async fn system_health(State(state): State<AppState>) -> axum::Json<Health> {
+    let feeds: Vec<FeedHealth> = state
+        .city
+        .feed_status()
+        .routes
+        .into_iter()
+        .filter(|r| r.configured)
+        .map(|r| FeedHealth {
+            route: r.route.as_str(),
+            connected: r.connected,
+            detail: (!r.connected).then_some(r.detail).flatten(),
+        })
+        .collect();
     let city = state.live();
     axum::Json(Health {
-        status: "ok",
+        status: if feeds.iter().all(|f| f.connected) {
+            "ok"
+        } else {
+            "degraded"
+        },
         generation: city.generation,
         sightings: city.world.sighting_count(),
+        feeds,
     })
 }
 
 async fn metrics_text(State(state): State<AppState>) -> String {
+    // What is measured by looking, not by counting: the feeds' queue and routes.
+    let feeds = state.city.feed_status();
+    metrics::gauge!("tracegrid_feed_queue_messages").set(feeds.queued_messages as f64);
+    metrics::gauge!("tracegrid_feed_queue_bytes").set(feeds.queued_bytes as f64);
+    metrics::gauge!("tracegrid_feed_oldest_wait_seconds").set(feeds.oldest_wait_ms as f64 / 1000.0);
+    for r in feeds.routes.iter().filter(|r| r.configured) {
+        metrics::gauge!("tracegrid_feed_up", "route" => r.route.as_str()).set(if r.connected {
+            1.0
+        } else {
+            0.0
+        });
+    }
+    for f in &feeds.feeds {
+        let age = (tracegrid_city::now_ms() - f.last_received_ms).max(0) as f64 / 1000.0;
+        metrics::gauge!("tracegrid_feed_last_message_age_seconds", "route" => f.route.as_str(), "kind" => f.kind.clone())
+            .set(age);
+    }
     state.metrics.render()
 }
 

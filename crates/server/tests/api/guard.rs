@@ -408,7 +408,7 @@ async fn answers_carry_their_headers_and_errors_their_shape() {
 struct Listening {
     addr: std::net::SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-    _app: TestApp,
+    _dir: tempfile::TempDir,
 }
 
 impl Drop for Listening {
@@ -420,9 +420,7 @@ impl Drop for Listening {
 }
 
 async fn listening(adjust: impl FnOnce(&mut tracegrid_server::Config)) -> Listening {
-    let test = spawn_with(adjust);
-    let config = test.app.state().config.clone();
-    let app = tracegrid_server::App::build(config).unwrap();
+    let Restarted { app, dir } = spawn_with(adjust).restart();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -432,7 +430,7 @@ async fn listening(adjust: impl FnOnce(&mut tracegrid_server::Config)) -> Listen
     Listening {
         addr,
         stop: Some(stop),
-        _app: test,
+        _dir: dir,
     }
 }
 

@@ -141,7 +141,28 @@ pub struct Reply {
     pub body: Value,
 }
 
+/// A server started again on a test's store, the first one stopped.
+pub struct Restarted {
+    pub app: App,
+    /// The store's directory, removed when dropped.
+    pub dir: tempfile::TempDir,
+}
+
 impl TestApp {
+    /// Stops this server (it holds its store while it runs) and starts another on its store.
+    pub fn restart(self) -> Restarted {
+        let config = self.app.state().config.clone();
+        let TestApp {
+            router, app, _dir, ..
+        } = self;
+        drop(router);
+        drop(app);
+        Restarted {
+            app: App::build(config).unwrap(),
+            dir: _dir,
+        }
+    }
+
     pub async fn send(&self, req: Request<Body>) -> Reply {
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();

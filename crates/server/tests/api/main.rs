@@ -5,6 +5,7 @@ mod helpers;
 
 mod alerts;
 mod audit;
+mod feeds;
 mod guard;
 mod manage;
 mod postgres;

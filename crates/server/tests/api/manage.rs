@@ -66,9 +66,10 @@ async fn an_area_screens_at_once_and_says_what_changed() {
     );
 
     // It was kept: a server started again on the store has it.
-    let again = tracegrid_server::App::build(app.app.state().config.clone()).unwrap();
+    let again = app.restart();
     assert!(
         again
+            .app
             .state()
             .live()
             .areas

@@ -148,6 +148,7 @@ fn fill(route: &str, ids: &Ids) -> (Method, String) {
         )
         .replace("{area_id}", &ids.area)
         .replace("{photo}", "1")
+        .replace("{kind}", "gate_access")
         .replace("{file}", "vendor/echarts.min.js");
     path = if path.starts_with("/api/imports/") {
         path.replace("{id}", "no-such-import")

@@ -71,8 +71,13 @@ async fn every_alert_becomes_one_task_routed_to_its_grid() {
             .all(|t| t["grid_code"].is_null())
     );
     // A server started again on the same store makes no second task.
-    let again = tracegrid_server::App::build(app.app.state().config.clone()).unwrap();
-    let count = again.state().city.board.with(|t| t.all().unwrap().len());
+    let again = app.restart();
+    let count = again
+        .app
+        .state()
+        .city
+        .board
+        .with(|t| t.all().unwrap().len());
     assert_eq!(count as u64, alerts);
 }
 
