@@ -68,6 +68,25 @@ pub struct Config {
     pub mqtt: Option<String>,
     /// A NATS server with JetStream to take feeds from (`nats://HOST:PORT`).
     pub nats: Option<String>,
+    /// The MQTT client id: the broker keeps this id's session (its subscription and the QoS 1
+    /// messages not yet acknowledged) while the server is down. One id per deployment.
+    pub mqtt_client_id: String,
+    /// The MQTT topics' first level: feeds on `{prefix}/feeds/{kind}`, rejects published to
+    /// `{prefix}/rejects/{kind}`.
+    pub mqtt_topic_prefix: String,
+    /// The NATS subjects' first token: feeds on `{prefix}.feeds.{kind}`, rejects published to
+    /// `{prefix}.rejects.{kind}`.
+    pub nats_subject_prefix: String,
+    /// The JetStream stream the feeds are kept in (made, if missing, on `{prefix}.feeds.>`).
+    pub nats_stream: String,
+    /// The stream's durable pull consumer.
+    pub nats_consumer: String,
+    /// Seconds JetStream waits for an acknowledgement before it delivers a message again (set
+    /// when the consumer is made).
+    pub nats_ack_wait_seconds: u64,
+    /// The largest the stream may grow, in megabytes (set when the stream is made); a full
+    /// stream refuses new messages rather than drop any.
+    pub nats_stream_max_mb: u64,
 }
 
 impl Default for Config {
@@ -100,6 +119,13 @@ impl Default for Config {
             roll_seconds: 10,
             mqtt: None,
             nats: None,
+            mqtt_client_id: "tracegrid".into(),
+            mqtt_topic_prefix: "tracegrid".into(),
+            nats_subject_prefix: "tracegrid".into(),
+            nats_stream: "TRACEGRID_FEEDS".into(),
+            nats_consumer: "tracegrid".into(),
+            nats_ack_wait_seconds: 30,
+            nats_stream_max_mb: 10240,
         }
     }
 }
@@ -225,6 +251,27 @@ impl Config {
         }
         if let Some(v) = get("NATS") {
             self.nats = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = get("MQTT_CLIENT_ID") {
+            self.mqtt_client_id = v;
+        }
+        if let Some(v) = get("MQTT_TOPIC_PREFIX") {
+            self.mqtt_topic_prefix = v;
+        }
+        if let Some(v) = get("NATS_SUBJECT_PREFIX") {
+            self.nats_subject_prefix = v;
+        }
+        if let Some(v) = get("NATS_STREAM") {
+            self.nats_stream = v;
+        }
+        if let Some(v) = get("NATS_CONSUMER") {
+            self.nats_consumer = v;
+        }
+        if let Some(v) = get("NATS_ACK_WAIT_SECONDS") {
+            self.nats_ack_wait_seconds = parse("TRACEGRID_NATS_ACK_WAIT_SECONDS", &v)?;
+        }
+        if let Some(v) = get("NATS_STREAM_MAX_MB") {
+            self.nats_stream_max_mb = parse("TRACEGRID_NATS_STREAM_MAX_MB", &v)?;
         }
         if let Some(v) = get("ALLOWED_ORIGINS") {
             self.allowed_origins = v

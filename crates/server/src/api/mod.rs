@@ -339,9 +339,17 @@ async fn metrics_text(State(state): State<AppState>) -> String {
             0.0
         });
     }
+    // Several sources may feed one kind by one route: the newest message of any of them.
+    let mut newest = std::collections::BTreeMap::<(&str, &str), i64>::new();
     for f in &feeds.feeds {
-        let age = (tracegrid_city::now_ms() - f.last_received_ms).max(0) as f64 / 1000.0;
-        metrics::gauge!("tracegrid_feed_last_message_age_seconds", "route" => f.route.as_str(), "kind" => f.kind.clone())
+        let last = newest
+            .entry((f.route.as_str(), &f.kind))
+            .or_insert(i64::MIN);
+        *last = (*last).max(f.last_received_ms);
+    }
+    for ((route, kind), last) in newest {
+        let age = (tracegrid_city::now_ms() - last).max(0) as f64 / 1000.0;
+        metrics::gauge!("tracegrid_feed_last_message_age_seconds", "route" => route, "kind" => kind.to_owned())
             .set(age);
     }
     state.metrics.render()

@@ -10,7 +10,7 @@ use tracegrid_city::views::{self, Shown};
 use crate::helpers::*;
 
 /// An 18-character resident ID with a valid check digit, from 17 digits.
-fn id_number(body: &str) -> String {
+pub(crate) fn id_number(body: &str) -> String {
     const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     let sum: u32 = body
         .chars()
@@ -23,7 +23,7 @@ fn id_number(body: &str) -> String {
 
 impl TestApp {
     /// A bearer token for `user`.
-    fn token(&self, user: &str) -> String {
+    pub(crate) fn token(&self, user: &str) -> String {
         tracegrid_server::add_token(&self.db, user, "test").unwrap()
     }
 
@@ -38,7 +38,7 @@ impl TestApp {
         .await
     }
 
-    async fn screen(&self, token: &str, query: &str) -> Reply {
+    pub(crate) async fn screen(&self, token: &str, query: &str) -> Reply {
         self.send(
             Request::get(format!("/api/v1/screen?purpose=test{query}"))
                 .header(header::AUTHORIZATION, format!("Bearer {token}"))
@@ -49,14 +49,14 @@ impl TestApp {
     }
 }
 
-fn ndjson(rows: &[Value]) -> String {
+pub(crate) fn ndjson(rows: &[Value]) -> String {
     rows.iter().map(|r| format!("{r}\n")).collect()
 }
 
 /// Rows of several kinds around an active case: people beside it in a close place, a person
 /// registered now who travels by train with it, their car at a checkpoint, a parcel from an
 /// epidemic area, and a new case among them. Each `(kind, CSV or NDJSON, body)`.
-fn rows_around_a_case(app: &TestApp) -> Vec<(&'static str, &'static str, String)> {
+pub(crate) fn rows_around_a_case(app: &TestApp) -> Vec<(&'static str, &'static str, String)> {
     let live = app.app.state().live();
     let window = live.params().window();
     let t = |ms| live.time(ms);
@@ -184,7 +184,7 @@ fn rows_around_a_case(app: &TestApp) -> Vec<(&'static str, &'static str, String)
 
 /// The screen `tracegrid screen --json` prints for the test city's store with `rows`
 /// imported from files, at the server's moment.
-fn screen_of_files(app: &TestApp, rows: &[(&str, &str, String)]) -> Value {
+pub(crate) fn screen_of_files(app: &TestApp, rows: &[(&str, &str, String)]) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("files.db");
     std::fs::copy(city().dir.join("city.db"), &db).unwrap();

@@ -5,6 +5,7 @@ mod helpers;
 
 mod alerts;
 mod audit;
+mod brokers;
 mod feeds;
 mod guard;
 mod manage;
