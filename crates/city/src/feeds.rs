@@ -274,6 +274,66 @@ pub struct FeedStatus {
     pub queued_bytes: usize,
     /// How long the oldest message now being kept has waited, in milliseconds (0: none).
     pub oldest_wait_ms: u64,
+    /// How long the last rows took to be seen: in the screen, and as grid tasks.
+    pub latency: Latencies,
+    /// The moment the city is screened at.
+    pub as_of: String,
+    /// Whether that moment moves with the clock (no `--as-of`).
+    pub rolling: bool,
+}
+
+/// Row → screen and row → task, over the last [`LATENCY_SAMPLES`] messages.
+#[derive(Clone, Debug, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Latencies {
+    /// From a message's arrival to its rows' answer (they are in `GET /api/v1/screen` then).
+    pub screen: Quantiles,
+    /// From a message's arrival to the grid tasks its rows make or change.
+    pub task: Quantiles,
+}
+
+/// Quantiles of a set of latencies, in milliseconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Quantiles {
+    pub samples: usize,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+/// How many latencies the page's quantiles are taken over (`/metrics` has histograms of all).
+pub const LATENCY_SAMPLES: usize = 2000;
+
+/// The last [`LATENCY_SAMPLES`] latencies of one kind.
+#[derive(Debug, Default)]
+pub(crate) struct Latency {
+    ms: VecDeque<f64>,
+}
+
+impl Latency {
+    pub fn add(&mut self, ms: f64) {
+        if self.ms.len() == LATENCY_SAMPLES {
+            self.ms.pop_front();
+        }
+        self.ms.push_back(ms);
+    }
+
+    pub fn quantiles(&self) -> Quantiles {
+        let mut v: Vec<f64> = self.ms.iter().copied().collect();
+        if v.is_empty() {
+            return Quantiles::default();
+        }
+        v.sort_by(f64::total_cmp);
+        // The nearest rank: the smallest value with at least q of the samples at or below it.
+        let at = |q: f64| v[((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
+        Quantiles {
+            samples: v.len(),
+            p50_ms: at(0.50),
+            p99_ms: at(0.99),
+            max_ms: v[v.len() - 1],
+        }
+    }
 }
 
 /// One feed's counts since the server started.
@@ -302,6 +362,9 @@ pub(crate) struct Stats {
     routes: BTreeMap<Route, RouteState>,
     /// When the group being kept now began to wait (its oldest message's queueing).
     pub busy_since: Option<Instant>,
+    /// Row → screen and row → task.
+    pub to_screen: Latency,
+    pub to_task: Latency,
 }
 
 impl Stats {
@@ -385,6 +448,12 @@ impl Stats {
             oldest_wait_ms: self
                 .busy_since
                 .map_or(0, |t| t.elapsed().as_millis() as u64),
+            latency: Latencies {
+                screen: self.to_screen.quantiles(),
+                task: self.to_task.quantiles(),
+            },
+            as_of: String::new(),
+            rolling: false,
         }
     }
 }
@@ -392,6 +461,25 @@ impl Stats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latency_quantiles_are_nearest_ranks_of_the_last_samples() {
+        let mut l = Latency::default();
+        assert_eq!(l.quantiles(), Quantiles::default());
+        for ms in (1..=100).rev() {
+            l.add(f64::from(ms));
+        }
+        let q = l.quantiles();
+        assert_eq!(
+            (q.samples, q.p50_ms, q.p99_ms, q.max_ms),
+            (100, 50.0, 99.0, 100.0)
+        );
+        for _ in 0..LATENCY_SAMPLES {
+            l.add(7.0);
+        }
+        let q = l.quantiles();
+        assert_eq!((q.samples, q.p99_ms, q.max_ms), (LATENCY_SAMPLES, 7.0, 7.0));
+    }
 
     #[test]
     fn rows_a_minute_forget_what_is_older() {

@@ -450,7 +450,11 @@ impl Core {
 
     /// The feeds as the command centre shows them.
     pub fn feed_status(&self) -> FeedStatus {
-        self.lock_stats().status(now_ms(), &self.queue)
+        let mut status = self.lock_stats().status(now_ms(), &self.queue);
+        let city = self.read();
+        status.as_of = city.time(city.screening.params().as_of);
+        status.rolling = city.settings.as_of.is_none();
+        status
     }
 
     /// A broker's consumer says how it is.
@@ -511,13 +515,22 @@ impl Core {
             }
             stats.busy_since = None;
         }
+        let mut answered = Vec::new();
         for (job, outcome) in jobs.into_iter().zip(outcomes) {
             if outcome.is_ok() {
+                let took = job.queued.elapsed().as_secs_f64();
                 metrics::histogram!("tracegrid_feed_row_to_screen_seconds", "route" => job.sub.route.as_str())
-                    .record(job.queued.elapsed().as_secs_f64());
+                    .record(took);
+                answered.push(took * 1000.0);
                 received.push((job.sub.route, job.queued));
             }
             (job.reply)(outcome);
+        }
+        if !answered.is_empty() {
+            let mut stats = self.lock_stats();
+            for ms in answered {
+                stats.to_screen.add(ms);
+            }
         }
         if let Some(touched) = touched {
             self.follow_up(touched, received);
@@ -653,9 +666,12 @@ impl Core {
             if let Err(e) = synced {
                 tracing::error!(error = e.to_string(), "tasks could not follow the feeds");
             }
+            let mut stats = self.lock_stats();
             for (route, at) in received {
+                let took = at.elapsed().as_secs_f64();
                 metrics::histogram!("tracegrid_feed_row_to_task_seconds", "route" => route.as_str())
-                    .record(at.elapsed().as_secs_f64());
+                    .record(took);
+                stats.to_task.add(took * 1000.0);
             }
         }
     }
