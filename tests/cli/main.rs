@@ -6,6 +6,7 @@ mod compare;
 mod ds4c;
 mod export;
 mod import;
+mod kill;
 mod resume;
 mod screen;
 mod serve;
