@@ -162,6 +162,7 @@ try {
   const grids = await p2.$$eval('#alerts-table tbody tr td:nth-child(4)', (tds) => [...new Set(tds.map((td) => td.textContent))]);
   check(grids.length === 1, `a grid worker sees one grid only (${grids})`);
   check(!(await p2.textContent('nav')).includes('追踪'), 'a grid worker has no trace menu');
+  check(!(await p2.textContent('nav')).includes('实时接入'), 'a grid worker has no feeds menu');
   await shot(p2, '09-grid-worker-phone-alerts', false);
   await p2.goto(args.base + '/#/alert/' + encodeURIComponent(args.outsider));
   await p2.waitForSelector('.error');
@@ -236,7 +237,63 @@ try {
   check(Number(await p3.textContent('[data-state="closed"]')) >= 0, 'the task board counts tasks by state');
   check((await p3.textContent('#queues')).includes('无网格任务'), 'the board shows the unrouted queue');
   await shot(p3, '16-task-board');
+  check((await p3.textContent('nav')).includes('实时接入'), 'the administrator has the feeds menu');
   await adm.close();
+
+  // ---- the analyst watches the live feeds. This server takes no broker: HTTP is up, MQTT and
+  // NATS are not configured, and nothing has been fed yet.
+  const fctx = await browser.newContext({ viewport: { width: 1366, height: 860 }, locale: 'zh-CN' });
+  const p4 = await fctx.newPage();
+  p4.on('pageerror', (e) => errors.push(p4.url() + ' ' + e.stack));
+  await login(p4, 'analyst');
+  await p4.click('nav a[href="#/feeds"]');
+  await p4.waitForSelector('#routes .route');
+  check((await p4.textContent('main h1')).includes('实时数据接入'), 'the feeds page opens from the menu');
+  check(await p4.isVisible('.route.up[data-route="http"]'), 'the HTTP route is shown up');
+  check(await p4.isVisible('.route.off[data-route="mqtt"]') && await p4.isVisible('.route.off[data-route="nats"]'),
+    'MQTT and NATS are shown not configured');
+  check(!(await p4.isVisible('.alarm')), 'no route is down');
+  check(await p4.isVisible('#no-feeds') && await p4.isVisible('#no-rejects'), 'no feeds and no rejects yet, said so');
+  await shot(p4, '18-feeds-empty');
+
+  // A message of two rows over HTTP, one of them bad: the open page shows the feed at its next
+  // refresh, without a reload, and offers the new reject.
+  const fed = await fctx.request.post(args.base + '/api/v1/feeds/deliveries', {
+    headers: { 'Content-Type': 'application/x-ndjson' },
+    data: JSON.stringify({ recipient_phone: '13900000009', origin_region_code: args.district, shipped: '2020-01-21 09:00:00', record_id: 'BROWSER-FEED-1' }) + '\n'
+      + JSON.stringify({ recipient_phone: '12345', origin_region_code: args.district, shipped: '2020-01-21 09:00:00', record_id: 'BROWSER-FEED-2' }) + '\n',
+  });
+  check(fed.ok(), `the analyst feeds two rows over HTTP (${fed.status()})`);
+  const answer = await fed.json();
+  check(answer.accepted === 1 && answer.rejected === 1, `one row accepted and one rejected (${JSON.stringify(answer)})`);
+  await p4.waitForSelector('#feeds-table tbody tr[data-feed^="http analyst deliveries"]', { timeout: 15000 });
+  const line = await p4.textContent('#feeds-table tbody tr[data-feed^="http analyst deliveries"]');
+  check(line.includes('快递') && line.includes('HTTP'), 'the feed is listed with its route and kind');
+  check(/刚刚|秒前/.test(line), 'its last message is a moment ago');
+  await p4.waitForSelector('#show-new-rejects', { timeout: 15000 });
+  await p4.click('#show-new-rejects');
+  await p4.waitForSelector('#rejects-table tbody tr');
+  const rejected = await p4.textContent('#rejects-table tbody tr:first-child code.rec');
+  const rejectedLine = await p4.textContent('#rejects-table tbody tr:first-child td.num');
+  check(rejected.includes('12345') && rejectedLine.trim() === '2', 'the rejected row is shown with its line and record');
+  check((await p4.getAttribute('#rejects-csv', 'href')).startsWith('/api/feeds/rejects.csv'), 'the rejects can be downloaded as CSV');
+  await p4.click('#feeds-table a[data-rejects]');
+  await p4.waitForFunction(() => location.hash.includes('kind=deliveries'));
+  await p4.waitForSelector('#rejects-table tbody tr');
+  check((await p4.getAttribute('#rejects-csv', 'href')).includes('kind=deliveries'), "a feed's rejected count filters the rejects, and the CSV with them");
+  await shot(p4, '19-feeds');
+  await fctx.close();
+
+  const fphone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+  const p5 = await fphone.newPage();
+  p5.on('pageerror', (e) => errors.push(p5.url() + ' ' + e.stack));
+  await login(p5, 'analyst');
+  await p5.goto(args.base + '/#/feeds');
+  await p5.waitForSelector('#feeds-table tbody tr');
+  const wide = await p5.evaluate(() => document.documentElement.scrollWidth);
+  check(wide <= 390, `the feeds page fits a phone's width (${wide}px)`);
+  await shot(p5, '20-feeds-phone');
+  await fphone.close();
 
   check(errors.length === 0, `no script errors (${errors.join('; ')})`);
   writeFileSync(join(args.out, 'PASSED'), new Date().toISOString());

@@ -37,6 +37,7 @@ const MODULES: &[(&str, &str)] = modules![
     "pages/trace.js",
     "pages/areas.js",
     "pages/import.js",
+    "pages/feeds.js",
     "pages/audit.js",
     "pages/gate.js",
     "pages/tasks.js",

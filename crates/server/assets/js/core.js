@@ -80,6 +80,7 @@ export function may(action) {
     trace: ['admin', 'analyst', 'epidemiologist'],
     manage: ['admin', 'analyst', 'epidemiologist'],
     import: ['admin', 'analyst'],
+    feeds: ['admin', 'analyst'],
     audit: ['admin'],
     reveal: ['admin', 'analyst', 'epidemiologist', 'grid_worker'],
     person: ['admin', 'analyst', 'epidemiologist', 'grid_worker'],
@@ -200,7 +201,7 @@ export function drawShell() {
   if (p && !p.value) p.value = localStorage.getItem('tg.purpose') || t('default_purpose');
   const items = [
     ['tasks', 'tasks'], ['residents', 'residents'], ['overview', 'overview'], ['alerts', 'alerts'], ['board', 'board'], ['trace', 'trace'], ['areas', 'manage'],
-    ['import', 'import'], ['audit', 'audit'],
+    ['import', 'import'], ['feeds', 'feeds'], ['audit', 'audit'],
   ].filter(([, a]) => me && may(a));
   const here = location.hash.split('?')[0].split('/')[1] || '';
   $('#nav').innerHTML = items.map(([k]) => `<a href="#/${k}" class="${here === k ? 'on' : ''}">${esc(t(k))}</a>`).join('')

@@ -11,6 +11,7 @@ import { pageAlert } from './pages/alert.js';
 import { pageTrace } from './pages/trace.js';
 import { pageAreas } from './pages/areas.js';
 import { pageImport } from './pages/import.js';
+import { pageFeeds } from './pages/feeds.js';
 import { pageAudit } from './pages/audit.js';
 import { pageGate } from './pages/gate.js';
 import { pageTasks } from './pages/tasks.js';
@@ -30,7 +31,7 @@ async function route() {
   drawShell();
   const [, page, ...rest] = location.hash.split('?')[0].split('/');
   const arg = rest.length ? decodeURIComponent(rest.join('/')) : '';
-  const pages = { login: pageLogin, overview: pageOverview, alerts: pageAlerts, alert: pageAlert, trace: pageTrace, areas: pageAreas, import: pageImport, audit: pageAudit, tasks: pageTasks, task: pageTask, board: pageBoard, residents: pageResidents };
+  const pages = { login: pageLogin, overview: pageOverview, alerts: pageAlerts, alert: pageAlert, trace: pageTrace, areas: pageAreas, import: pageImport, feeds: pageFeeds, audit: pageAudit, tasks: pageTasks, task: pageTask, board: pageBoard, residents: pageResidents };
   const home = { gate_guard: pageGate, grid_worker: pageTasks };
   const fn = pages[page] || (me && home[me.role]) || pageOverview;
   main().innerHTML = `<p class="muted">${esc(t('loading'))}</p>`;
