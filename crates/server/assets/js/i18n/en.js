@@ -32,7 +32,7 @@ export default {
   feeds: 'Feeds', feeds_title: 'Live feeds', feed_list: 'Feeds', route: 'Route', sender: 'Sender', feed_kind: 'Kind',
   route_http: 'HTTP', route_mqtt: 'MQTT', route_nats: 'NATS JetStream', route_up: 'Up', route_down: 'Down', route_off: 'Not configured', route_connecting: 'connecting',
   route_off_hint_mqtt: 'the server was started without --mqtt', route_off_hint_nats: 'the server was started without --nats',
-  route_down_alarm: '{route} is down {for}: rows sent this way are not coming in, and people in them may be missed', affected: 'Feeds affected',
+  route_down_alarm: '{route} is down {for}: rows sent this way are not coming in, and people in them may be missed', affected: 'Feeds affected: ',
   since: 'since', since_start: 'since the server started', for_s: 'for {n} s', for_m: 'for {n} min', for_h: 'for {n} h',
   just_now: 'just now', ago_s: '{n} s ago', ago_m: '{n} min ago', ago_h: '{n} h ago', ago_d: '{n} d ago', quiet: 'quiet',
   pending: 'Waiting in JetStream', queued_messages: 'Messages waiting', queued_bytes: 'Bytes waiting', oldest_wait: 'Oldest wait',

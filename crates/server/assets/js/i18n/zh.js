@@ -32,7 +32,7 @@ export default {
   feeds: '实时接入', feeds_title: '实时数据接入', feed_list: '数据源', route: '通道', sender: '来源', feed_kind: '数据类型',
   route_http: 'HTTP 接口', route_mqtt: 'MQTT 设备', route_nats: 'NATS 队列', route_up: '在线', route_down: '中断', route_off: '未启用', route_connecting: '正在连接',
   route_off_hint_mqtt: '启动时未指定 --mqtt', route_off_hint_nats: '启动时未指定 --nats',
-  route_down_alarm: '{route}通道中断{for}：经此通道上报的数据未能入库，相关人员可能漏筛', affected: '受影响的数据源',
+  route_down_alarm: '{route}通道中断{for}：经此通道上报的数据未能入库，相关人员可能漏筛', affected: '受影响的数据源：',
   since: '自', since_start: '自服务启动', for_s: '已 {n} 秒', for_m: '已 {n} 分钟', for_h: '已 {n} 小时',
   just_now: '刚刚', ago_s: '{n} 秒前', ago_m: '{n} 分钟前', ago_h: '{n} 小时前', ago_d: '{n} 天前', quiet: '静默',
   pending: 'JetStream 积压', queued_messages: '待入库消息', queued_bytes: '待入库数据量', oldest_wait: '最长等待',

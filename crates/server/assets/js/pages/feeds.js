@@ -156,8 +156,11 @@ export async function pageFeeds() {
     }
   });
 
-  // The rejects seen when the table was fetched: more since then offers a refresh instead of
-  // moving the rows under the reader's eyes.
+  // The rejects seen when the table was fetched: more since then, of the feeds the filter
+  // shows, offers a refresh instead of moving the rows under the reader's eyes.
+  const rejectedTotal = (st) => st.feeds
+    .filter((x) => Object.entries(filter).every(([k, v]) => x[k] === v))
+    .reduce((n, x) => n + x.rejected + x.unreadable, 0);
   const rejectedAtStart = rejectedTotal(status);
   let shown = status;
   drawStatus(status, Date.now());
@@ -188,8 +191,6 @@ export async function pageFeeds() {
   timer = setTimeout(tick, REFRESH_MS);
 }
 
-const rejectedTotal = (s) => s.feeds.reduce((n, x) => n + x.rejected + x.unreadable, 0);
-
 // Everything drawn from GET /api/feeds: redrawn at each refresh.
 function drawStatus(s, now) {
   if (!$('#routes')) return;
@@ -201,7 +202,7 @@ function drawStatus(s, now) {
   $('#feeds-alarm').innerHTML = down.map((r) => {
     const hit = s.feeds.filter((x) => x.route === r.route);
     const what = hit.length
-      ? `<div class="affected">${esc(t('affected'))}: ${hit.map((x) => `${esc(x.source)} · ${esc(kindName(x.kind))}`).join('；')}</div>`
+      ? `<div class="affected">${esc(t('affected'))}${hit.map((x) => `${esc(x.source)} · ${esc(kindName(x.kind))}`).join('；')}</div>`
       : '';
     return `<div class="alarm" role="alert" data-route="${esc(r.route)}">
       <b>${esc(fill(t('route_down_alarm'), { route: routeName(r.route), for: r.since_ms ? span(now - r.since_ms) : '' }))}</b>
