@@ -2,6 +2,11 @@
 //! end of the simulated period, and measures the alerts against what really happened: how many
 //! hidden infections (infected, not yet confirmed) the alerts reach, how many before symptoms,
 //! and at what workload.
+//!
+//! With `--live HOURS`, the last hours of the simulated period are held back from the import
+//! and sent through the server's feeds while it serves (CONTRACT.md section 6.1), in time order
+//! at `--speed` simulated seconds a real second, so that a newcomer watches alerts and grid
+//! tasks appear as the rows come in.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -29,6 +34,12 @@ pub struct Args {
     /// Where the command centre listens.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
+    /// Hold back the last HOURS of the period and feed them while serving.
+    #[arg(long, value_name = "HOURS")]
+    pub live: Option<i64>,
+    /// Simulated seconds fed a real second (with --live): 60 feeds an hour a minute.
+    #[arg(long, default_value_t = 60.0)]
+    pub speed: f64,
 }
 
 fn secs(t: Instant) -> String {
@@ -58,6 +69,27 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let sim = tracegrid_sim::simulate(&args.knobs.params(), &drop_dir)?;
     let t_sim = secs(t);
 
+    // Live: the last hours are held back, to be fed once the server runs.
+    let (import_dir, held) = match args.live {
+        Some(hours) if hours > 0 && args.no_serve => {
+            anyhow::bail!("--live feeds a serving demo: leave out --no-serve")
+        }
+        Some(hours) if hours > 0 => {
+            if !(args.speed > 0.0) {
+                anyhow::bail!("--speed must be above 0, not {}", args.speed);
+            }
+            let base = dir.join("drop-before-live");
+            let _ = std::fs::remove_dir_all(&base);
+            let held = tracegrid_bench::replay::split(
+                &drop_dir,
+                sim.end - hours * 3_600_000,
+                chrono_tz::Asia::Shanghai,
+                &base,
+            )?;
+            (base, Some((hours, held)))
+        }
+        _ => (drop_dir.clone(), None),
+    };
     let t = Instant::now();
     let opts = Options {
         tz: chrono_tz::Asia::Shanghai,
@@ -66,7 +98,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         batch_rows: None,
     };
     let (summary, store) =
-        tracegrid_ingest::import(&drop_dir, tracegrid_store::open(&db)?, &opts, &mut ())
+        tracegrid_ingest::import(&import_dir, tracegrid_store::open(&db)?, &opts, &mut ())
             .context("importing the simulated drop")?;
     drop(store);
     let t_import = secs(t);
@@ -100,6 +132,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         score.confirmed_by_end,
         score.hidden
     );
+    if let Some((hours, held)) = &held {
+        out!(
+            "  (live: the last {hours} h, {} rows, are held back and fed once the server runs)\n",
+            group(held.len() as u64)
+        );
+    }
     out!("Screening at the end of the period (14-day lookback, home region 衢州市 330800)");
     out!("  {} alerts", group(screen.alerts.len() as u64));
     score.print()?;
@@ -169,6 +207,88 @@ pub fn run(args: Args) -> Result<ExitCode> {
             ", or as grid (a grid worker of grid {g})"
         ))
     );
+    if let Some((hours, held)) = held {
+        tracegrid_server::add_user(&db, "feed", &password, Role::Feeder, &[], &[])?;
+        let token = tracegrid_server::add_token(&db, "feed", "demo --live")?;
+        let listen = args.listen.clone();
+        let speed = args.speed;
+        let from = end - hours * 3_600_000;
+        out!(
+            "\nLive: feeding the last {hours} h ({} rows) through POST /api/v1/feeds at {speed}× \
+             ({:.1} min); watch the Feeds page, the alerts and the grid worker's tasks.",
+            group(held.len() as u64),
+            hours as f64 * 60.0 / speed
+        );
+        std::thread::spawn(move || {
+            if let Err(e) = feed_live(&listen, &token, &held, from, speed) {
+                eprintln!("tracegrid demo --live: feeding stopped: {e:#}");
+            }
+        });
+    }
     crate::serve::tracing_init();
     crate::serve::serve(app, &args.listen)
+}
+
+/// Sends the held rows through the server's HTTP feed: every second, the rows whose time the
+/// replayed clock has passed, one message a kind.
+fn feed_live(
+    listen: &str,
+    token: &str,
+    held: &[tracegrid_bench::replay::Held],
+    from: tracegrid_model::Millis,
+    speed: f64,
+) -> Result<()> {
+    use std::io::{Read, Write};
+    let started = Instant::now();
+    let mut next = 0;
+    let mut sent = 0u64;
+    let mut last_said = Instant::now();
+    while next < held.len() {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let clock = from + (started.elapsed().as_secs_f64() * speed * 1000.0) as i64;
+        let end = next + held[next..].partition_point(|h| h.at <= clock);
+        let mut by_kind: BTreeMap<&str, String> = BTreeMap::new();
+        for h in &held[next..end] {
+            let body = by_kind.entry(h.kind).or_default();
+            body.push_str(&h.line);
+            body.push('\n');
+        }
+        for (kind, body) in by_kind {
+            // Sent again until answered: the server may still be starting, or behind.
+            loop {
+                let answered = (|| -> std::io::Result<bool> {
+                    let mut s = std::net::TcpStream::connect(listen)?;
+                    write!(
+                        s,
+                        "POST /api/v1/feeds/{kind} HTTP/1.1\r\nHost: demo\r\nAuthorization: Bearer {token}\r\n\
+                         Content-Type: application/x-ndjson\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    )?;
+                    s.write_all(body.as_bytes())?;
+                    let mut reply = String::new();
+                    s.read_to_string(&mut reply)?;
+                    Ok(reply.starts_with("HTTP/1.1 200"))
+                })();
+                if let Ok(true) = answered {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(500));
+            }
+        }
+        sent += (end - next) as u64;
+        next = end;
+        if last_said.elapsed().as_secs() >= 30 || next == held.len() {
+            last_said = Instant::now();
+            eprintln!(
+                "demo --live: fed {} rows, up to {}",
+                group(sent),
+                tracegrid_model::format_time(
+                    clock.min(held[held.len() - 1].at),
+                    chrono_tz::Asia::Shanghai
+                )
+            );
+        }
+    }
+    eprintln!("demo --live: every held-back row is fed; the screen is the whole period's.");
+    Ok(())
 }

@@ -9,7 +9,9 @@
 
 pub mod compare;
 pub mod ds4c;
+pub mod feeds;
 pub mod human;
+pub mod replay;
 pub mod serve;
 pub mod truth;
 
@@ -37,6 +39,9 @@ pub enum What {
     Compare(crate::compare::Args),
     /// The command centre's API: the alerts page's latency and authenticated requests a second.
     Serve(crate::serve::Args),
+    /// The live feeds while the server serves: rows a second over HTTP, MQTT and JetStream,
+    /// row → screen and row → task latencies, the fed city checked against its files.
+    Feeds(crate::feeds::Args),
     /// Load a store into the index and print the process's memory as JSON (for compare).
     #[command(hide = true)]
     Resident {
@@ -98,6 +103,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         What::Engine(a) => engine(a),
         What::Compare(a) => crate::compare::run(a),
         What::Serve(a) => crate::serve::run(a),
+        What::Feeds(a) => crate::feeds::run(a),
         What::Resident { db } => {
             let world = load(&db)?;
             out!(
@@ -247,8 +253,8 @@ pub fn generate(dir: &Path, rows: u64, persons: u64) -> Result<()> {
     Ok(())
 }
 
-struct Run {
-    seconds: f64,
+pub(crate) struct Run {
+    pub seconds: f64,
     rows: u64,
     accepted: u64,
     duplicates: u64,
@@ -257,7 +263,7 @@ struct Run {
     import_rows_per_second: u64,
 }
 
-fn run_import(db: &str, drop: &Path) -> Result<Run> {
+pub(crate) fn run_import(db: &str, drop: &Path) -> Result<Run> {
     let exe = std::env::current_exe()?;
     let t = Instant::now();
     let out = Command::new(exe)

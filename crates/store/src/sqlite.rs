@@ -30,9 +30,9 @@ const PAGE_SIZE: i64 = 16384;
 /// write the whole table again and again.
 const WAL_CHECKPOINT_BYTES: u64 = 768 << 20;
 
-/// The same for a serving store's feeds: a feed waits while the WAL is copied in, so it is
-/// copied in smaller rounds.
-const FEED_WAL_BYTES: u64 = 64 << 20;
+/// The same for a serving store's feeds, whose WAL a checkpointer thread copies in as they
+/// come: past this the writer copies it in itself (a feed waits meanwhile).
+const FEED_WAL_BYTES: u64 = 256 << 20;
 
 pub struct SqliteStore {
     conn: Connection,
@@ -322,7 +322,11 @@ impl Store for SqliteStore {
         }
         tx.commit()?;
         // SQLite's own autocheckpoint is off (see `open`): a serving store's WAL is copied in
-        // here, in rounds small enough not to hold the feeds up for long.
+        // by a thread of its own, beside the feeds rather than in their way; only a WAL that
+        // thread cannot keep up with (readers holding old pages) is copied in here.
+        if self.checkpointer.is_none() {
+            self.checkpointer = Some(Checkpointer::start(&self.path)?);
+        }
         self.checkpoint_if_large(FEED_WAL_BYTES)?;
         Ok(new)
     }
