@@ -276,6 +276,8 @@ pub struct FeedStatus {
     pub oldest_wait_ms: u64,
     /// How long the last rows took to be seen: in the screen, and as grid tasks.
     pub latency: Latencies,
+    /// Where the writer's and the task follower's time went since the server started.
+    pub work: Work,
     /// The moment the city is screened at.
     pub as_of: String,
     /// Whether that moment moves with the clock (no `--as-of`).
@@ -290,6 +292,45 @@ pub struct Latencies {
     pub screen: Quantiles,
     /// From a message's arrival to the grid tasks its rows make or change.
     pub task: Quantiles,
+}
+
+/// The feeds' work since the server started, by step, in milliseconds: reading and checking
+/// the rows against the registries, keeping them (one transaction a group), taking them into
+/// the index and the screening, and (off the writer's path) turning what they changed into
+/// grid tasks.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Work {
+    /// Groups of messages kept, each in one transaction.
+    pub groups: u64,
+    pub messages: u64,
+    pub check_ms: f64,
+    pub store_ms: f64,
+    pub apply_ms: f64,
+    /// Rounds of the task follower, and their time.
+    pub task_rounds: u64,
+    pub task_ms: f64,
+}
+
+impl Work {
+    pub(crate) fn add_group(
+        &mut self,
+        messages: usize,
+        check: std::time::Duration,
+        store: std::time::Duration,
+        apply: std::time::Duration,
+    ) {
+        self.groups += 1;
+        self.messages += messages as u64;
+        self.check_ms += check.as_secs_f64() * 1000.0;
+        self.store_ms += store.as_secs_f64() * 1000.0;
+        self.apply_ms += apply.as_secs_f64() * 1000.0;
+    }
+
+    pub(crate) fn add_tasks(&mut self, took: std::time::Duration) {
+        self.task_rounds += 1;
+        self.task_ms += took.as_secs_f64() * 1000.0;
+    }
 }
 
 /// Quantiles of a set of latencies, in milliseconds.
@@ -365,6 +406,7 @@ pub(crate) struct Stats {
     /// Row → screen and row → task.
     pub to_screen: Latency,
     pub to_task: Latency,
+    pub work: Work,
 }
 
 impl Stats {
@@ -452,6 +494,7 @@ impl Stats {
                 screen: self.to_screen.quantiles(),
                 task: self.to_task.quantiles(),
             },
+            work: self.work.clone(),
             as_of: String::new(),
             rolling: false,
         }

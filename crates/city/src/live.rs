@@ -545,6 +545,7 @@ impl Core {
         jobs: &[Job],
         now: Millis,
     ) -> CityResult<(Vec<Result<Answer, FeedError>>, Option<Touched>)> {
+        let started = Instant::now();
         let mut w = self.writer()?;
         let read: Vec<Result<usize, FeedError>> = jobs
             .iter()
@@ -562,6 +563,7 @@ impl Core {
             })
             .collect();
         let group = w.intake.take();
+        let checked = Instant::now();
         let new = match w
             .store
             .write_feed(&group.registry, &group.events, &group.rejects)
@@ -579,8 +581,15 @@ impl Core {
             sightings: keep_new(group.events.sightings, &new.sightings),
             deliveries: keep_new(group.events.deliveries, &new.deliveries),
         };
+        let stored = Instant::now();
         let touched = self.apply_fed(&group.registry, &events, now);
         drop(w);
+        self.lock_stats().work.add_group(
+            jobs.len(),
+            checked - started,
+            stored - checked,
+            stored.elapsed(),
+        );
         let outcomes = read
             .into_iter()
             .map(|r| {
@@ -654,6 +663,7 @@ impl Core {
                 )
             };
             let now = now_ms();
+            let following = Instant::now();
             let synced = {
                 let city = self.read();
                 if all {
@@ -667,6 +677,7 @@ impl Core {
                 tracing::error!(error = e.to_string(), "tasks could not follow the feeds");
             }
             let mut stats = self.lock_stats();
+            stats.work.add_tasks(following.elapsed());
             for (route, at) in received {
                 let took = at.elapsed().as_secs_f64();
                 metrics::histogram!("tracegrid_feed_row_to_task_seconds", "route" => route.as_str())
