@@ -357,10 +357,19 @@ impl City {
         self.world.add_vehicles(&registry.vehicles)?;
         let mut touched = Vec::new();
         let as_of = self.screening.params().as_of;
-        if self.settings.as_of.is_none()
-            && now > as_of
-            && events.sightings.iter().any(|s| s.start > as_of)
-        {
+        let later = events.sightings.iter().any(|s| s.start > as_of)
+            || events
+                .deliveries
+                .iter()
+                .any(|d| d.delivered.unwrap_or(d.shipped) > as_of)
+            || registry.cases.iter().any(|c| {
+                [c.onset, Some(c.confirmed), c.isolated]
+                    .into_iter()
+                    .flatten()
+                    .any(|t| t > as_of)
+            })
+            || registry.areas.iter().any(|a| a.from > as_of);
+        if self.settings.as_of.is_none() && now > as_of && later {
             touched.extend(self.screening.roll(&self.world, now));
         }
         fresh.extend(self.world.add_events(&events.sightings, &events.deliveries));

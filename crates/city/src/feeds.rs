@@ -407,6 +407,8 @@ pub(crate) struct Stats {
     pub to_screen: Latency,
     pub to_task: Latency,
     pub work: Work,
+    /// The city's moment as last read, and whether it rolls.
+    pub moment: (String, bool),
 }
 
 impl Stats {

@@ -245,10 +245,12 @@ impl Core {
     /// Opens the store again after a failure (a PostgreSQL connection lost, say) and reads its
     /// registries, so that nothing the store did not keep is believed known.
     fn mend(&self, w: &mut Writer) -> CityResult<()> {
-        let mut store = tracegrid_store::open(&self.db)?;
-        store.lock_for_import()?;
-        let reg = store.load_registry()?;
-        w.store = store;
+        // The old handle holds the import lock: it is let go first (a lock taken twice by one
+        // process would wait for itself). Until the new one has the lock the writer stays
+        // broken, and the next group tries again.
+        w.store = tracegrid_store::open(&self.db)?;
+        w.store.lock_for_import()?;
+        let reg = w.store.load_registry()?;
         w.intake.abandon(&reg);
         w.broken = false;
         tracing::info!("the store is back");
@@ -414,9 +416,8 @@ impl Core {
     /// not called.
     pub fn submit(&self, sub: Submission, reply: Reply) -> Result<(), FeedError> {
         let Some(kind) = feed_kind(&sub.kind) else {
-            let e = FeedError::UnknownKind(sub.kind.clone());
-            self.lock_stats().record(&sub, now_ms(), &Err(e.clone()));
-            return Err(e);
+            // Not counted as a feed: a sender could make up kinds without end.
+            return Err(FeedError::UnknownKind(sub.kind.clone()));
         };
         let job = Job {
             sub,
@@ -450,10 +451,22 @@ impl Core {
 
     /// The feeds as the command centre shows them.
     pub fn feed_status(&self) -> FeedStatus {
-        let mut status = self.lock_stats().status(now_ms(), &self.queue);
-        let city = self.read();
-        status.as_of = city.time(city.screening.params().as_of);
-        status.rolling = city.settings.as_of.is_none();
+        // The moment is read only if the city is free now: the page must not wait behind the
+        // writer (nor, a reader already holding the city, deadlock behind a waiting writer);
+        // otherwise the moment last read is shown.
+        let moment = match self.city.try_read() {
+            Ok(city) => Some((
+                city.time(city.screening.params().as_of),
+                city.settings.as_of.is_none(),
+            )),
+            Err(_) => None,
+        };
+        let mut stats = self.lock_stats();
+        if let Some(m) = moment {
+            stats.moment = m;
+        }
+        let mut status = stats.status(now_ms(), &self.queue);
+        (status.as_of, status.rolling) = stats.moment.clone();
         status
     }
 

@@ -192,6 +192,7 @@ impl Intake {
         if rows.is_empty()
             && let Some(first) = bad.first()
             && m.format == Format::Ndjson
+            && !any_line_is_an_object(m.body)
         {
             let hint = if m.body.trim_ascii_start().starts_with(b"[") {
                 " (a JSON array: send its objects one a line instead)"
@@ -358,8 +359,15 @@ fn reject(row: &Row, reason: String) -> Reject {
     }
 }
 
+/// Whether some line of an NDJSON body is a JSON object: then its rows are rejected one by
+/// one, not the message as unreadable.
+fn any_line_is_an_object(body: &[u8]) -> bool {
+    body.split(|&b| b == b'\n')
+        .any(|line| serde_json::from_slice::<serde_json::Value>(line).is_ok_and(|v| v.is_object()))
+}
+
 /// At most [`RECORD_LIMIT`] bytes of `text`, cut at a character boundary.
-fn clip(text: &str) -> String {
+pub fn clip(text: &str) -> String {
     if text.len() <= RECORD_LIMIT {
         return text.to_owned();
     }
@@ -512,6 +520,27 @@ mod tests {
         assert_eq!(answers.len(), 3);
         assert!(answers[0].is_none() && answers[1].is_none());
         assert_eq!(answers[ok].as_ref().unwrap().rejected, 1);
+    }
+
+    #[test]
+    fn objects_with_wrong_fields_are_rows_rejected_not_an_unreadable_message() {
+        let mut intake = Intake::new(&registry(), chrono_tz::Asia::Shanghai);
+        let body = concat!(
+            "{\"source\":\"wifi\",\"subject_type\":\"person_id\",\"subject\":true,",
+            "\"place_id\":\"S1\",\"start\":\"2020-01-20 08:00\"}\n",
+            "{\"source\":[1],\"subject_type\":\"person_id\"}\n",
+        );
+        let id = intake
+            .read(&message(FileKind::Sightings, Format::Ndjson, body))
+            .expect("objects are rows, however wrong their fields");
+        let g = intake.take();
+        assert_eq!(
+            g.rejects.iter().map(|k| k.line).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+        let answers = intake.settle(&[], &[]);
+        let a = answers[id].as_ref().unwrap();
+        assert_eq!((a.accepted, a.rejected), (0, 2));
     }
 
     #[test]

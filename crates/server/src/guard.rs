@@ -497,6 +497,14 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
         .and_then(|()| same_site(state, &parts.method, &parts.headers))
         .and_then(|()| content_type(&parts.method, &parts.headers, rule.takes))
     {
+        // A request that must log in and has not is told that first.
+        let must_log_in = matches!(rule.who, Who::User | Who::Role(_));
+        if must_log_in
+            && matches!(e, AppError::UnsupportedMediaType(_))
+            && authenticate(state, &parts.headers).await.is_err()
+        {
+            return Err(AppError::Unauthenticated);
+        }
         // A refusal of someone who is logged in is written down, like every other.
         if auth::request_token(&parts.headers).is_some()
             && let Ok(p) = authenticate(state, &parts.headers).await

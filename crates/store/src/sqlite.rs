@@ -324,10 +324,17 @@ impl Store for SqliteStore {
         // SQLite's own autocheckpoint is off (see `open`): a serving store's WAL is copied in
         // by a thread of its own, beside the feeds rather than in their way; only a WAL that
         // thread cannot keep up with (readers holding old pages) is copied in here.
+        // The rows are kept now: a checkpoint that fails is said, not taken for the write's
+        // failure (the sender would send again rows the city has not taken in).
         if self.checkpointer.is_none() {
-            self.checkpointer = Some(Checkpointer::start(&self.path)?);
+            match Checkpointer::start(&self.path) {
+                Ok(c) => self.checkpointer = Some(c),
+                Err(e) => tracing::warn!(error = e.to_string(), "starting the WAL checkpointer"),
+            }
         }
-        self.checkpoint_if_large(FEED_WAL_BYTES)?;
+        if let Err(e) = self.checkpoint_if_large(FEED_WAL_BYTES) {
+            tracing::warn!(error = e.to_string(), "copying the WAL into the database");
+        }
         Ok(new)
     }
 

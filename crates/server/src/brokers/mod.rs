@@ -261,7 +261,11 @@ fn rejects_of(fate: &Fate, payload: &[u8]) -> Vec<Vec<u8>> {
             .iter()
             .map(|r| reject_message(&r.reason, &r.record))
             .collect(),
-        Fate::Refused(reason) => vec![reject_message(reason, &String::from_utf8_lossy(payload))],
+        // Clipped as kept rejects are: a reject must fit where its message came from.
+        Fate::Refused(reason) => vec![reject_message(
+            reason,
+            &tracegrid_ingest::feed::clip(&String::from_utf8_lossy(payload)),
+        )],
         Fate::Again => Vec::new(),
     }
 }

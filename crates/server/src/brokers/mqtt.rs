@@ -33,6 +33,8 @@ pub(super) struct Settings {
     /// `{prefix}/rejects/`.
     rejects: String,
     max_packet: usize,
+    /// The largest message taken (`max_feed_mb`); a larger one is refused whole.
+    max_feed: usize,
     window: usize,
 }
 
@@ -70,8 +72,10 @@ impl Settings {
                 "mqtt_topic_prefix {prefix:?} cannot be a topic's first levels"
             ));
         }
-        // A message of the largest feed, with room for its topic and header.
-        let max_packet = (config.max_feed_mb.max(1) << 20) + (64 << 10);
+        // What the server sends (rejects, clipped): a message of the largest feed, with room
+        // for its topic and header.
+        let max_feed = config.max_feed_mb.max(1) << 20;
+        let max_packet = max_feed + (64 << 10);
         Ok(Settings {
             host,
             port,
@@ -80,6 +84,7 @@ impl Settings {
             feeds: format!("{prefix}/feeds/"),
             rejects: format!("{prefix}/rejects/"),
             max_packet,
+            max_feed,
             window: super::window(config),
         })
     }
@@ -95,7 +100,9 @@ impl Settings {
             // while the server is down or restarting.
             .set_clean_session(false)
             .set_manual_acks(true)
-            .set_max_packet_size(self.max_packet, self.max_packet);
+            // Whatever the broker delivers is read (MQTT's own limit), so that a message over
+            // `max_feed_mb` is refused whole rather than cut the connection each time it comes.
+            .set_max_packet_size(MQTT_MAX_PACKET, self.max_packet);
         if let Some((user, pass)) = &self.credentials {
             o.set_credentials(user.clone(), pass.clone());
         }
@@ -126,6 +133,9 @@ fn split_host_port(s: &str) -> Option<(String, u16)> {
     };
     (!host.is_empty()).then(|| (host.to_owned(), port))
 }
+
+/// The largest packet MQTT can carry (its remaining-length field's limit).
+const MQTT_MAX_PACKET: usize = 268_435_455;
 
 /// A message as the pump hands it on: the connection it came on, and the message.
 type Delivery = (u64, Publish);
@@ -302,8 +312,17 @@ async fn keep(
                     .strip_prefix(&settings.feeds)
                     .unwrap_or(&publish.topic)
                     .to_owned();
-                let sub = submission(Route::Mqtt, &kind, &publish.topic, &publish.payload);
-                let Some(state) = offer_in_turn(link, sub).await else { return };
+                let state = if publish.payload.len() > settings.max_feed {
+                    Step::Done(Fate::Refused(format!(
+                        "the message is {} MB, over the server's max_feed_mb ({} MB): send it in parts",
+                        publish.payload.len() >> 20,
+                        settings.max_feed >> 20
+                    )))
+                } else {
+                    let sub = submission(Route::Mqtt, &kind, &publish.topic, &publish.payload);
+                    let Some(state) = offer_in_turn(link, sub).await else { return };
+                    state
+                };
                 line.push_back(Held { connection, publish, kind, state });
             }
         }

@@ -398,11 +398,15 @@ async fn the_feed_says_no_in_the_contracts_words() {
         let r = app.feed(&feeder, kind, "application/x-ndjson", one).await;
         assert_error(&r, StatusCode::NOT_FOUND, "not_found");
     }
-    // Not a body the feed reads.
+    // Not a body the feed reads; without a valid token, that is said first.
     let r = app
         .feed(&feeder, "gate_access", "application/xml", "<a/>")
         .await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = app
+        .feed("tgt_not_a_token", "gate_access", "application/xml", "<a/>")
+        .await;
+    assert_error(&r, StatusCode::UNAUTHORIZED, "unauthenticated");
     let r = app
         .feed(
             &feeder,
