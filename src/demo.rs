@@ -75,7 +75,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             anyhow::bail!("--live feeds a serving demo: leave out --no-serve")
         }
         Some(hours) if hours > 0 => {
-            if !(args.speed > 0.0) {
+            if args.speed.is_nan() || args.speed <= 0.0 {
                 anyhow::bail!("--speed must be above 0, not {}", args.speed);
             }
             let base = dir.join("drop-before-live");

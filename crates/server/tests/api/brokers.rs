@@ -99,14 +99,12 @@ impl TestApp {
     }
 }
 
-/// The rows of [`rows_around_a_case`] as NDJSON messages, and how many rows they hold.
-fn messages(
-    app: &TestApp,
-) -> (
-    Vec<(String, String)>,
-    u64,
-    Vec<(&'static str, &'static str, String)>,
-) {
+/// Rows as [`rows_around_a_case`] gives them: `(kind, content type, body)`.
+type Rows = Vec<(&'static str, &'static str, String)>;
+
+/// The rows of [`rows_around_a_case`] as NDJSON messages `(kind, body)`, how many rows they
+/// hold, and the rows as they were.
+fn messages(app: &TestApp) -> (Vec<(String, String)>, u64, Rows) {
     let rows = rows_around_a_case(app);
     let messages: Vec<(String, String)> = rows
         .iter()
