@@ -5,7 +5,7 @@
 //! writer's time goes, what one batch costs against screening the whole city again, and the
 //! check that the fed city screens exactly as the whole city imported from files.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -534,29 +534,7 @@ fn post(conn: &mut BufReader<TcpStream>, m: &Message, token: &str) -> Result<u16
         m.body.len()
     )?;
     conn.get_mut().write_all(m.body.as_bytes())?;
-    let mut line = String::new();
-    conn.read_line(&mut line)?;
-    let status: u16 = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| anyhow!("not an HTTP answer: {line:?}"))?;
-    let mut length = 0;
-    loop {
-        line.clear();
-        conn.read_line(&mut line)?;
-        if line == "\r\n" || line.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = line.split_once(':')
-            && k.eq_ignore_ascii_case("content-length")
-        {
-            length = v.trim().parse()?;
-        }
-    }
-    let mut body = vec![0; length];
-    conn.read_exact(&mut body)?;
-    Ok(status)
+    Ok(crate::serve::answer(conn)?.0)
 }
 
 /// Publishes every message with QoS 1 and waits for the broker's acknowledgements.

@@ -43,6 +43,12 @@ fn get(conn: &mut BufReader<TcpStream>, path: &str, token: &str) -> Result<(u16,
         conn.get_mut(),
         "GET {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n\r\n"
     )?;
+    answer(conn)
+}
+
+/// Reads an answer on a kept-alive connection (its body read and dropped); returns the
+/// status and body length.
+pub(crate) fn answer(conn: &mut BufReader<TcpStream>) -> Result<(u16, usize)> {
     let mut line = String::new();
     conn.read_line(&mut line)?;
     let status: u16 = line
