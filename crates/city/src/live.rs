@@ -397,8 +397,14 @@ impl Core {
     /// Loads the city from the store again and swaps it in.
     fn reload(&self) -> CityResult<()> {
         let settings = self.read().settings.clone();
-        let mut fresh = City::load(&self.db, settings, now_ms())?;
+        let mut fresh = City::load(&self.db, settings.clone(), now_ms())?;
         let mut city = self.write();
+        if city.settings != settings {
+            // Re-screened while the city loaded: the new settings stand.
+            let params = city.settings.params(&fresh.world, now_ms())?;
+            fresh.settings = city.settings.clone();
+            fresh.screening = Screening::new(&fresh.world, &params);
+        }
         fresh.generation = city.generation + 1;
         *city = fresh;
         Ok(())
