@@ -15,7 +15,7 @@ use tracegrid_model::{Millis, TimeReader};
 
 use crate::convert::{self, EventOut, Known, Outcome, PendingRegion};
 use crate::drop::{FileKind, Format};
-use crate::read::{Encoding, Next, RecordReader, Row};
+use crate::read::{BadRow, Encoding, Next, RecordReader, Row};
 
 /// The longest record text kept with a reject: a message that is not NDJSON at all may be
 /// anything, of any size.
@@ -184,6 +184,15 @@ impl Intake {
             let mut row = Row::default();
             match reader.next(&mut row) {
                 Ok(Next::End) => break,
+                // No store can keep a NUL in text (PostgreSQL refuses it, and with it the
+                // whole group): such a row is rejected here, with the reason.
+                Ok(Next::Row) if row.raw().contains('\0') => bad.push(BadRow {
+                    line: row.line,
+                    record: row.raw().to_owned(),
+                    reason: "the row holds a NUL character (\\u0000), which cannot be stored: \
+                             remove it"
+                        .into(),
+                }),
                 Ok(Next::Row) => rows.push(row),
                 Ok(Next::Bad(b)) => bad.push(b),
                 Err(e) => return Err(Unreadable(format!("the message cannot be read: {e}"))),
@@ -366,8 +375,12 @@ fn any_line_is_an_object(body: &[u8]) -> bool {
         .any(|line| serde_json::from_slice::<serde_json::Value>(line).is_ok_and(|v| v.is_object()))
 }
 
-/// At most [`RECORD_LIMIT`] bytes of `text`, cut at a character boundary.
+/// At most [`RECORD_LIMIT`] bytes of `text`, cut at a character boundary, with any NUL shown
+/// as U+FFFD (a reject must be storable).
 pub fn clip(text: &str) -> String {
+    if text.contains('\0') {
+        return clip(&text.replace('\0', "\u{FFFD}"));
+    }
     if text.len() <= RECORD_LIMIT {
         return text.to_owned();
     }
@@ -541,6 +554,27 @@ mod tests {
         let answers = intake.settle(&[], &[]);
         let a = answers[id].as_ref().unwrap();
         assert_eq!((a.accepted, a.rejected), (0, 2));
+    }
+
+    #[test]
+    fn a_row_with_a_nul_is_rejected_and_its_reject_can_be_stored() {
+        let mut intake = Intake::new(&registry(), chrono_tz::Asia::Shanghai);
+        let body =
+            "source,subject_type,subject,place_id,start\nwi\0fi,person_id,P1,S1,2020-01-20 08:00\n";
+        intake
+            .read(&message(FileKind::Sightings, Format::Csv, body))
+            .unwrap();
+        let g = intake.take();
+        assert!(g.events.sightings.is_empty());
+        assert_eq!(g.rejects.len(), 1);
+        assert_eq!(g.rejects[0].line, 2);
+        assert!(
+            g.rejects[0].reason.contains("NUL"),
+            "{}",
+            g.rejects[0].reason
+        );
+        assert!(!g.rejects[0].record.contains('\0'));
+        assert!(g.rejects[0].record.contains("wi\u{FFFD}fi"));
     }
 
     #[test]
