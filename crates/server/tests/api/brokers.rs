@@ -171,6 +171,20 @@ async fn mqtt_sender(
     (client, rx)
 }
 
+/// Ends the broker's kept session of the client `id` (a test's server), so that sessions of
+/// past runs do not pile up in Mosquitto.
+async fn forget_session(id: &str) {
+    let mut o = MqttOptions::new(id, "127.0.0.1", 1883);
+    o.set_clean_session(true);
+    let (client, mut events) = AsyncClient::new(o, 4);
+    if let Ok(Ok(Event::Incoming(Packet::ConnAck(_)))) =
+        tokio::time::timeout(Duration::from_secs(5), events.poll()).await
+    {
+        let _ = client.disconnect().await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), events.poll()).await;
+    }
+}
+
 /// Takes the rejects heard so far, waiting until there are `n`.
 async fn rejects(
     rx: &mut mpsc::UnboundedReceiver<(String, Value)>,
@@ -271,6 +285,8 @@ async fn mqtt_rows_screen_as_files_with_rejects_published_and_kept_once() {
     wait_for("the rows found again", || app.counts_from(&feeds).2 == n).await;
     assert_eq!(app.counts_from(&feeds).0, n + 1);
     assert_eq!(app.screen(&analyst, "").await.body, screen);
+    drop(_consumers);
+    forget_session(&prefix).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -602,4 +618,6 @@ async fn a_broker_down_or_lost_is_reported_and_found_again() {
     .await;
     assert!(app.route_connected("mqtt") && app.route_connected("nats"));
     let _ = js.delete_stream(prefix.to_uppercase()).await;
+    drop(_consumers);
+    forget_session(&prefix).await;
 }
