@@ -133,6 +133,14 @@ impl Server {
     }
 }
 
+impl Drop for Server {
+    /// A test that fails midway leaves no server running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// One HTTP/1.1 request: the status and the body.
 fn request(
     addr: &str,
