@@ -260,19 +260,10 @@ fn screen_of_store(db: &str, as_of: &str) -> Result<serde_json::Value> {
         home_region: Some("330800".into()),
         ..Default::default()
     };
-    let settings = config.settings()?;
-    let (world, _) = tracegrid_city::load_world(db)?;
-    let p = settings.params(&world, 0)?;
-    let result = world.screen(&p);
-    let t = |ms| settings.time(ms);
-    let view = tracegrid_city::views::screen_view(
-        &world,
-        &result.alerts,
-        (result.as_of, result.window),
-        tracegrid_city::Shown::ALL,
-        &t,
-    );
-    Ok(serde_json::to_value(&view)?)
+    let city = tracegrid_city::City::load(db, config.settings()?, 0)?;
+    Ok(serde_json::to_value(
+        city.screen_view(city.screening.alerts()),
+    )?)
 }
 
 /// A name of this run's own for the brokers' topics, stream and consumer.

@@ -414,6 +414,22 @@ impl City {
     }
 
     /// Formats a time in the city's zone, as the contract prints times.
+    /// The contract's screen object (`screen --json`, `GET /api/v1/screen`) of `alerts`, at the
+    /// city's moment.
+    pub fn screen_view<'a>(
+        &'a self,
+        alerts: impl IntoIterator<Item = &'a tracegrid_engine::Alert>,
+    ) -> views::ScreenView<'a> {
+        let p = self.screening.params();
+        views::screen_view(
+            &self.world,
+            alerts,
+            (p.as_of, p.window()),
+            views::Shown::ALL,
+            &|ms| self.time(ms),
+        )
+    }
+
     pub fn time(&self, t: Millis) -> String {
         self.settings.time(t)
     }

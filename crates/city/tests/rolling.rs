@@ -3,7 +3,7 @@
 //! screening built at the new moment — sightings fallen out of the lookback stop counting, and
 //! alerts that lose every reason go — while a fixed moment stays where it is.
 
-use tracegrid_city::{City, Settings, load_world, views};
+use tracegrid_city::{City, Settings, load_world};
 use tracegrid_model::Millis;
 
 const DAY: Millis = 86_400_000;
@@ -32,16 +32,7 @@ fn settings(as_of: Option<Millis>) -> Settings {
 
 /// The contract's screen object of a city.
 fn screen(city: &City) -> serde_json::Value {
-    let p = city.screening.params();
-    let t = |ms| city.time(ms);
-    serde_json::to_value(views::screen_view(
-        &city.world,
-        city.screening.alerts(),
-        (p.as_of, p.window()),
-        tracegrid_city::Shown::ALL,
-        &t,
-    ))
-    .unwrap()
+    serde_json::to_value(city.screen_view(city.screening.alerts())).unwrap()
 }
 
 fn built_at(db: &str, s: Settings, now: Millis) -> City {

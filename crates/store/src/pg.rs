@@ -240,16 +240,19 @@ fn places_and_sources(tx: &mut Transaction<'_>, b: &EventBatch) -> Result<(), St
     Ok(())
 }
 
-/// [`copy_merge`] for a merge that returns the `(k1, k2)` of the rows it inserted.
-fn copy_merge_returning(
+/// [`copy_merge`] for a feed: inserts the rows whose identity is not stored yet and says, for
+/// each of `keys` (the rows' in `data`'s order), whether it was new. ON CONFLICT, not the
+/// import's NOT EXISTS: the answer must be right even if another writer stored a row a moment
+/// ago.
+fn copy_merge_new(
     tx: &mut Transaction<'_>,
     table: &str,
     columns: &str,
     data: &CopyText,
-    merge: &str,
-) -> Result<std::collections::HashSet<(i64, i64)>, StoreError> {
+    keys: impl Iterator<Item = RowKey>,
+) -> Result<Vec<bool>, StoreError> {
     if data.buf.is_empty() {
-        return Ok(Default::default());
+        return Ok(keys.map(|_| false).collect());
     }
     tx.batch_execute(&format!(
         "CREATE TEMP TABLE stage (LIKE {table}) ON COMMIT DROP"
@@ -257,9 +260,17 @@ fn copy_merge_returning(
     let mut w = tx.copy_in(&format!("COPY stage ({columns}) FROM STDIN"))?;
     w.write_all(data.buf.as_bytes())?;
     w.finish()?;
-    let rows = tx.query(merge, &[])?;
+    let rows = tx.query(
+        &format!(
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM stage ORDER BY k1, k2
+             ON CONFLICT (k1, k2) DO NOTHING RETURNING k1, k2"
+        ),
+        &[],
+    )?;
     tx.batch_execute("DROP TABLE stage")?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    let new: std::collections::HashSet<(i64, i64)> =
+        rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    Ok(keys.map(|k| new.contains(&(k.k1, k.k2))).collect())
 }
 
 fn upsert(
@@ -511,38 +522,20 @@ impl Store for PgStore {
         let mut tx = self.client.transaction()?;
         registry_in(&mut tx, registry)?;
         places_and_sources(&mut tx, events)?;
-        // ON CONFLICT, not the import's NOT EXISTS: the answer must say which rows were new
-        // even if another writer stored one a moment ago.
-        let merge = |table: &str, cols: &str| {
-            format!(
-                "INSERT INTO {table} ({cols}) SELECT {cols} FROM stage ORDER BY k1, k2
-                 ON CONFLICT (k1, k2) DO NOTHING RETURNING k1, k2"
-            )
-        };
-        let new = copy_merge_returning(
+        let sightings = copy_merge_new(
             &mut tx,
             "sightings",
             SIGHTING_COLUMNS,
             &sightings_copy(&events.sightings),
-            &merge("sightings", SIGHTING_COLUMNS),
+            events.sightings.iter().map(|r| r.key),
         )?;
-        let sightings = events
-            .sightings
-            .iter()
-            .map(|r| new.contains(&(r.key.k1, r.key.k2)))
-            .collect();
-        let new = copy_merge_returning(
+        let deliveries = copy_merge_new(
             &mut tx,
             "deliveries",
             DELIVERY_COLUMNS,
             &deliveries_copy(&events.deliveries),
-            &merge("deliveries", DELIVERY_COLUMNS),
+            events.deliveries.iter().map(|r| r.key),
         )?;
-        let deliveries = events
-            .deliveries
-            .iter()
-            .map(|r| new.contains(&(r.key.k1, r.key.k2)))
-            .collect();
         if !rejects.is_empty() {
             let st = tx.prepare(
                 "INSERT INTO feed_rejects (received_ms, route, source, kind, line, reason, record)

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use tracegrid_city::views::{self, Shown};
+use tracegrid_city::views;
 use tracegrid_city::{Route, Submission};
 use tracegrid_ingest::feed::Answer;
 use utoipa::IntoParams;
@@ -91,8 +91,6 @@ pub async fn screen(
     let st = state.clone();
     let json = blocking(move || {
         let city = st.live();
-        let t = |ms| city.time(ms);
-        let p = city.params();
         let one;
         let alerts: Vec<&tracegrid_engine::Alert> = match &q.subject {
             Some(s) => {
@@ -101,8 +99,7 @@ pub async fn screen(
             }
             None => city.screening.alerts().collect(),
         };
-        let view = views::screen_view(&city.world, alerts, (p.as_of, p.window()), Shown::ALL, &t);
-        serde_json::to_vec(&view).map_err(|e| AppError::Internal(e.into()))
+        serde_json::to_vec(&city.screen_view(alerts)).map_err(|e| AppError::Internal(e.into()))
     })
     .await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], json))

@@ -5,7 +5,6 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
-use tracegrid_city::views::{self, Shown};
 
 use crate::helpers::*;
 
@@ -210,19 +209,8 @@ pub(crate) fn screen_of_files(app: &TestApp, rows: &[(&str, &str, String)]) -> V
     .unwrap();
     assert_eq!(summary.rejected, 0, "{summary:?}");
     let config = &app.app.state().config;
-    let settings = config.settings().unwrap();
-    let (world, _) = tracegrid_city::load_world(&db).unwrap();
-    let p = settings.params(&world, 0).unwrap();
-    let result = world.screen(&p);
-    let t = |ms| settings.time(ms);
-    let view = views::screen_view(
-        &world,
-        &result.alerts,
-        (result.as_of, result.window),
-        Shown::ALL,
-        &t,
-    );
-    serde_json::to_value(&view).unwrap()
+    let city = tracegrid_city::City::load(&db, config.settings().unwrap(), 0).unwrap();
+    serde_json::to_value(city.screen_view(city.screening.alerts())).unwrap()
 }
 
 #[tokio::test]
