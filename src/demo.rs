@@ -182,6 +182,33 @@ pub fn run(args: Args) -> Result<ExitCode> {
         };
         tracegrid_server::add_user(&db, name, &password, *role, g, &[])?;
     }
+    // A gate guard at a gate of that grid, and a resident of it to sign in by phone.
+    let gate = busiest_grid.as_deref().and_then(|g| {
+        registry
+            .places
+            .iter()
+            .filter(|p| p.kind == tracegrid_model::PlaceKind::Gate && p.grid_code.as_deref() == Some(g))
+            .map(|p| p.place_id.clone())
+            .min()
+    });
+    if let Some(gate) = &gate {
+        tracegrid_server::add_user(&db, "guard", &password, Role::GateGuard, &[], std::slice::from_ref(gate))?;
+    }
+    let resident = busiest_grid.as_deref().and_then(|g| {
+        let mut phones = BTreeMap::<&str, usize>::new();
+        for p in &registry.persons {
+            if let Some(ph) = p.phone.as_deref() {
+                *phones.entry(ph).or_default() += 1;
+            }
+        }
+        registry
+            .persons
+            .iter()
+            .filter(|p| p.grid_code.as_deref() == Some(g))
+            .filter_map(|p| Some((p.person_id.clone(), p.phone.clone()?)))
+            .filter(|(_, ph)| phones.get(ph.as_str()) == Some(&1))
+            .min()
+    });
     let config = tracegrid_server::Config {
         db: db.clone(),
         listen: args.listen.clone(),
@@ -207,6 +234,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
             ", or as grid (a grid worker of grid {g})"
         ))
     );
+    if let Some(gate) = &gate {
+        out!(
+            "The gate guard's scanner: log in as guard (gate {gate}) with the same password, on a \
+             phone; the visitors' poster is http://{}/visit?gate={gate}&poster=1",
+            args.listen
+        );
+    }
+    if let Some((person, phone)) = &resident {
+        let code = tracegrid_server::auth::add_resident_code(&db, phone, 24)?;
+        out!(
+            "A resident's pass: open http://{}/me on a phone and sign in as {person} with phone \
+             {phone} and code {code} (one use, 24 h)",
+            args.listen
+        );
+    }
     if let Some((hours, held)) = held {
         tracegrid_server::add_user(&db, "feed", &password, Role::Feeder, &[], &[])?;
         let token = tracegrid_server::add_token(&db, "feed", "demo --live")?;

@@ -51,6 +51,7 @@ fn the_simulated_drop_imports_cleanly_and_says_what_happened() {
         "gate_access",
         "pharmacy_sales",
         "deliveries",
+        "health_reports",
     ] {
         assert!(kinds.contains(&k), "no {k} file");
     }

@@ -488,9 +488,13 @@ fn engine(a: EngineArgs) -> Result<ExitCode> {
     let mut rows = Vec::with_capacity(n);
     store.for_each_sighting(&mut |s| rows.push(s.clone()))?;
     let deliveries = store.deliveries()?;
+    let health_reports = store.health_reports()?;
     std::mem::drop(store);
     let t = Instant::now();
-    let mut world = World::build(&reg, &rows, &deliveries);
+    let mut builder = World::builder(&reg);
+    builder.add_all(&rows);
+    builder.add_health_reports(&health_reports);
+    let mut world = builder.finish(&deliveries);
     std::mem::drop(rows);
     let build_s = t.elapsed().as_secs_f64();
     out!(

@@ -20,6 +20,7 @@ pub const TIMED: &[(&str, &str)] = &[
     ("pharmacy_sales", "time"),
     ("rail_tickets", "depart"),
     ("deliveries", "shipped"),
+    ("health_reports", "time"),
 ];
 
 /// A row held back: its kind, when it happened, and the row as one NDJSON line.

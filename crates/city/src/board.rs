@@ -253,6 +253,87 @@ impl Board {
     }
 }
 
+impl Board {
+    /// A resident's appeal against their status: a new reason (and an `appeal` event with the
+    /// resident's words) on their open task, or a new task for their grid worker. Returns the
+    /// task.
+    pub fn appeal(
+        &self,
+        city: &City,
+        s: tracegrid_engine::SubjectId,
+        text: &str,
+        now: Millis,
+    ) -> Result<TaskRow, CityError> {
+        let subject = city.world.subject_name(s).to_owned();
+        let reason = tasks::TaskReason {
+            area_id: None,
+            at: city.time(now),
+            case: None,
+            code: tasks::TaskCode::Appeal,
+            degree: None,
+            place_id: None,
+            via: None,
+        };
+        self.with(|store| {
+            let open = store
+                .of_subjects(&[subject.as_str()])?
+                .into_iter()
+                .find(|t| t.state != State::Closed.as_str());
+            let happened = Happened {
+                at: now,
+                username: &subject,
+                kind: "appeal",
+                detail: text,
+            };
+            let task = match open {
+                Some(t) => {
+                    let mut n = t.clone();
+                    let mut reasons = tasks::reasons_of(&n);
+                    reasons.push(reason);
+                    n.reasons = tasks::reasons_text(&reasons);
+                    n.updated = now.max(t.updated + 1);
+                    if n.state == State::Isolating.as_str() {
+                        n.due = n.due.min(self.policy.due(2, now));
+                    }
+                    store.update(&[(t.updated, n.clone(), happened)])?;
+                    n
+                }
+                None => {
+                    let (grid, routed_by) = city.route(s);
+                    let t = TaskRow {
+                        id: 0,
+                        subject: subject.clone(),
+                        grid_code: grid,
+                        routed_by: routed_by.into(),
+                        state: State::Open.as_str().into(),
+                        priority: 2,
+                        score_milli: 0,
+                        reasons: tasks::reasons_text(&[reason]),
+                        created: now,
+                        due: self.policy.due(2, now),
+                        updated: now,
+                        first_contact: None,
+                        closed: None,
+                        escalation: 0,
+                        outcome: None,
+                        isolation_from: None,
+                        isolation_until: None,
+                        attempts: 0,
+                    };
+                    store.create(std::slice::from_ref(&t), &happened)?;
+                    store
+                        .of_subjects(&[subject.as_str()])?
+                        .into_iter()
+                        .find(|t| t.state != State::Closed.as_str())
+                        .unwrap_or(t)
+                }
+            };
+            self.announce(&[&task], 0, now);
+            Ok(task)
+        })
+    }
+}
+
 /// The answer for a task that does not exist, or that the reader may not see: the same words
 /// for both, so that the answer does not tell which.
 pub fn no_task(id: i64) -> CityError {

@@ -22,6 +22,7 @@ pub fn load_world(db: &str) -> CityResult<(World, Registry)> {
     let reg = store.load_registry()?;
     let mut builder = World::builder(&reg);
     store.for_each_sighting(&mut |s| builder.add(s))?;
+    builder.add_health_reports(&store.health_reports()?);
     let deliveries = store.deliveries()?;
     Ok((builder.finish(&deliveries), reg))
 }
@@ -362,6 +363,7 @@ impl City {
                 .deliveries
                 .iter()
                 .any(|d| d.delivered.unwrap_or(d.shipped) > as_of)
+            || events.health_reports.iter().any(|h| h.time > as_of)
             || registry.cases.iter().any(|c| {
                 [c.onset, Some(c.confirmed), c.isolated]
                     .into_iter()
@@ -373,6 +375,7 @@ impl City {
             touched.extend(self.screening.roll(&self.world, now));
         }
         fresh.extend(self.world.add_events(&events.sightings, &events.deliveries));
+        fresh.extend(self.world.add_health_reports(&events.health_reports));
         touched.extend(self.screening.update(&self.world, &fresh));
         for row in &registry.areas {
             let ix = self.world.add_area(row);
@@ -464,6 +467,39 @@ impl City {
             Some(g) => (Some(g), "last_seen"),
             None => (None, "unrouted"),
         }
+    }
+
+    /// A region by its code or its exact name.
+    pub fn region_by_text(&self, text: &str) -> Option<String> {
+        let text = text.trim();
+        if self.region_names.contains_key(text) {
+            return Some(text.to_owned());
+        }
+        let mut named: Vec<&String> = self
+            .region_names
+            .iter()
+            .filter(|(_, n)| n.as_str() == text)
+            .map(|(c, _)| c)
+            .collect();
+        named.sort();
+        named.first().map(|c| (*c).clone())
+    }
+
+    /// An epidemic area over region `code` (the region itself or an ancestor) active at some
+    /// time of `[from, to]`.
+    pub fn area_over(&self, code: &str, from: Millis, to: Millis) -> Option<&AreaRow> {
+        let mut chain = vec![code.to_owned()];
+        while let Some(p) = self.region_parent.get(chain.last()?.as_str()) {
+            if chain.contains(p) || chain.len() > 32 {
+                break;
+            }
+            chain.push(p.clone());
+        }
+        self.areas.iter().find(|a| {
+            a.region_code.as_ref().is_some_and(|r| chain.contains(r))
+                && a.from <= to
+                && a.to.is_none_or(|t| t >= from)
+        })
     }
 
     /// Whether an area is active at some time of the window.

@@ -14,6 +14,7 @@ pub mod feeds;
 pub mod input;
 pub mod live;
 pub mod settings;
+pub mod status;
 pub mod tasks;
 pub mod views;
 
@@ -23,4 +24,5 @@ pub use error::{CityError, CityResult};
 pub use feeds::{FeedError, FeedLimits, FeedStatus, Route, RouteState, Submission};
 pub use live::{LiveCity, Running};
 pub use settings::{Settings, now_ms};
+pub use status::{Status, StatusBook, StatusNow};
 pub use views::Shown;

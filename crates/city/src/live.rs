@@ -32,6 +32,7 @@ use crate::feeds::{
     FeedError, FeedLimits, FeedStatus, Job, Queue, Reply, Route, RouteState, Stats, Submission,
 };
 use crate::settings::now_ms;
+use crate::status::StatusBook;
 use crate::tasks::Policy;
 
 /// How a live city runs beside its screening settings.
@@ -71,6 +72,8 @@ pub struct Core {
     /// store's import lock while the city lives: no other import writes beside it.
     writer: Mutex<Writer>,
     pub board: Board,
+    /// Each person's status as last written down (CONTRACT.md section 7).
+    pub statuses: StatusBook,
     queue: Queue,
     stats: Mutex<Stats>,
     follow: Follow,
@@ -156,6 +159,9 @@ impl LiveCity {
         let board = Board::open(db, policy)?;
         let (created, updated) = board.sync(&city, now_ms())?;
         tracing::info!(created, updated, "tasks ready");
+        let statuses = StatusBook::open(db)?;
+        let changed = statuses.follow_all(&city, &board, now_ms())?;
+        tracing::info!(changed, "statuses ready");
         let (queue, jobs) = Queue::new(running.feeds);
         let core = Arc::new(Core {
             db: db.to_owned(),
@@ -166,6 +172,7 @@ impl LiveCity {
                 broken: false,
             }),
             board,
+            statuses,
             queue,
             stats: Mutex::new(Stats::default()),
             follow: Follow::default(),
@@ -272,6 +279,7 @@ impl Core {
         let mut changed = apply(&mut self.write());
         drop(writer);
         let (created, updated) = self.board.sync(&self.read(), now_ms())?;
+        self.statuses.follow_all(&self.read(), &self.board, now_ms())?;
         changed.tasks_created = created;
         changed.tasks_updated = updated;
         Ok(changed)
@@ -360,6 +368,7 @@ impl Core {
             )
         };
         let (tasks_created, tasks_updated) = self.board.sync(&self.read(), now_ms())?;
+        self.statuses.follow_all(&self.read(), &self.board, now_ms())?;
         Ok(Rescreened {
             as_of,
             alerts,
@@ -391,6 +400,7 @@ impl Core {
         let summary = summary?;
         reloaded?;
         self.board.sync(&self.read(), now_ms())?;
+        self.statuses.follow_all(&self.read(), &self.board, now_ms())?;
         Ok(summary)
     }
 
@@ -412,7 +422,16 @@ impl Core {
 
     /// Lets time act on the tasks (escalations, isolation days); how many changed.
     pub fn tick(&self, now: Millis) -> CityResult<usize> {
-        Ok(self.board.tick(now)?)
+        let changed = self.board.tick(now)?;
+        // Isolations end with time even when no task changes: the statuses follow the clock.
+        self.statuses.follow_all(&self.read(), &self.board, now)?;
+        Ok(changed)
+    }
+
+    /// Asks the task follower to look at these subjects again (a task of theirs changed, a
+    /// scan was kept): their tasks and statuses follow.
+    pub fn follow_subjects(&self, names: Vec<String>) {
+        self.follow_up(Touched::Some(names), Vec::new());
     }
 
     // ------------------------------------------------------------------ feeds
@@ -593,12 +612,13 @@ impl Core {
                 return Err(e.into());
             }
         };
-        let mut answers = w.intake.settle(&new.sightings, &new.deliveries);
+        let mut answers = w.intake.settle(&new);
         let events = EventBatch {
             places: group.events.places,
             sources: group.events.sources,
             sightings: keep_new(group.events.sightings, &new.sightings),
             deliveries: keep_new(group.events.deliveries, &new.deliveries),
+            health_reports: keep_new(group.events.health_reports, &new.health_reports),
         };
         let stored = Instant::now();
         let touched = self.apply_fed(&group.registry, &events, now);
@@ -694,6 +714,18 @@ impl Core {
             };
             if let Err(e) = synced {
                 tracing::error!(error = e.to_string(), "tasks could not follow the feeds");
+            }
+            let noted = {
+                let city = self.read();
+                if all {
+                    self.statuses.follow_all(&city, &self.board, now)
+                } else {
+                    let names: Vec<&str> = subjects.iter().map(String::as_str).collect();
+                    self.statuses.follow(&city, &self.board, &names, now)
+                }
+            };
+            if let Err(e) = noted {
+                tracing::error!(error = e.to_string(), "statuses could not follow the feeds");
             }
             let mut stats = self.lock_stats();
             stats.work.add_tasks(following.elapsed());

@@ -192,6 +192,8 @@ pub enum TaskCode {
     FeverCheckin,
     /// A day of home isolation without a check-in.
     MissedCheckin,
+    /// The resident appealed against their status.
+    Appeal,
 }
 
 impl TaskCode {
@@ -200,6 +202,7 @@ impl TaskCode {
             TaskCode::Screen(c) => c.as_str(),
             TaskCode::FeverCheckin => "FEVER_CHECKIN",
             TaskCode::MissedCheckin => "MISSED_CHECKIN",
+            TaskCode::Appeal => "APPEAL",
         }
     }
 
@@ -207,6 +210,7 @@ impl TaskCode {
         match s {
             "FEVER_CHECKIN" => Some(TaskCode::FeverCheckin),
             "MISSED_CHECKIN" => Some(TaskCode::MissedCheckin),
+            "APPEAL" => Some(TaskCode::Appeal),
             _ => ReasonCode::ALL
                 .into_iter()
                 .find(|c| c.as_str() == s)
@@ -270,7 +274,7 @@ pub fn reasons_of(t: &TaskRow) -> Vec<TaskReason> {
     })
 }
 
-fn reasons_text(reasons: &[TaskReason]) -> String {
+pub(crate) fn reasons_text(reasons: &[TaskReason]) -> String {
     serde_json::to_string(reasons).unwrap_or_else(|_| "[]".to_owned())
 }
 

@@ -20,7 +20,10 @@ mod world;
 
 pub use geo::MultiPolygon;
 pub use live::{Fresh, Rebuild};
-pub use screen::{Alert, Phases, Reason, ReasonCode, Screen, ScreenParams, Screening};
+pub use screen::{
+    Alert, FEVER, Phases, Reason, ReasonCode, Screen, ScreenParams, Screening,
+    raises_fever_reported,
+};
 pub use trace::{Contact, Trace, TraceStep};
 pub use world::{SubjectId, World, WorldBuilder};
 

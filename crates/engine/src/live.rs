@@ -1,7 +1,7 @@
 //! Rows that arrive while the world serves — a feed's batch, a gate's scan — taken into the index
 //! in place: new places and sources, sightings (into the second index of [`crate::delta`]),
-//! deliveries, persons and vehicles. What they add is returned as [`Fresh`], which
-//! [`crate::Screening::update`] screens.
+//! deliveries, health reports, persons and vehicles. What they add is returned as [`Fresh`],
+//! which [`crate::Screening::update`] screens.
 //!
 //! A row that changes who earlier sightings are — a person's id_number or phone, a vehicle's
 //! owner, a region, a place's kind — cannot be taken in place: the sightings of two subjects
@@ -10,9 +10,11 @@
 //! number now registered) renames that subject in place.
 
 use tracegrid_model::SubjectType;
-use tracegrid_model::rows::{DeliveryRow, PersonRow, PlaceRow, SightingRow, SourceRow, VehicleRow};
+use tracegrid_model::rows::{
+    DeliveryRow, HealthReportRow, PersonRow, PlaceRow, SightingRow, SourceRow, VehicleRow,
+};
 
-use crate::world::{Delivery, Place, PlaceIx, Sighting, Stored, SubjectId, World};
+use crate::world::{Delivery, HealthReport, Place, PlaceIx, Sighting, Stored, SubjectId, World};
 
 /// What a batch of rows added to the world, for the screening to take in.
 #[derive(Debug, Default)]
@@ -20,6 +22,8 @@ pub struct Fresh {
     pub(crate) sightings: Vec<Sighting>,
     /// Recipients of new deliveries.
     pub(crate) recipients: Vec<SubjectId>,
+    /// Subjects of new health reports that raise FEVER_REPORTED.
+    pub(crate) reporters: Vec<SubjectId>,
     /// Subjects whose household, or whose name, changed.
     pub(crate) persons: Vec<SubjectId>,
 }
@@ -27,16 +31,20 @@ pub struct Fresh {
 impl Fresh {
     /// Whether the batch added nothing the screening could see.
     pub fn is_empty(&self) -> bool {
-        self.sightings.is_empty() && self.recipients.is_empty() && self.persons.is_empty()
+        self.sightings.is_empty()
+            && self.recipients.is_empty()
+            && self.reporters.is_empty()
+            && self.persons.is_empty()
     }
 
-    /// The subjects the batch's sightings and deliveries name.
+    /// The subjects the batch's sightings, deliveries and health reports name.
     pub fn subjects(&self) -> Vec<SubjectId> {
         let mut v: Vec<SubjectId> = self
             .sightings
             .iter()
             .map(|s| s.subject)
             .chain(self.recipients.iter().copied())
+            .chain(self.reporters.iter().copied())
             .chain(self.persons.iter().copied())
             .collect();
         v.sort_unstable();
@@ -48,6 +56,7 @@ impl Fresh {
     pub fn extend(&mut self, other: Fresh) {
         self.sightings.extend(other.sightings);
         self.recipients.extend(other.recipients);
+        self.reporters.extend(other.reporters);
         self.persons.extend(other.persons);
     }
 }
@@ -167,6 +176,37 @@ impl World {
         recipients
     }
 
+    /// Takes in new health reports, which the store has just kept (each once); a report's
+    /// sighting, if it has a place, comes with the sightings of [`World::add_events`].
+    pub fn add_health_reports(&mut self, rows: &[HealthReportRow]) -> Fresh {
+        Fresh {
+            reporters: self.add_reports(rows),
+            ..Fresh::default()
+        }
+    }
+
+    /// Adds the health reports that raise FEVER_REPORTED; their subjects.
+    pub(crate) fn add_reports(&mut self, rows: &[HealthReportRow]) -> Vec<SubjectId> {
+        let mut reporters = Vec::new();
+        for r in rows
+            .iter()
+            .filter(|r| crate::screen::raises_fever_reported(r))
+        {
+            let subject = self.resolve(SubjectType::IdNumber, &r.id_number);
+            self.reports_of
+                .entry(subject)
+                .or_default()
+                .push(self.health_reports.len() as u32);
+            self.health_reports.push(HealthReport {
+                subject,
+                at: r.time,
+                place: r.pid.and_then(|pid| self.pid_ix.get(&pid).copied()),
+            });
+            reporters.push(subject);
+        }
+        reporters
+    }
+
     /// Lays every sighting out again, the added ones with the others. Numbers of places and
     /// subjects do not change, so a screening stays valid.
     pub fn lay_out_again(&mut self) {
@@ -254,7 +294,8 @@ impl World {
             let s = match seen.first() {
                 None => self.add_person_row(p),
                 Some(&s) => {
-                    // Renamed in place: its sightings, cases and deliveries stay its own.
+                    // Renamed in place: its sightings, cases, deliveries and health reports
+                    // stay its own.
                     let old = self.subjects[s as usize].name.clone();
                     self.subject_ix.remove(&*old);
                     self.subjects[s as usize].name = std::sync::Arc::from(p.person_id.as_str());

@@ -24,6 +24,9 @@ fn weight(world: &World, r: &Reason) -> f64 {
         },
         ReasonCode::DeliveryFromArea => 0.1,
         ReasonCode::FeverMedicine => 0.3,
+        // A fever measured or a symptom named: a little more than a medicine bought, which
+        // may be for someone else or for a cold; still a sign of illness, not of exposure.
+        ReasonCode::FeverReported => 0.35,
         ReasonCode::OutsideArrival => 0.2,
     };
     let case_certainty = match r

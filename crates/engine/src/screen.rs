@@ -10,7 +10,8 @@
 use std::collections::BTreeSet;
 
 use rustc_hash::FxHashMap as HashMap;
-use tracegrid_model::{PharmacyCategory, Tier};
+use tracegrid_model::rows::HealthReportRow;
+use tracegrid_model::{PharmacyCategory, Temperature, Tier};
 
 use crate::world::{Case, PlaceIx, Sighting, Stored, SubjectId, World};
 use crate::{DAY_MS, Millis, parallel};
@@ -41,10 +42,11 @@ pub enum ReasonCode {
     DeliveryFromArea,
     FeverMedicine,
     OutsideArrival,
+    FeverReported,
 }
 
 impl ReasonCode {
-    pub const ALL: [ReasonCode; 7] = [
+    pub const ALL: [ReasonCode; 8] = [
         ReasonCode::CloseContact,
         ReasonCode::SecondaryContact,
         ReasonCode::GeneralContact,
@@ -52,6 +54,7 @@ impl ReasonCode {
         ReasonCode::DeliveryFromArea,
         ReasonCode::FeverMedicine,
         ReasonCode::OutsideArrival,
+        ReasonCode::FeverReported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,8 +66,18 @@ impl ReasonCode {
             ReasonCode::OutsideArrival => "OUTSIDE_ARRIVAL",
             ReasonCode::FeverMedicine => "FEVER_MEDICINE",
             ReasonCode::DeliveryFromArea => "DELIVERY_FROM_AREA",
+            ReasonCode::FeverReported => "FEVER_REPORTED",
         }
     }
+}
+
+/// FEVER_REPORTED's temperature: 37.3 °C or more (CONTRACT.md section 9).
+pub const FEVER: Temperature = Temperature::from_tenths(373);
+
+/// Whether a health report can raise FEVER_REPORTED: a temperature of [`FEVER`] or more, or a
+/// symptom named. Whether it does depends on the window.
+pub fn raises_fever_reported(r: &HealthReportRow) -> bool {
+    r.temperature.is_some_and(|t| t >= FEVER) || !r.symptoms.is_empty()
 }
 
 /// One reason for an alert, with its earliest evidence.
@@ -74,7 +87,7 @@ pub struct Reason {
     /// The case behind a contact reason.
     pub case: Option<SubjectId>,
     pub area: Option<u32>,
-    /// Where; `None` for a household contact and a delivery.
+    /// Where; `None` for a household contact, a delivery and a health report without a place.
     pub place: Option<PlaceIx>,
     pub at: Millis,
     /// 1 or 2 for contacts.
@@ -490,6 +503,7 @@ impl Screening {
             }
         }
         dirty.base.extend(fresh.recipients.iter().copied());
+        dirty.base.extend(fresh.reporters.iter().copied());
         for &s in &fresh.persons {
             dirty.base.insert(s);
             if world.is_active_case(s) {
@@ -503,9 +517,9 @@ impl Screening {
     }
 
     /// Moves the screening to a later moment `as_of`, the lookback and home region as they were:
-    /// what the window's new end brings in (sightings, deliveries, cases' exposure), what its new
-    /// start lets go, and the reasons whose earliest evidence the new start clips. Every alert is
-    /// scored again (a score weighs how long ago its evidence is). An earlier moment screens
+    /// what the window's new end brings in (sightings, deliveries, health reports, cases'
+    /// exposure), what its new start lets go, and the reasons whose earliest evidence the new
+    /// start clips. Every alert is scored again (a score weighs how long ago its evidence is). An earlier moment screens
     /// the world again in full. Returns the subjects whose reasons may have changed (every
     /// other alert's score has moved with the moment too).
     pub fn roll(&mut self, world: &World, as_of: Millis) -> Vec<SubjectId> {
@@ -557,6 +571,11 @@ impl Screening {
             let at = d.delivered.unwrap_or(d.shipped);
             if (at > hi0 && at <= hi1) || (at >= lo0 && at < lo1) {
                 dirty.base.insert(d.recipient);
+            }
+        }
+        for r in &world.health_reports {
+            if (r.at > hi0 && r.at <= hi1) || (r.at >= lo0 && r.at < lo1) {
+                dirty.base.insert(r.subject);
             }
         }
         // Reasons whose earliest evidence the new start clips.
@@ -790,8 +809,8 @@ impl World {
         found
     }
 
-    /// EPI_AREA for `areas`, and with `everything` also FEVER_MEDICINE and OUTSIDE_ARRIVAL;
-    /// DELIVERY_FROM_AREA for `areas`: the rules that look at no case.
+    /// EPI_AREA for `areas`, and with `everything` also FEVER_MEDICINE, OUTSIDE_ARRIVAL and
+    /// FEVER_REPORTED; DELIVERY_FROM_AREA for `areas`: the rules that look at no case.
     fn case_free(&self, p: &ScreenParams, areas: &[usize], everything: bool) -> Hits {
         let (lo, hi) = p.window();
         let visible = |s: &Stored| s.start <= hi && s.end >= lo;
@@ -929,13 +948,26 @@ impl World {
                 }
             }
         }
+
+        // FEVER_REPORTED: a report of a fever or a symptom in the window (the world keeps no
+        // other); the earliest is kept when a subject's reasons are merged.
+        if everything {
+            for r in &self.health_reports {
+                if lo <= r.at && r.at <= hi {
+                    hits.push((
+                        r.subject,
+                        fact(ReasonCode::FeverReported, None, r.place, r.at),
+                    ));
+                }
+            }
+        }
         hits
     }
 }
 
 impl World {
-    /// The case-free rules of section 2 for one subject, over its own sightings and the
-    /// deliveries to it: what [`World::case_free`] finds for it, subject by subject.
+    /// The case-free rules of section 2 for one subject, over its own sightings, the deliveries
+    /// to it and its health reports: what [`World::case_free`] finds for it, subject by subject.
     fn subject_base(&self, p: &ScreenParams, s: SubjectId) -> Vec<Reason> {
         let (lo, hi) = p.window();
         let pharmacy = self
@@ -998,6 +1030,12 @@ impl World {
                 {
                     reasons.push(fact(ReasonCode::DeliveryFromArea, Some(ai), None, at));
                 }
+            }
+        }
+        for &ri in self.reports_of.get(&s).into_iter().flatten() {
+            let r = &self.health_reports[ri as usize];
+            if lo <= r.at && r.at <= hi {
+                reasons.push(fact(ReasonCode::FeverReported, None, r.place, r.at));
             }
         }
         if reasons.len() > 1 {

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap as HashMap;
-use tracegrid_model::rows::{AreaRow, CaseRow, DeliveryRow, PlaceRow, Registry, SightingRow};
+use tracegrid_model::rows::{
+    AreaRow, CaseRow, DeliveryRow, HealthReportRow, PlaceRow, Registry, SightingRow,
+};
 use tracegrid_model::{CaseStatus, PlaceKind, Resolver, Risk, Subject, SubjectType, Tier};
 
 use crate::Millis;
@@ -123,6 +125,15 @@ pub(crate) struct Delivery {
     pub origin: Option<RegionIx>,
     pub shipped: Millis,
     pub delivered: Option<Millis>,
+}
+
+/// A health report that raises FEVER_REPORTED (a fever or a symptom): the world keeps no
+/// other, since no other rule reads them (a city's daily reports are mostly unremarkable).
+#[derive(Debug)]
+pub(crate) struct HealthReport {
+    pub subject: SubjectId,
+    pub at: Millis,
+    pub place: Option<PlaceIx>,
 }
 
 /// A world being built: registries read, sightings arriving.
@@ -259,6 +270,13 @@ impl WorldBuilder<'_> {
         }
     }
 
+    /// Adds health reports (those that raise FEVER_REPORTED are kept), resolving their
+    /// subjects by the current registry. A report's sighting, if it has a place, is one of the
+    /// sightings.
+    pub fn add_health_reports(&mut self, rows: &[HealthReportRow]) {
+        self.w.add_reports(rows);
+    }
+
     /// Lays the sightings out and adds cases, areas and deliveries.
     pub fn finish(self, deliveries: &[DeliveryRow]) -> World {
         let WorldBuilder {
@@ -325,6 +343,8 @@ pub struct World {
     pub(crate) active_case: HashMap<SubjectId, u32>,
     pub(crate) areas: Vec<Area>,
     pub(crate) deliveries: Vec<Delivery>,
+    /// Health reports that raise FEVER_REPORTED, in the order they came.
+    pub(crate) health_reports: Vec<HealthReport>,
     /// The places with coordinates, for polygon areas.
     place_tree: PointTree,
     /// Places with coordinates added while the world serves, beside the tree.
@@ -339,6 +359,8 @@ pub struct World {
     pub(crate) household_ix: HashMap<String, u32>,
     /// Deliveries by recipient.
     pub(crate) deliveries_to: HashMap<SubjectId, Vec<u32>>,
+    /// Health reports (of `health_reports`) by subject.
+    pub(crate) reports_of: HashMap<SubjectId, Vec<u32>>,
 }
 
 impl World {

@@ -8,7 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use proptest::prelude::*;
 use tracegrid_engine::{Alert, ScreenParams, Screening, World};
 use tracegrid_model::rows::*;
-use tracegrid_model::{CaseStatus, IdNumber, Level, PlaceKind, Resolver, Risk, SubjectType, Tier};
+use tracegrid_model::{
+    CaseStatus, IdNumber, Level, PlaceKind, Reporter, Resolver, Risk, SubjectType, Symptom,
+    Symptoms, Temperature, Tier,
+};
 
 const MIN: i64 = 60_000;
 const DAY: i64 = 86_400_000;
@@ -24,6 +27,9 @@ struct Case {
     reg: Registry,
     sightings: Vec<SightingRow>,
     deliveries: Vec<DeliveryRow>,
+    /// Health reports; those with a place are among `sightings` too (source 3, `health`), as
+    /// the importer makes them.
+    health_reports: Vec<HealthReportRow>,
     as_of: i64,
     lookback_days: i64,
     home: Option<String>,
@@ -79,6 +85,15 @@ fn world() -> impl Strategy<Value = Case> {
         0..7i64,
         proptest::option::of(0..3i64),
     );
+    // Temperatures around 37.3; reports at five-minute steps or at a day's first instant, where
+    // windows start and end.
+    let report = (
+        0..10u32,
+        (0..7i64, proptest::option::of(0..36i64)),
+        proptest::option::of(368..378i64),
+        prop_oneof![3 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)],
+        proptest::option::of(0..5usize),
+    );
     (
         proptest::collection::vec(place, 10),
         proptest::collection::vec((proptest::option::of(0..3u32), 0..4u32), 6),
@@ -86,9 +101,10 @@ fn world() -> impl Strategy<Value = Case> {
         proptest::collection::vec(case, 0..3),
         proptest::collection::vec(area, 0..3),
         proptest::collection::vec(delivery, 0..3),
+        proptest::collection::vec(report, 0..6),
         (2..8i64, 1..9i64, proptest::option::of(0..REGIONS.len()), 0..12usize),
     )
-        .prop_map(|(places, persons, sightings, cases, areas, deliveries, (as_of_day, lookback_days, home, traced))| {
+        .prop_map(|(places, persons, sightings, cases, areas, deliveries, reports, (as_of_day, lookback_days, home, traced))| {
             let t0 = 1_579_000_000_000i64;
             let regions = REGIONS
                 .iter()
@@ -140,7 +156,7 @@ fn world() -> impl Strategy<Value = Case> {
                     _ => (SubjectType::Plate, "浙H00002".into()),
                 }
             };
-            let sightings = sightings
+            let mut sightings: Vec<SightingRow> = sightings
                 .into_iter()
                 .enumerate()
                 .map(|(i, (s, p, (day, slot), dur5, src, tag, point))| {
@@ -202,6 +218,37 @@ fn world() -> impl Strategy<Value = Case> {
                     record_id: None,
                 })
                 .collect();
+            let health_reports: Vec<HealthReportRow> = reports
+                .into_iter()
+                .enumerate()
+                .map(|(i, (who, (day, slot), temperature, symptoms, place))| HealthReportRow {
+                    key: RowKey { k1: i as i64, k2: 0 },
+                    id_number: id_number(who),
+                    time: t0 + day * DAY + slot.map_or(0, |s| 9 * 3_600_000 + s * 5 * MIN),
+                    temperature: temperature.map(Temperature::from_tenths),
+                    symptoms: match symptoms {
+                        0 => Symptoms::NONE,
+                        1 => [Symptom::Fever].into_iter().collect(),
+                        _ => [Symptom::Cough, Symptom::Diarrhea].into_iter().collect(),
+                    },
+                    pid: place.map(|p| p as i64 + 1),
+                    reporter: Some(Reporter::Gate),
+                    record_id: None,
+                })
+                .collect();
+            sightings.extend(health_reports.iter().filter_map(|h| {
+                Some(SightingRow {
+                    key: RowKey { k1: 1000 + h.key.k1, k2: 0 },
+                    source_id: 3,
+                    subject_type: SubjectType::IdNumber,
+                    subject: h.id_number.clone(),
+                    pid: h.pid?,
+                    start: h.time,
+                    end: h.time,
+                    tag: 0,
+                    record_id: None,
+                })
+            }));
             let squares = areas
                 .iter()
                 .filter(|a: &&AreaRow| a.geometry.is_some())
@@ -222,11 +269,16 @@ fn world() -> impl Strategy<Value = Case> {
                     vehicles,
                     cases,
                     areas,
-                    sources: vec![SourceRow { id: 1, name: "wifi".into() }, SourceRow { id: 2, name: "pharmacy".into() }],
+                    sources: vec![
+                        SourceRow { id: 1, name: "wifi".into() },
+                        SourceRow { id: 2, name: "pharmacy".into() },
+                        SourceRow { id: 3, name: "health".into() },
+                    ],
                     ..Registry::default()
                 },
                 sightings,
                 deliveries,
+                health_reports,
                 as_of: t0 + as_of_day * DAY,
                 lookback_days,
                 home: home.and_then(|h| REGIONS.get(h)).map(|r| r.0.to_owned()),
@@ -491,6 +543,19 @@ impl<'a> Reference<'a> {
                 }
             }
         }
+        // FEVER_REPORTED (section 9): a report in the window of 37.3 °C or more, or naming a
+        // symptom; the earliest.
+        for h in &self.c.health_reports {
+            let fever = h.temperature.is_some_and(|t| t.tenths() >= 373) || !h.symptoms.is_empty();
+            if fever && self.lo <= h.time && h.time <= self.hi {
+                let who = self
+                    .resolver
+                    .resolve(SubjectType::IdNumber, &h.id_number)
+                    .name()
+                    .to_owned();
+                add(&mut out, &who, "FEVER_REPORTED", String::new(), h.time);
+            }
+        }
         out.retain(|(who, _, _), _| !is_case(who));
         out
     }
@@ -581,6 +646,23 @@ impl<'a> Reference<'a> {
     }
 }
 
+/// The world of a case's rows, as a store hands them over.
+fn build(c: &Case) -> World {
+    build_rows(&c.reg, &c.sightings, &c.deliveries, &c.health_reports)
+}
+
+fn build_rows(
+    reg: &Registry,
+    sightings: &[SightingRow],
+    deliveries: &[DeliveryRow],
+    health_reports: &[HealthReportRow],
+) -> World {
+    let mut b = World::builder(reg);
+    b.add_all(sightings);
+    b.add_health_reports(health_reports);
+    b.finish(deliveries)
+}
+
 fn params(c: &Case, w: &World) -> ScreenParams {
     ScreenParams {
         as_of: c.as_of,
@@ -634,13 +716,14 @@ proptest! {
 
     #[test]
     fn screen_equals_the_reference(c in world()) {
-        let w = World::build(&c.reg, &c.sightings, &c.deliveries);
+        let w = build(&c);
         prop_assert_eq!(engine_screen(&c, &w), Reference::new(&c).screen());
         // Row by row, as a store streams them, builds the same world.
         let mut b = World::builder(&c.reg);
         for s in &c.sightings {
             b.add(s);
         }
+        b.add_health_reports(&c.health_reports);
         let streamed = b.finish(&c.deliveries);
         prop_assert_eq!(engine_screen(&c, &streamed), engine_screen(&c, &w));
     }
@@ -652,7 +735,7 @@ proptest! {
         c in world(),
         changes in proptest::collection::vec((0..9u32, 0..6i64, 0..4usize, proptest::option::of(0..8i64)), 1..4),
     ) {
-        let mut w = World::build(&c.reg, &c.sightings, &c.deliveries);
+        let mut w = build(&c);
         let mut live = Screening::new(&w, &params(&c, &w));
         let mut with = c.clone();
         for (who, onset, status, isolated) in changes {
@@ -668,7 +751,7 @@ proptest! {
             with.reg.cases.retain(|k| k.subject != case.subject);
             with.reg.cases.push(case);
         }
-        let fresh = World::build(&with.reg, &with.sightings, &with.deliveries);
+        let fresh = build(&with);
         let reference = Reference::new(&with).screen();
         prop_assert_eq!(&alerts(&w, live.alerts()), &reference);
         prop_assert_eq!(&engine_screen(&with, &w), &reference);
@@ -687,7 +770,7 @@ proptest! {
         let Some(area) = without.reg.areas.pop() else {
             return Ok(());
         };
-        let mut w = World::build(&without.reg, &without.sightings, &without.deliveries);
+        let mut w = build(&without);
         let mut live = Screening::new(&w, &params(&c, &w));
         let ai = w.add_area(&area);
         live.update_area(&w, ai);
@@ -704,18 +787,20 @@ proptest! {
         cuts in proptest::collection::vec((1..12usize, any::<bool>(), proptest::option::of((0..9u32, 0..6i64))), 1..6),
     ) {
         let first = first.min(c.sightings.len());
-        let mut w = World::build(&c.reg, &c.sightings[..first], &[]);
+        let mut w = build_rows(&c.reg, &c.sightings[..first], &[], &[]);
         let mut live = Screening::new(&w, &params(&c, &w));
         let mut with = c.clone();
-        let (mut at, mut delivered) = (first, 0);
+        let (mut at, mut delivered, mut reported) = (first, 0, 0);
         let mut cuts = cuts.into_iter();
-        while at < c.sightings.len() || delivered < c.deliveries.len() {
+        while at < c.sightings.len() || delivered < c.deliveries.len() || reported < c.health_reports.len() {
             let (n, lay_out, case) = cuts.next().unwrap_or((usize::MAX, false, None));
             let to = at.saturating_add(n).min(c.sightings.len());
             let d_to = (delivered + 1).min(c.deliveries.len());
-            let fresh = w.add_events(&c.sightings[at..to], &c.deliveries[delivered..d_to]);
+            let r_to = (reported + 2).min(c.health_reports.len());
+            let mut fresh = w.add_events(&c.sightings[at..to], &c.deliveries[delivered..d_to]);
+            fresh.extend(w.add_health_reports(&c.health_reports[reported..r_to]));
             live.update(&w, &fresh);
-            (at, delivered) = (to, d_to);
+            (at, delivered, reported) = (to, d_to, r_to);
             if lay_out {
                 w.lay_out_again();
             }
@@ -733,7 +818,7 @@ proptest! {
                 with.reg.cases.push(case);
             }
         }
-        let fresh = World::build(&with.reg, &with.sightings, &with.deliveries);
+        let fresh = build(&with);
         prop_assert_eq!(&alerts(&w, live.alerts()), &Reference::new(&with).screen());
         let want: Vec<(String, f64, usize)> = fresh.screen(&params(&with, &fresh)).alerts.iter()
             .map(|a| (fresh.subject_name(a.subject).to_owned(), a.score, a.reasons.len())).collect();
@@ -760,7 +845,7 @@ proptest! {
         c in world(),
         steps in proptest::collection::vec(-144..480i64, 1..5),
     ) {
-        let w = World::build(&c.reg, &c.sightings, &c.deliveries);
+        let w = build(&c);
         let mut p = params(&c, &w);
         let mut live = Screening::new(&w, &p);
         for step in steps {
@@ -788,7 +873,7 @@ proptest! {
         without.sightings.retain(|s| !(s.subject_type == SubjectType::PersonId && s.subject == person.person_id));
         let mut with = without.clone();
         with.reg.persons.push(person.clone());
-        let mut w = World::build(&without.reg, &without.sightings, &without.deliveries);
+        let mut w = build(&without);
         let mut live = Screening::new(&w, &params(&without, &w));
         match w.add_persons(std::slice::from_ref(&person)) {
             Ok(fresh) => {
@@ -796,11 +881,11 @@ proptest! {
             }
             Err(_) => {
                 // Built again, as the server does.
-                w = World::build(&with.reg, &with.sightings, &with.deliveries);
+                w = build(&with);
                 live = Screening::new(&w, &params(&with, &w));
             }
         }
-        let fresh = World::build(&with.reg, &with.sightings, &with.deliveries);
+        let fresh = build(&with);
         prop_assert_eq!(alerts(&w, live.alerts()), alerts(&fresh, &fresh.screen(&params(&with, &fresh)).alerts));
         let got: Vec<(String, f64)> = live.alerts().map(|a| (w.subject_name(a.subject).to_owned(), a.score)).collect();
         let want: Vec<(String, f64)> = fresh.screen(&params(&with, &fresh)).alerts.iter().map(|a| (fresh.subject_name(a.subject).to_owned(), a.score)).collect();
@@ -809,7 +894,7 @@ proptest! {
 
     #[test]
     fn trace_equals_the_reference(c in world(), degree in 1..=2u8) {
-        let w = World::build(&c.reg, &c.sightings, &c.deliveries);
+        let w = build(&c);
         let reference = Reference::new(&c);
         let Some(s) = w.find_subject(&c.traced) else {
             // A subject the world never met: nothing to compare.
@@ -907,4 +992,283 @@ fn a_case_confirmed_rescores_its_secondary_contacts() {
         "confirming the case raises its secondary contact's score"
     );
     assert_eq!(live.alert(d).unwrap().score, after);
+}
+
+/// FEVER_REPORTED's world: a gate and a clinic, persons P0–P3, P3 a confirmed case who was at
+/// the clinic; the moment T is day 10, the lookback a week, so the window is days 3 to 10.
+mod fever_reported {
+    use super::*;
+
+    pub const T0: i64 = 1_579_000_000_000;
+    pub const T: i64 = T0 + 10 * DAY;
+    pub const FROM: i64 = T - 7 * DAY;
+
+    pub fn registry() -> Registry {
+        let place = |pid: i64, id: &str, kind| PlaceRow {
+            pid,
+            place_id: id.into(),
+            kind,
+            name: None,
+            lat: None,
+            lon: None,
+            region_code: Some("R".into()),
+            grid_code: None,
+        };
+        Registry {
+            regions: vec![RegionRow {
+                code: "R".into(),
+                name: "R".into(),
+                parent_code: None,
+                level: Level::City,
+            }],
+            places: vec![
+                place(1, "GATE", PlaceKind::Gate),
+                place(2, "CLINIC", PlaceKind::Clinic),
+            ],
+            persons: (0..4)
+                .map(|i| PersonRow {
+                    person_id: format!("P{i}"),
+                    id_number: id_number(i),
+                    name: None,
+                    phone: None,
+                    household_id: None,
+                    address: None,
+                    grid_code: None,
+                })
+                .collect(),
+            cases: vec![CaseRow {
+                subject: id_number(3),
+                status: CaseStatus::Confirmed,
+                onset: Some(T0 + 5 * DAY),
+                confirmed: T0 + 6 * DAY,
+                isolated: Some(T0 + 7 * DAY),
+            }],
+            sources: vec![SourceRow {
+                id: 1,
+                name: "health".into(),
+            }],
+            ..Registry::default()
+        }
+    }
+
+    /// A report of `who` at `time`: `dc` tenths of a degree, `symptoms`, at place `pid`.
+    pub fn report(
+        k: i64,
+        who: u32,
+        time: i64,
+        dc: Option<i64>,
+        symptoms: &[Symptom],
+        pid: Option<i64>,
+    ) -> HealthReportRow {
+        HealthReportRow {
+            key: RowKey { k1: k, k2: 0 },
+            id_number: id_number(who),
+            time,
+            temperature: dc.map(Temperature::from_tenths),
+            symptoms: symptoms.iter().copied().collect(),
+            pid,
+            reporter: None,
+            record_id: None,
+        }
+    }
+
+    /// The sightings the importer makes of reports with a place, and the case's hour at the
+    /// clinic around day 4.
+    pub fn sightings(reports: &[HealthReportRow]) -> Vec<SightingRow> {
+        let mut v: Vec<SightingRow> = reports
+            .iter()
+            .filter_map(|h| {
+                Some(SightingRow {
+                    key: h.key,
+                    source_id: 1,
+                    subject_type: SubjectType::IdNumber,
+                    subject: h.id_number.clone(),
+                    pid: h.pid?,
+                    start: h.time,
+                    end: h.time,
+                    tag: 0,
+                    record_id: None,
+                })
+            })
+            .collect();
+        v.push(SightingRow {
+            key: RowKey { k1: 999, k2: 0 },
+            source_id: 1,
+            subject_type: SubjectType::PersonId,
+            subject: "P3".into(),
+            pid: 2,
+            start: T0 + 4 * DAY - 3_600_000,
+            end: T0 + 4 * DAY + 3_600_000,
+            tag: 0,
+            record_id: None,
+        });
+        v
+    }
+
+    pub fn reports() -> Vec<HealthReportRow> {
+        let (gate, clinic) = (Some(1), Some(2));
+        vec![
+            // 37.2 °C and nothing named: no reason.
+            report(1, 0, T0 + 5 * DAY, Some(372), &[], gate),
+            // 37.3 °C at the gate; earlier, 38.5 °C at the clinic: that is the evidence.
+            report(2, 1, T0 + 5 * DAY, Some(373), &[], gate),
+            report(3, 1, T0 + 4 * DAY, Some(385), &[], clinic),
+            // A fever before the window and after T: not seen.
+            report(4, 1, FROM - 1, Some(390), &[], None),
+            report(5, 1, T + 1, Some(390), &[], None),
+            // A symptom alone, no temperature, no place.
+            report(6, 2, T0 + 6 * DAY, None, &[Symptom::Cough], None),
+            // The case's own fever: a case gets no alert.
+            report(7, 3, T0 + 5 * DAY, Some(391), &[Symptom::Fever], gate),
+            // Unregistered ID numbers at the window's edges, inclusive.
+            report(8, 5, FROM, Some(380), &[], None),
+            report(9, 6, T, None, &[Symptom::LossOfSmellOrTaste], gate),
+            report(10, 7, T + 1, Some(380), &[], None),
+            report(11, 8, FROM - 1, Some(380), &[], None),
+        ]
+    }
+
+    pub fn params() -> ScreenParams {
+        ScreenParams {
+            as_of: T,
+            lookback_days: 7,
+            home_region: None,
+        }
+    }
+
+    /// Every alert as (subject, score, [(code, case, at, place)]).
+    pub type Seen = Vec<(
+        String,
+        f64,
+        Vec<(&'static str, Option<String>, i64, Option<String>)>,
+    )>;
+
+    pub fn seen<'a>(w: &World, alerts: impl IntoIterator<Item = &'a Alert>) -> Seen {
+        alerts
+            .into_iter()
+            .map(|a| {
+                let reasons = a
+                    .reasons
+                    .iter()
+                    .map(|r| {
+                        (
+                            r.code.as_str(),
+                            r.case.map(|c| w.subject_name(c).to_owned()),
+                            r.at,
+                            r.place.map(|p| w.place_id(p).to_owned()),
+                        )
+                    })
+                    .collect();
+                (w.subject_name(a.subject).to_owned(), a.score, reasons)
+            })
+            .collect()
+    }
+}
+
+/// Guards FEVER_REPORTED's boundaries: 37.2 no, 37.3 yes, a symptom alone yes, the window
+/// inclusive at both ends and nothing outside it, no alert for a case, the earliest report as
+/// evidence with its place (or null), and unregistered ID numbers named `id_number:…`.
+#[test]
+fn fever_reported_follows_section_9() {
+    use fever_reported::*;
+    let reports = reports();
+    let w = build_rows(&registry(), &sightings(&reports), &[], &reports);
+    let got = seen(&w, &w.screen(&params()).alerts);
+    let named = |who: &str| got.iter().find(|a| a.0 == who).map(|a| a.2.clone());
+    let fever =
+        |at: i64, place: Option<&str>| ("FEVER_REPORTED", None, at, place.map(str::to_owned));
+    assert_eq!(named("P0"), None, "37.2 °C is no fever");
+    assert_eq!(
+        named("P1").unwrap(),
+        [
+            // The report at the clinic is a sighting: co-present with the case there.
+            (
+                "GENERAL_CONTACT",
+                Some("P3".to_owned()),
+                T0 + 4 * DAY,
+                Some("CLINIC".to_owned())
+            ),
+            fever(T0 + 4 * DAY, Some("CLINIC")),
+        ]
+    );
+    assert_eq!(named("P2").unwrap(), [fever(T0 + 6 * DAY, None)]);
+    assert_eq!(named("P3"), None, "a case gets no alert");
+    assert_eq!(
+        named(&format!("id_number:{}", id_number(5))).unwrap(),
+        [fever(FROM, None)]
+    );
+    assert_eq!(
+        named(&format!("id_number:{}", id_number(6))).unwrap(),
+        [fever(T, Some("GATE"))]
+    );
+    assert_eq!(got.len(), 4, "{got:?}");
+    // A report at T alone scores its weight, undiscounted.
+    let at_t = got
+        .iter()
+        .find(|a| a.0 == format!("id_number:{}", id_number(6)))
+        .unwrap();
+    assert_eq!(at_t.1, 0.35);
+    // And the reference agrees.
+    let c = Case {
+        reg: registry(),
+        sightings: sightings(&reports),
+        deliveries: vec![],
+        health_reports: reports.clone(),
+        as_of: T,
+        lookback_days: 7,
+        home: None,
+        traced: "P1".into(),
+        squares: BTreeMap::new(),
+    };
+    assert_eq!(engine_screen(&c, &w), Reference::new(&c).screen());
+}
+
+/// Guards the live path: health reports fed one by one (each with its sighting) into a
+/// screening that serves keep FEVER_REPORTED — reasons, evidence, places and scores — exactly
+/// as a full screen of the rows so far, including a later report that must not move the
+/// evidence and an earlier one that must.
+#[test]
+fn fed_health_reports_screen_as_a_full_screen() {
+    use fever_reported::*;
+    let mut reports = reports();
+    // P2 again: a later symptom (the evidence stays), then an earlier fever (it moves).
+    reports.push(report(12, 2, T0 + 8 * DAY, Some(380), &[], Some(1)));
+    reports.push(report(13, 2, T0 + 3 * DAY + 1, Some(374), &[], Some(2)));
+    let reg = registry();
+    let all = sightings(&reports);
+    let case_hour = &all[all.len() - 1..];
+    let mut w = build_rows(&reg, case_hour, &[], &[]);
+    let mut live = Screening::new(&w, &params());
+    for n in 1..=reports.len() {
+        let r = &reports[n - 1..n];
+        let mut fresh = w.add_events(&sightings(r)[..sightings(r).len() - 1], &[]);
+        fresh.extend(w.add_health_reports(r));
+        live.update(&w, &fresh);
+        let mut so_far = sightings(&reports[..n]);
+        so_far.rotate_right(1);
+        let full = build_rows(&reg, &so_far, &[], &reports[..n]);
+        assert_eq!(
+            seen(&w, live.alerts()),
+            seen(&full, &full.screen(&params()).alerts),
+            "after {n} reports"
+        );
+    }
+    let p2 = w.find_subject("P2").unwrap();
+    let r = &live.alert(p2).unwrap().reasons;
+    assert_eq!(
+        (r[0].at, r[0].place.map(|p| w.place_id(p))),
+        (T0 + 3 * DAY + 1, Some("CLINIC"))
+    );
+    // Rolled a day on, the window starts after that fever: the evidence moves to the cough.
+    live.roll(&w, T + DAY);
+    let r = &live.alert(p2).unwrap().reasons;
+    assert_eq!(
+        (r[0].code.as_str(), r[0].at, r[0].place),
+        ("FEVER_REPORTED", T0 + 6 * DAY, None)
+    );
+    let p = ScreenParams {
+        as_of: T + DAY,
+        ..params()
+    };
+    assert_eq!(seen(&w, live.alerts()), seen(&w, &w.screen(&p).alerts));
 }

@@ -31,7 +31,7 @@ impl Hasher for IdentityHasher {
 use tracegrid_model::rows::*;
 use tracegrid_model::{
     CaseStatus, Direction, IdNumber, Level, Millis, PharmacyCategory, Phone, PlaceKind, Plate,
-    Risk, SubjectType, TimeError, TimeReader,
+    Reporter, Risk, SubjectType, Symptoms, Temperature, TimeError, TimeReader,
 };
 use xxhash_rust::xxh3::xxh3_128;
 
@@ -297,6 +297,20 @@ impl<'r> Check<'r> {
             None => {
                 self.fail(format!("{name} {v} is not a known place"));
                 None
+            }
+        }
+    }
+
+    /// An optional place: `None` when empty, else a known place's number (a reject if unknown).
+    fn opt_place(&mut self, name: &str, known: &Known) -> Result<Option<i64>, ()> {
+        let Some(v) = self.opt(name) else {
+            return Ok(None);
+        };
+        match known.places.get(v) {
+            Some((pid, _)) => Ok(Some(*pid)),
+            None => {
+                self.fail(format!("{name} {v} is not a known place"));
+                Err(())
             }
         }
     }
@@ -730,7 +744,8 @@ fn part_key(id: u128, part: u8) -> RowKey {
     RowKey::from_u128(xxh3_128(&b))
 }
 
-/// How many sightings a row of this kind becomes (deliveries become no sighting, one delivery).
+/// How many sightings a row of this kind becomes. Deliveries and health reports are counted by
+/// their own rows instead (a delivery is no sighting; a health report is one with a place).
 pub fn rows_per_record(kind: FileKind) -> u64 {
     if kind == FileKind::RailTickets { 3 } else { 1 }
 }
@@ -745,6 +760,7 @@ fn source_of(kind: FileKind) -> &'static str {
         FileKind::GateAccess => "gate",
         FileKind::PharmacySales => "pharmacy",
         FileKind::Deliveries => "delivery",
+        FileKind::HealthReports => "health",
         _ => "",
     }
 }
@@ -814,6 +830,10 @@ pub fn event_row(
             record_id: owned(record_id),
         });
         return Ok(Outcome::Accepted);
+    }
+
+    if kind == FileKind::HealthReports {
+        return health_report(c, known, tr, out, record_id);
     }
 
     if kind == FileKind::RailTickets {
@@ -966,6 +986,97 @@ pub fn event_row(
         start,
         end,
         tag,
+        record_id: owned(record_id),
+    });
+    Ok(Outcome::Accepted)
+}
+
+/// A row of `health_reports` (CONTRACT.md section 9): a health report, and with a place also a
+/// point sighting of source `health` at that place and time. Both carry the row's identity, each
+/// in its own table; a `sightings` row of source `health` with the same record_id is the same
+/// sighting, as `(source, record_id)` says.
+fn health_report(
+    mut c: Check<'_>,
+    known: &mut Known,
+    tr: &mut TimeReader,
+    out: &mut EventOut,
+    record_id: Option<&str>,
+) -> Result<Outcome, String> {
+    let kind = FileKind::HealthReports;
+    let id_number = c.id_number("id_number", true);
+    let time = c.time("time", true, tr);
+    let temperature = match c.opt("temperature") {
+        Some(v) => {
+            let r = Temperature::parse("temperature", v);
+            c.check(r).map(Some)
+        }
+        None => Some(None),
+    };
+    let symptoms = match c.opt("symptoms") {
+        Some(v) => {
+            let r = Symptoms::parse("symptoms", v);
+            c.check(r)
+        }
+        None => Some(Symptoms::NONE),
+    };
+    let pid = c.opt_place("place_id", known);
+    let reporter = match c.opt("reporter") {
+        Some(v) => {
+            let r = Reporter::parse("reporter", v).map_err(|_| {
+                format!(
+                    "reporter {v:?} is not a reporter (use self, enterprise, gate, grid_worker, \
+                     clinic, or leave it empty)"
+                )
+            });
+            c.check(r).map(Some)
+        }
+        None => Some(None),
+    };
+    c.done()?;
+    let (id_number, time) = (id_number.unwrap(), time.unwrap());
+    let (temperature, symptoms, reporter) =
+        (temperature.unwrap(), symptoms.unwrap(), reporter.unwrap());
+    let pid = pid.unwrap_or(None);
+    let place = c.opt("place_id").unwrap_or("");
+    let source = source_of(kind);
+    let id = out.identity(
+        kind,
+        source,
+        record_id,
+        &[
+            id_number.as_bytes(),
+            &time.to_le_bytes(),
+            &temperature.map_or([0xff; 8], |t| t.tenths().to_le_bytes()),
+            &[symptoms.bits() as u8],
+            place.as_bytes(),
+            &[reporter.map_or(0, Reporter::code) as u8],
+        ],
+    );
+    if !out.claim(id) {
+        return Ok(Outcome::Duplicate);
+    }
+    if let Some(pid) = pid {
+        let source_id = known.source_id(source, &mut out.batch);
+        out.batch.sightings.push(SightingRow {
+            key: RowKey::from_u128(id),
+            source_id,
+            subject_type: SubjectType::IdNumber,
+            subject: id_number.clone(),
+            pid,
+            start: time,
+            end: time,
+            tag: 0,
+            record_id: owned(record_id),
+        });
+    }
+    out.batch.health_reports.push(HealthReportRow {
+        key: RowKey::from_u128(id),
+        id_number,
+        time,
+        temperature,
+        symptoms,
+        pid,
+        reporter,
         record_id: owned(record_id),
     });
     Ok(Outcome::Accepted)
@@ -1185,6 +1296,163 @@ mod tests {
             "{err}"
         );
         assert_eq!(out.batch.deliveries.len(), 1);
+    }
+
+    #[test]
+    fn health_reports_check_each_field_and_say_which_rule() {
+        let (mut k, mut out) = (known(), EventOut::default());
+        let kind = FileKind::HealthReports;
+        let mut reject = |line: &str| event(&mut k, &mut out, kind, line).unwrap_err();
+        assert_eq!(
+            reject("11010519491231002X,2020-01-23 08:00,37.25,,,,"),
+            "temperature 37.25 has more than one decimal: give it to a tenth of a degree, such as 37.3"
+        );
+        assert_eq!(
+            reject("11010519491231002X,2020-01-23 08:00,43.5,,,,"),
+            "temperature 43.5 is out of range: degrees Celsius from 34.0 to 43.0"
+        );
+        assert!(reject("11010519491231002X,2020-01-23 08:00,high,,,,").contains("is not a number"));
+        let err = reject("11010519491231002X,2020-01-23 08:00,,cough;headache,,,");
+        assert!(
+            err.starts_with("symptoms \"headache\" is not a symptom")
+                && err.contains("fever, cough, fatigue, sore_throat, shortness_of_breath, diarrhea, loss_of_smell_or_taste joined by ;"),
+            "{err}"
+        );
+        assert_eq!(
+            reject("11010519491231002X,2020-01-23 08:00,,,NOWHERE,,"),
+            "place_id NOWHERE is not a known place"
+        );
+        assert_eq!(
+            reject("11010519491231002X,2020-01-23 08:00,,,,doctor,"),
+            "reporter \"doctor\" is not a reporter (use self, enterprise, gate, grid_worker, clinic, or leave it empty)"
+        );
+        let err = reject("110105194912310021,2020-01-23,,,,,");
+        assert!(
+            err.starts_with(
+                "id_number 110105194912310021: check digit should be X; time 2020-01-23: a date alone is not enough"
+            ),
+            "{err}"
+        );
+        assert_eq!(
+            reject(",,,,,,"),
+            "required field id_number is empty; required field time is empty"
+        );
+        assert!(out.batch.is_empty(), "a rejected row leaves nothing");
+    }
+
+    #[test]
+    fn a_health_report_with_a_place_is_also_a_point_sighting_of_source_health() {
+        let (mut k, mut out) = (known(), EventOut::default());
+        let kind = FileKind::HealthReports;
+        assert_eq!(
+            event(
+                &mut k,
+                &mut out,
+                kind,
+                "11010519491231002x,2020-01-23 08:00,37.3,Fever;COUGH,S,Gate,G-1"
+            ),
+            Ok(Outcome::Accepted)
+        );
+        assert_eq!(
+            event(
+                &mut k,
+                &mut out,
+                kind,
+                "11010519491231002X,2020-01-24 08:00,36.5,,,self,"
+            ),
+            Ok(Outcome::Accepted)
+        );
+        let [with_place, without] = &out.batch.health_reports[..] else {
+            panic!("two reports: {:?}", out.batch.health_reports);
+        };
+        assert_eq!(with_place.id_number, "11010519491231002X");
+        assert_eq!(with_place.temperature, Some(Temperature::from_tenths(373)));
+        assert_eq!(with_place.symptoms.to_string(), "fever;cough");
+        assert_eq!(
+            (with_place.pid, with_place.reporter),
+            (Some(1), Some(Reporter::Gate))
+        );
+        assert_eq!(
+            (without.pid, without.reporter, without.symptoms),
+            (None, Some(Reporter::SelfReport), Symptoms::NONE)
+        );
+        // Only the report with a place is a sighting: a point at its place and time.
+        let [sighting] = &out.batch.sightings[..] else {
+            panic!("one sighting: {:?}", out.batch.sightings);
+        };
+        assert_eq!(
+            (sighting.pid, sighting.start, sighting.end),
+            (1, with_place.time, with_place.time)
+        );
+        assert_eq!(
+            (sighting.subject_type, sighting.subject.as_str()),
+            (SubjectType::IdNumber, "11010519491231002X")
+        );
+        assert_eq!(sighting.key, with_place.key);
+        assert_eq!(
+            out.batch
+                .sources
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>(),
+            ["health"]
+        );
+        // Empty optional fields are no temperature, no symptom, no reporter.
+        assert_eq!(
+            event(
+                &mut k,
+                &mut out,
+                kind,
+                "11010519491231002X,2020-01-25 08:00,,,,,"
+            ),
+            Ok(Outcome::Accepted)
+        );
+        let bare = out.batch.health_reports.last().unwrap();
+        assert_eq!(
+            (bare.temperature, bare.symptoms, bare.pid, bare.reporter),
+            (None, Symptoms::NONE, None, None)
+        );
+    }
+
+    #[test]
+    fn health_reports_are_the_same_row_by_record_id_or_by_content() {
+        let (mut k, mut out) = (known(), EventOut::default());
+        let kind = FileKind::HealthReports;
+        let mut row = |line: &str| event(&mut k, &mut out, kind, line);
+        assert_eq!(
+            row("11010519491231002X,2020-01-23 08:00,37.3,cough,S,,R1"),
+            Ok(Outcome::Accepted)
+        );
+        // (source, record_id): the same report however its fields read now.
+        assert_eq!(
+            row("11010519491231002X,2020-01-23 09:00,36.6,,,,R1"),
+            Ok(Outcome::Duplicate)
+        );
+        // Content: the same values, however written.
+        assert_eq!(
+            row("11010519491231002X,2020-01-23 08:00,37.30,COUGH;,S,,"),
+            Ok(Outcome::Accepted)
+        );
+        assert_eq!(
+            row("11010519491231002x,2020-01-23T00:00:00Z,37.3,cough,S,,"),
+            Ok(Outcome::Duplicate)
+        );
+        assert_eq!(
+            row("11010519491231002X,2020-01-23 08:00,37.3,cough,S,self,"),
+            Ok(Outcome::Accepted)
+        );
+        assert_eq!(out.batch.health_reports.len(), 3);
+        assert_eq!(out.batch.sightings.len(), 3);
+        // A sightings row of source health with the report's record_id is its sighting.
+        assert_eq!(
+            event(
+                &mut k,
+                &mut out,
+                FileKind::Sightings,
+                "health,id_number,11010519491231002X,S,2020-01-23 08:00,,R1"
+            ),
+            Ok(Outcome::Duplicate)
+        );
     }
 
     #[test]

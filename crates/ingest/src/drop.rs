@@ -25,6 +25,7 @@ pub enum FileKind {
     GateAccess,
     PharmacySales,
     Deliveries,
+    HealthReports,
 }
 
 impl FileKind {
@@ -46,6 +47,7 @@ impl FileKind {
         FileKind::GateAccess,
         FileKind::PharmacySales,
         FileKind::Deliveries,
+        FileKind::HealthReports,
     ];
 
     /// The file's name in CONTRACT.md's tables, reported as `kind` in the import summary.
@@ -68,6 +70,7 @@ impl FileKind {
             FileKind::GateAccess => "gate_access",
             FileKind::PharmacySales => "pharmacy_sales",
             FileKind::Deliveries => "deliveries",
+            FileKind::HealthReports => "health_reports",
         }
     }
 
@@ -150,6 +153,15 @@ impl FileKind {
                 "delivered",
                 "record_id",
             ],
+            FileKind::HealthReports => &[
+                "id_number",
+                "time",
+                "temperature",
+                "symptoms",
+                "place_id",
+                "reporter",
+                "record_id",
+            ],
         }
     }
 
@@ -180,6 +192,7 @@ impl FileKind {
             FileKind::GateAccess => &["subject_type", "subject", "place_id", "time"],
             FileKind::PharmacySales => &["id_number", "place_id", "time", "category"],
             FileKind::Deliveries => &["recipient_phone", "origin_region_code", "shipped"],
+            FileKind::HealthReports => &["id_number", "time"],
         }
     }
 }
@@ -318,6 +331,14 @@ mod tests {
             classify("parking").unwrap(),
             (FileKind::Parking, None, false)
         );
+        for name in [
+            "health_reports.csv",
+            "health_reports-2020-01-23.ndjson",
+            "HEALTH_REPORTS_gate7.csv.gz",
+        ] {
+            assert_eq!(classify(name).unwrap().0, FileKind::HealthReports, "{name}");
+        }
+        assert_eq!(FileKind::HealthReports.label(), "health_reports");
     }
 
     #[test]
@@ -329,6 +350,9 @@ mod tests {
             ".DS_Store",
             "grids.csv",
             "places.geojson",
+            "health_report.csv",
+            "healthreports.csv",
+            "health_reports.geojson",
         ] {
             assert!(classify(name).is_err(), "{name}");
         }

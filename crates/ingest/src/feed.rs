@@ -5,13 +5,15 @@
 //! An [`Intake`] gathers a group of messages, so that the store keeps them in one transaction:
 //! [`Intake::read`] each message, [`Intake::take`] the group and write it with
 //! `Store::write_feed`, then [`Intake::settle`] with the store's word on which event rows were
-//! new, which gives each message its answer. If the store fails, [`Intake::abandon`] forgets the
-//! group and reads the registries again, so that nothing the store did not keep is believed.
+//! new ([`NewRows`]), which gives each message its answer. If the store fails,
+//! [`Intake::abandon`] forgets the group and reads the registries again, so that nothing the
+//! store did not keep is believed.
 
 use chrono_tz::Tz;
 use serde::Serialize;
 use tracegrid_model::rows::{EventBatch, FeedRejectRow, Registry, RegistryBatch};
 use tracegrid_model::{Millis, TimeReader};
+use tracegrid_store::NewRows;
 
 use crate::convert::{self, EventOut, Known, Outcome, PendingRegion};
 use crate::drop::{FileKind, Format};
@@ -86,13 +88,33 @@ pub struct Group {
     pub rejects: Vec<FeedRejectRow>,
 }
 
-/// An accepted event row waiting for the store's word: its message, and the index of its first
-/// sighting (or its delivery) in the group's batch.
+/// An accepted event row waiting for the store's word: its message, and the index of the row
+/// that says whether it was new — its first sighting, its delivery or its health report — in the
+/// group's batch.
 #[derive(Clone, Copy, Debug)]
 struct Waiting {
     message: usize,
     index: usize,
-    delivery: bool,
+    table: Table,
+}
+
+/// Which of a batch's rows stands for a row of a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Table {
+    Sightings,
+    Deliveries,
+    HealthReports,
+}
+
+impl Table {
+    fn of(kind: FileKind) -> Table {
+        match kind {
+            FileKind::Deliveries => Table::Deliveries,
+            // A health report with a place is also a sighting; the report says if it was new.
+            FileKind::HealthReports => Table::HealthReports,
+            _ => Table::Sightings,
+        }
+    }
 }
 
 /// The registries as they stand, and the group of messages being gathered.
@@ -268,11 +290,12 @@ impl Intake {
                 }
             }
         } else {
+            let table = Table::of(m.kind);
             for row in &rows {
-                let index = if m.kind == FileKind::Deliveries {
-                    self.out.batch.deliveries.len()
-                } else {
-                    self.out.batch.sightings.len()
+                let index = match table {
+                    Table::Sightings => self.out.batch.sightings.len(),
+                    Table::Deliveries => self.out.batch.deliveries.len(),
+                    Table::HealthReports => self.out.batch.health_reports.len(),
                 };
                 let r =
                     convert::event_row(m.kind, row, &mut self.known, &mut self.tr, &mut self.out);
@@ -281,7 +304,7 @@ impl Intake {
                     Ok(Outcome::Accepted) => self.waiting.push(Waiting {
                         message: id,
                         index,
-                        delivery: m.kind == FileKind::Deliveries,
+                        table,
                     }),
                     Ok(Outcome::Duplicate) => answer.duplicates += 1,
                     Err(reason) => rejects.push(reject(row, reason)),
@@ -321,16 +344,15 @@ impl Intake {
         }
     }
 
-    /// The store kept the group; `sightings` and `deliveries` say which of its event rows were
-    /// new. Returns each message's answer (`None` for one that could not be read) and starts a
-    /// new group.
-    pub fn settle(&mut self, sightings: &[bool], deliveries: &[bool]) -> Vec<Option<Answer>> {
+    /// The store kept the group; `new` says which of its event rows were new. Returns each
+    /// message's answer (`None` for one that could not be read) and starts a new group.
+    pub fn settle(&mut self, new: &NewRows) -> Vec<Option<Answer>> {
         let mut answers = std::mem::take(&mut self.answers);
         for w in self.waiting.drain(..) {
-            let new = if w.delivery {
-                deliveries.get(w.index)
-            } else {
-                sightings.get(w.index)
+            let new = match w.table {
+                Table::Sightings => new.sightings.get(w.index),
+                Table::Deliveries => new.deliveries.get(w.index),
+                Table::HealthReports => new.health_reports.get(w.index),
             };
             if let Some(Some(a)) = answers.get_mut(w.message) {
                 if new.copied().unwrap_or(false) {
@@ -480,7 +502,7 @@ mod tests {
                 .all(|k| k.source == "gate-feeder" && k.kind == "gate_access")
         );
         // The store already had the second one.
-        let answers = intake.settle(&[true, false], &[]);
+        let answers = intake.settle(&new_sightings(&[true, false]));
         let a = answers[first].as_ref().unwrap();
         assert_eq!((a.accepted, a.rejected, a.duplicates), (1, 2, 2));
         assert_eq!(
@@ -529,7 +551,7 @@ mod tests {
             g.rejects.iter().map(|k| k.line).collect::<Vec<_>>(),
             vec![0, 0, 2]
         );
-        let answers = intake.settle(&[], &[]);
+        let answers = intake.settle(&NewRows::default());
         assert_eq!(answers.len(), 3);
         assert!(answers[0].is_none() && answers[1].is_none());
         assert_eq!(answers[ok].as_ref().unwrap().rejected, 1);
@@ -551,7 +573,7 @@ mod tests {
             g.rejects.iter().map(|k| k.line).collect::<Vec<_>>(),
             vec![1, 2]
         );
-        let answers = intake.settle(&[], &[]);
+        let answers = intake.settle(&NewRows::default());
         let a = answers[id].as_ref().unwrap();
         assert_eq!((a.accepted, a.rejected), (0, 2));
     }
@@ -599,8 +621,51 @@ mod tests {
             .read(&message(FileKind::GateAccess, Format::Csv, seen))
             .unwrap();
         assert_eq!(m2, 0, "a new group");
-        let answers = intake.settle(&[], &[]);
+        let answers = intake.settle(&NewRows::default());
         assert_eq!(answers[m2].as_ref().unwrap().rejected, 1);
+    }
+
+    fn new_sightings(new: &[bool]) -> NewRows {
+        NewRows {
+            sightings: new.to_vec(),
+            ..NewRows::default()
+        }
+    }
+
+    #[test]
+    fn a_health_report_is_answered_by_the_store_s_word_on_the_report() {
+        let mut intake = Intake::new(&registry(), chrono_tz::Asia::Shanghai);
+        let body = concat!(
+            "id_number,time,temperature,symptoms,place_id,reporter,record_id\n",
+            "11010519491231002X,2020-01-23 08:00,37.8,,GATE-1,gate,C1\n",
+            "11010519491231002X,2020-01-23 20:00,,cough,,self,\n",
+            "11010519491231002X,2020-01-23 21:00,37.25,,,self,\n",
+            "11010519491231002X,2020-01-23 08:00,37.8,,GATE-1,gate,C1\n",
+        );
+        let id = intake
+            .read(&message(FileKind::HealthReports, Format::Csv, body))
+            .unwrap();
+        let g = intake.take();
+        assert_eq!(g.events.health_reports.len(), 2);
+        assert_eq!(
+            g.events.sightings.len(),
+            1,
+            "the report at the gate is a sighting too"
+        );
+        // The store had the gate's report (and its sighting) already; the evening one is new.
+        let answers = intake.settle(&NewRows {
+            sightings: vec![false],
+            deliveries: vec![],
+            health_reports: vec![false, true],
+        });
+        let a = answers[id].as_ref().unwrap();
+        assert_eq!((a.accepted, a.rejected, a.duplicates), (1, 1, 2));
+        assert_eq!(a.rejects[0].line, 4);
+        assert!(
+            a.rejects[0].reason.contains("more than one decimal"),
+            "{}",
+            a.rejects[0].reason
+        );
     }
 
     #[test]
@@ -611,6 +676,8 @@ mod tests {
         assert_eq!(feed_kind("grids.geojson"), None);
         assert_eq!(feed_kind("areas.geojson"), None);
         assert_eq!(feed_kind("nothing"), None);
+        assert_eq!(feed_kind("health_reports"), Some(FileKind::HealthReports));
+        assert!(feed_kinds().contains(&"health_reports"));
         assert_eq!(feed_kinds().len(), FileKind::ALL.len() - 2);
     }
 }

@@ -454,10 +454,10 @@ impl Job<'_> {
             let mut stored = Vec::new();
             for mut b in from_reader {
                 let ins = store.write_events(&b.batch)?;
-                let rows = if b.kind == FileKind::Deliveries {
-                    ins.deliveries
-                } else {
-                    ins.sightings / convert::rows_per_record(b.kind)
+                let rows = match b.kind {
+                    FileKind::Deliveries => ins.deliveries,
+                    FileKind::HealthReports => ins.health_reports,
+                    _ => ins.sightings / convert::rows_per_record(b.kind),
                 };
                 stored.push((b.file, rows));
                 b.batch.clear();
@@ -523,5 +523,168 @@ impl Job<'_> {
             obs.file_finished(s);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use tracegrid_store::testing::TestDb;
+
+    use super::*;
+    use crate::feed::{Intake, Message};
+
+    /// A drop with health reports in CSV, NDJSON and gzip, beside the registries they name.
+    fn health_drop(dir: &Path) {
+        std::fs::create_dir_all(dir).unwrap();
+        let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+        write("regions.csv", "code,name,parent_code,level\nR,X,,city\n");
+        write("places.csv", "place_id,kind,region_code\nGATE-1,gate,R\n");
+        write(
+            "persons.csv",
+            "person_id,id_number\nP1,11010519491231002X\n",
+        );
+        write(
+            "health_reports.csv",
+            "id_number,time,temperature,symptoms,place_id,reporter,record_id\n\
+             11010519491231002X,2020-01-23 08:00,37.3,,GATE-1,gate,G1\n\
+             11010519491231002X,2020-01-23 20:00,36.6,cough;fatigue,,self,\n\
+             330802199001010002,2020-01-24 08:00,37.25,,,,\n\
+             330802199001010002,2020-01-24 08:00,36.8,headache,,,\n\
+             330802199001010002,2020-01-24 08:00,,,GATE-9,,\n\
+             11010519491231002X,2020-01-23 08:00,37.3,,GATE-1,gate,G1\n",
+        );
+        write(
+            "health_reports_clinic.ndjson",
+            "{\"id_number\":\"330802199001010002\",\"time\":\"2020-01-24T09:00:00+08:00\",\
+             \"temperature\":38.1,\"symptoms\":\"\",\"place_id\":\"GATE-1\",\"reporter\":\"clinic\"}\n",
+        );
+        // The evening report, its time and names written otherwise: the same content.
+        let mut gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(dir.join("health_reports-2020-01-23.csv.gz")).unwrap(),
+            flate2::Compression::default(),
+        );
+        gz.write_all(
+            b"id_number,time,symptoms,temperature,reporter\n\
+              11010519491231002x,2020-01-23T12:00:00Z,Cough;Fatigue,36.60,SELF\n",
+        )
+        .unwrap();
+        gz.finish().unwrap();
+    }
+
+    fn counts(s: &ImportSummary, file: &str) -> (u64, u64, u64) {
+        let f = s.files.iter().find(|f| f.file == file).unwrap();
+        assert_eq!(f.kind, "health_reports");
+        (f.accepted, f.rejected, f.duplicates)
+    }
+
+    /// CONTRACT.md section 9 through a whole import, twice, then a feed of a row already kept:
+    /// every row counted once, every bad one rejected with its line and reason, nothing stored
+    /// twice.
+    fn health_reports_load_once(db: &TestDb) {
+        let dir = std::env::temp_dir().join(format!(
+            "tracegrid_health_{}_{}",
+            std::process::id(),
+            db.dir().is_some()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        health_drop(&dir.join("drop"));
+        let opts = |rejects: &str| Options {
+            tz: chrono_tz::Asia::Shanghai,
+            encoding: Encoding::Utf8,
+            rejects: RejectsTarget::Always(dir.join(rejects)),
+            batch_rows: Some(2),
+        };
+        let store = tracegrid_store::open(&db.spec).unwrap();
+        let (s, store) = import(&dir.join("drop"), store, &opts("first.csv"), &mut ()).unwrap();
+        // Files of a kind load in name order: the gzip file's row first, then the CSV's same
+        // evening report is its duplicate.
+        assert_eq!(counts(&s, "health_reports-2020-01-23.csv.gz"), (1, 0, 0));
+        assert_eq!(counts(&s, "health_reports.csv"), (1, 3, 2));
+        assert_eq!(counts(&s, "health_reports_clinic.ndjson"), (1, 0, 0));
+        let rejects: Vec<(String, u64, String)> = csv::Reader::from_path(dir.join("first.csv"))
+            .unwrap()
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[0].to_owned(), r[1].parse().unwrap(), r[2].to_owned())
+            })
+            .collect();
+        let lines: Vec<u64> = rejects.iter().map(|r| r.1).collect();
+        assert_eq!(lines, [4, 5, 6]);
+        assert!(
+            rejects[0]
+                .2
+                .contains("temperature 37.25 has more than one decimal")
+        );
+        assert!(
+            rejects[1]
+                .2
+                .contains("symptoms \"headache\" is not a symptom")
+        );
+        assert!(
+            rejects[2]
+                .2
+                .contains("place_id GATE-9 is not a known place")
+        );
+
+        let mut store = store;
+        let c = store.counts().unwrap();
+        // The reports at the gate are sightings too; the evening one is not.
+        assert_eq!((c.health_reports, c.sightings), (3, 2));
+        let mut reports = store.health_reports().unwrap();
+        reports.sort_by_key(|r| r.time);
+        assert_eq!(
+            reports.iter().map(|r| r.time).collect::<Vec<_>>(),
+            [1_579_737_600_000, 1_579_780_800_000, 1_579_827_600_000]
+        );
+        assert_eq!(reports[1].symptoms.to_string(), "cough;fatigue");
+        assert_eq!(
+            reports[2].temperature.map(|t| t.to_string()).as_deref(),
+            Some("38.1")
+        );
+
+        // Imported again: nothing new (three registry rows and five reports are duplicates).
+        let (again, store) = import(&dir.join("drop"), store, &opts("again.csv"), &mut ()).unwrap();
+        assert_eq!(
+            (again.accepted, again.rejected, again.duplicates),
+            (0, 3, 8)
+        );
+        let mut store = store;
+        assert_eq!(store.counts().unwrap(), c);
+
+        // Fed again (the clinic's row, by a live feed): a duplicate, stored once.
+        let mut intake = Intake::new(&store.load_registry().unwrap(), chrono_tz::Asia::Shanghai);
+        let body = std::fs::read(dir.join("drop/health_reports_clinic.ndjson")).unwrap();
+        let id = intake
+            .read(&Message {
+                kind: FileKind::HealthReports,
+                body: &body,
+                format: Format::Ndjson,
+                route: "http",
+                source: "clinic-feeder",
+                received: 1,
+            })
+            .unwrap();
+        let group = intake.take();
+        let new = store
+            .write_feed(&group.registry, &group.events, &group.rejects)
+            .unwrap();
+        let answer = intake.settle(&new).remove(id).unwrap();
+        assert_eq!((answer.accepted, answer.duplicates), (0, 1));
+        assert_eq!(store.counts().unwrap(), c);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn health_reports_load_once_into_sqlite() {
+        health_reports_load_once(&TestDb::sqlite());
+    }
+
+    #[test]
+    fn health_reports_load_once_into_postgres() {
+        health_reports_load_once(&TestDb::postgres());
     }
 }

@@ -179,6 +179,30 @@ vocabulary!(
     Other = 4, "other";
 });
 
+vocabulary!(
+    /// A symptom a health report may name (CONTRACT.md section 9); any one raises
+    /// FEVER_REPORTED. Codes are bit positions plus one in [`crate::Symptoms`]: never reorder.
+    Symptom, "a symptom" {
+    Fever = 1, "fever";
+    Cough = 2, "cough";
+    Fatigue = 3, "fatigue";
+    SoreThroat = 4, "sore_throat";
+    ShortnessOfBreath = 5, "shortness_of_breath";
+    Diarrhea = 6, "diarrhea";
+    LossOfSmellOrTaste = 7, "loss_of_smell_or_taste";
+});
+
+vocabulary!(
+    /// Who made a health report: the resident, their employer, a gate's or checkpoint's
+    /// temperature check, a grid worker, or a clinic.
+    Reporter, "a reporter" {
+    SelfReport = 1, "self";
+    Enterprise = 2, "enterprise";
+    Gate = 3, "gate";
+    GridWorker = 4, "grid_worker";
+    Clinic = 5, "clinic";
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +235,29 @@ mod tests {
         for s in SubjectType::ALL {
             assert_eq!(SubjectType::from_code(s.code()), Some(*s));
         }
+        for s in Symptom::ALL {
+            assert_eq!(Symptom::from_code(s.code()), Some(*s));
+        }
+        for r in Reporter::ALL {
+            assert_eq!(Reporter::from_code(r.code()), Some(*r));
+        }
+    }
+
+    #[test]
+    fn the_contract_spells_symptoms_and_reporters() {
+        assert_eq!(Symptom::ALL.len(), 7);
+        assert_eq!(
+            Symptom::parse("symptoms", "Loss_Of_Smell_Or_Taste"),
+            Ok(Symptom::LossOfSmellOrTaste)
+        );
+        assert_eq!(
+            Reporter::parse("reporter", "self"),
+            Ok(Reporter::SelfReport)
+        );
+        assert_eq!(
+            Reporter::parse("reporter", "grid_worker"),
+            Ok(Reporter::GridWorker)
+        );
+        assert!(Reporter::parse("reporter", "neighbour").is_err());
     }
 }

@@ -2,7 +2,9 @@
 //! reads them: already validated and normalised. Plain data, no I/O: the crates on either side of
 //! the store share them without depending on it.
 
-use crate::{CaseStatus, Level, Millis, PlaceKind, Risk, SubjectType};
+use crate::{
+    CaseStatus, Level, Millis, PlaceKind, Reporter, Risk, SubjectType, Symptoms, Temperature,
+};
 use xxhash_rust::xxh3::Xxh3;
 
 /// A row's 128-bit identity, split for storage as two signed 64-bit integers.
@@ -219,6 +221,23 @@ pub struct DeliveryRow {
     pub record_id: Option<String>,
 }
 
+/// A health report (CONTRACT.md section 9): a resident's or an employee's daily report, or a
+/// temperature check at a gate or checkpoint. One with a place is also a sighting, source
+/// `health`, which the importer adds beside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HealthReportRow {
+    pub key: RowKey,
+    /// Whom it is about; resolved to a person when read, as a sighting's subject is.
+    pub id_number: String,
+    pub time: Millis,
+    pub temperature: Option<Temperature>,
+    pub symptoms: Symptoms,
+    /// The store's number of the place, when the report names one.
+    pub pid: Option<i64>,
+    pub reporter: Option<Reporter>,
+    pub record_id: Option<String>,
+}
+
 /// Every registry row in the store.
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
@@ -275,18 +294,19 @@ impl RegistryBatch {
 }
 
 /// Event rows, one transaction: places and sources first (train cars met for the first time),
-/// then sightings and deliveries.
+/// then sightings, deliveries and health reports.
 #[derive(Clone, Debug, Default)]
 pub struct EventBatch {
     pub places: Vec<PlaceRow>,
     pub sources: Vec<SourceRow>,
     pub sightings: Vec<SightingRow>,
     pub deliveries: Vec<DeliveryRow>,
+    pub health_reports: Vec<HealthReportRow>,
 }
 
 impl EventBatch {
     pub fn len(&self) -> usize {
-        self.sightings.len() + self.deliveries.len()
+        self.sightings.len() + self.deliveries.len() + self.health_reports.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -298,6 +318,7 @@ impl EventBatch {
         self.sources.clear();
         self.sightings.clear();
         self.deliveries.clear();
+        self.health_reports.clear();
     }
 }
 

@@ -79,6 +79,9 @@ pub fn principal(u: &UserRow, live: &tracegrid_city::City) -> Result<Principal, 
         role,
         grids: live.grids_under(&u.grids),
         gates: u.gates.clone(),
+        person: (role == Role::Resident)
+            .then(|| u.username.strip_prefix("resident:").map(str::to_owned))
+            .flatten(),
     })
 }
 
@@ -331,6 +334,23 @@ pub fn add_user(
 
 /// Issues a machine token acting as `username` (`tracegrid token add`); the token is shown
 /// once and only its hash is kept.
+/// A sign-in code for the resident with `phone`, valid `hours`, as a grid worker hands one over
+/// (the demo prints one). Returns the code; only its hash is kept.
+pub fn add_resident_code(db: &str, phone: &str, hours: i64) -> anyhow::Result<String> {
+    let mut b = [0u8; 4];
+    getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let code = format!("{:06}", u32::from_le_bytes(b) % 1_000_000);
+    let now = now_ms();
+    tracegrid_store::gates(db)?.add_code(
+        phone,
+        &crate::api::resident_code_hash(phone, &code),
+        "demo",
+        now,
+        now + hours * 3_600_000,
+    )?;
+    Ok(code)
+}
+
 pub fn add_token(db: &str, username: &str, name: &str) -> anyhow::Result<String> {
     let mut accounts = tracegrid_store::accounts(db)?;
     let user = accounts

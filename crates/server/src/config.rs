@@ -87,6 +87,17 @@ pub struct Config {
     /// The largest the stream may grow, in megabytes (set when the stream is made); a full
     /// stream refuses new messages rather than drop any.
     pub nats_stream_max_mb: u64,
+    /// Hours a resident's pass on their phone is valid.
+    pub pass_hours: i64,
+    /// Days a printed pass is valid (`GET /api/v1/passes/{person_id}`).
+    pub paper_pass_days: i64,
+    /// A city's SMS gateway: one-time codes are posted to this `http://` URL as JSON. Absent:
+    /// grid workers hand codes over.
+    pub sms_webhook: Option<String>,
+    /// Minutes a code sent by SMS lives.
+    pub code_minutes: i64,
+    /// Hours a code handed over by a grid worker lives.
+    pub printed_code_hours: i64,
 }
 
 impl Default for Config {
@@ -126,6 +137,11 @@ impl Default for Config {
             nats_consumer: "tracegrid".into(),
             nats_ack_wait_seconds: 30,
             nats_stream_max_mb: 10240,
+            pass_hours: 24,
+            paper_pass_days: 7,
+            sms_webhook: None,
+            code_minutes: 10,
+            printed_code_hours: 24,
         }
     }
 }
@@ -207,6 +223,21 @@ impl Config {
         }
         if let Some(v) = get("ESCALATE_AFTER_HOURS") {
             self.escalate_after_hours = parse("TRACEGRID_ESCALATE_AFTER_HOURS", &v)?;
+        }
+        if let Some(v) = get("PASS_HOURS") {
+            self.pass_hours = parse("TRACEGRID_PASS_HOURS", &v)?;
+        }
+        if let Some(v) = get("PAPER_PASS_DAYS") {
+            self.paper_pass_days = parse("TRACEGRID_PAPER_PASS_DAYS", &v)?;
+        }
+        if let Some(v) = get("SMS_WEBHOOK") {
+            self.sms_webhook = Some(v).filter(|u| !u.trim().is_empty());
+        }
+        if let Some(v) = get("CODE_MINUTES") {
+            self.code_minutes = parse("TRACEGRID_CODE_MINUTES", &v)?;
+        }
+        if let Some(v) = get("PRINTED_CODE_HOURS") {
+            self.printed_code_hours = parse("TRACEGRID_PRINTED_CODE_HOURS", &v)?;
         }
         if let Some(v) = get("TICK_SECONDS") {
             self.tick_seconds = parse("TRACEGRID_TICK_SECONDS", &v)?;
@@ -313,6 +344,27 @@ impl Config {
     }
 
     /// How the live city runs: its feed queue and its clock.
+    /// The local date of an instant in the server's zone, `YYYY-MM-DD`.
+    pub fn day_of(&self, t: i64) -> String {
+        let zone = self.zone().unwrap_or(chrono_tz::Asia::Shanghai);
+        chrono::DateTime::from_timestamp_millis(t)
+            .map(|d| d.with_timezone(&zone).format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    }
+
+    /// How residents' codes are sent.
+    pub fn code_sender(&self) -> crate::codes::Sender {
+        match &self.sms_webhook {
+            Some(url) => crate::codes::Sender::Webhook {
+                url: url.clone(),
+                minutes: self.code_minutes.max(1),
+            },
+            None => crate::codes::Sender::GridWorker {
+                minutes: self.printed_code_hours.max(1) * 60,
+            },
+        }
+    }
+
     pub fn running(&self) -> tracegrid_city::Running {
         let limits = tracegrid_city::FeedLimits::default();
         tracegrid_city::Running {

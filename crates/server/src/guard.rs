@@ -191,7 +191,9 @@ pub fn rule_for(method: &Method, route: &str) -> Option<Rule> {
         method.as_str()
     };
     Some(match (m, route) {
-        ("GET", "/" | "/api/docs" | "/healthz" | "/api/openapi.json") => rule(Anyone),
+        ("GET", "/" | "/api/docs" | "/healthz" | "/api/openapi.json" | "/me" | "/visit") => {
+            rule(Anyone)
+        }
         ("GET", r) if r.starts_with("/assets/") => rule(Anyone),
         ("GET", "/metrics") => rule(Metrics),
         ("POST", "/api/session") => rule(Anyone).takes(Takes::Json),
@@ -292,6 +294,45 @@ pub fn rule_for(method: &Method, route: &str) -> Option<Rule> {
         ("GET", "/api/tasks/{id}/photos/{photo}") => rule(Role(ReadTasks))
             .scope(Scope::Task)
             .read(audit("photo.read", "photo.read", ""), "photo.denied"),
+        ("GET", "/api/v1/pass-keys") => rule(Anyone),
+        ("GET", "/api/v1/passes/{subject}") => rule(Role(IssuePass))
+            .scope(Scope::Subject)
+            .read(audit("pass.issue", "pass.issue", ""), "pass.denied"),
+        ("POST", "/api/v1/gate/scan") => rule(Role(GateCheck))
+            .takes(Takes::Json)
+            .purpose(Purpose::Fixed("gate scan"))
+            .audit(audit("gate.scan", "gate.scan", "")),
+        ("POST", "/api/pass-keys/rotate") => rule(Role(ManageUsers))
+            .purpose(Purpose::Fixed("rotate the pass keys"))
+            .audit(audit("pass_keys.rotate", "pass_keys.rotate", "")),
+        ("GET", "/api/status/grids" | "/api/gates/day") => rule(Role(ViewOverview)),
+        ("POST", "/api/resident/code" | "/api/resident/session" | "/api/visitors") => {
+            rule(Anyone).takes(Takes::Json)
+        }
+        ("GET", "/api/gates/{place_id}/poster") => rule(Anyone),
+        ("GET", "/api/resident/me") => rule(Role(SelfService)),
+        ("GET", "/api/resident/members/{person_id}/pass") => rule(Role(SelfService))
+            .purpose(Purpose::Fixed("show a family member's pass"))
+            .audit(audit("pass.show", "pass.show", "")),
+        ("POST", "/api/resident/health") => {
+            rule(Role(SelfService)).change("resident.health", "daily health report")
+        }
+        ("POST", "/api/resident/appeal") => {
+            rule(Role(SelfService)).change("resident.appeal", "appeal against a status")
+        }
+        ("POST", "/api/residents/{subject}/login-code") => rule(Role(WorkTasks))
+            .scope(Scope::Subject)
+            .purpose(Purpose::Fixed("hand over a sign-in code"))
+            .audit(Audit {
+                action: "resident.code",
+                reveal: "resident.code",
+                denied: "resident.denied",
+                target: "",
+            }),
+        ("GET", "/api/gates/{place_id}/visitors") => rule(Role(GateCheck))
+            .scope(Scope::Gate)
+            .purpose(Purpose::Fixed("visitors at the gate"))
+            .audit(audit("gate.visitors", "gate.visitors", "")),
         ("GET", "/api/events") => rule(Role(ReadTasks)),
         ("GET", "/api/residents") => rule(Role(ReadPerson)).scope(Scope::Grid).read(
             audit("residents.list", "residents.reveal", ""),

@@ -13,11 +13,13 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod brokers;
+pub mod codes;
 pub mod config;
 pub mod error;
 pub mod extract;
 pub mod guard;
 pub mod imports;
+pub mod passes;
 mod metrics;
 mod pages;
 pub mod roles;
@@ -41,6 +43,8 @@ pub use state::{AppState, blocking};
 
 /// Gate checks a user may make in a minute: a busy gate, not a sweep of the registry.
 pub const GATE_CHECKS_PER_MINUTE: usize = 60;
+/// Visitor registrations one address may send a minute.
+pub const VISITS_PER_MINUTE: usize = 10;
 
 /// The server, built and ready to listen.
 #[derive(Debug)]
@@ -73,6 +77,11 @@ impl App {
         let audit = audit::AuditWriter::start(
             tracegrid_store::accounts(&config.db).context("opening the audit log")?,
         );
+        let keyring = city
+            .statuses
+            .with_gates(|g| passes::Keyring::load(g, auth::now_ms()))
+            .context("loading the pass keys")?;
+        let codes = config.code_sender();
         let state = AppState(Arc::new(Shared {
             imports: imports::Imports::new(config.import_root()),
             stopping: tokio::sync::watch::channel(false).0,
@@ -88,6 +97,9 @@ impl App {
             gate_checks: auth::RateLimit::new(GATE_CHECKS_PER_MINUTE),
             audit,
             metrics: metrics::install(),
+            keyring: std::sync::RwLock::new(keyring),
+            codes,
+            visits: auth::RateLimit::new(VISITS_PER_MINUTE),
         }));
         Ok(App { state })
     }

@@ -12,6 +12,10 @@ const INDEX: &str = include_str!("../assets/index.html");
 const APP_CSS: &str = include_str!("../assets/app.css");
 const API_HTML: &str = include_str!("../assets/api.html");
 const ECHARTS: &str = include_str!("../assets/vendor/echarts.min.js");
+const JSQR: &str = include_str!("../assets/vendor/jsQR.js");
+const RESIDENT_HTML: &str = include_str!("../assets/resident.html");
+const VISIT_HTML: &str = include_str!("../assets/visit.html");
+const SELF_CSS: &str = include_str!("../assets/self.css");
 
 const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 
@@ -45,6 +49,8 @@ const MODULES: &[(&str, &str)] = modules![
     "pages/residents.js",
     "pages/board.js",
     "pages/api-docs.js",
+    "resident.js",
+    "visit.js",
 ];
 
 fn asset(body: &'static str, mime: &'static str) -> impl IntoResponse + Clone {
@@ -79,6 +85,22 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Vec<(String, MethodRouter<S
     let mut routes: Vec<(String, MethodRouter<S>)> = vec![
         ("/".into(), get(html(INDEX))),
         ("/api/docs".into(), get(html(API_HTML))),
+        ("/me".into(), get(html(RESIDENT_HTML))),
+        ("/visit".into(), get(html(VISIT_HTML))),
+        (
+            "/assets/self.css".into(),
+            get(asset(SELF_CSS, "text/css; charset=utf-8")),
+        ),
+        (
+            "/assets/vendor/jsQR.js".into(),
+            get((
+                [
+                    (header::CONTENT_TYPE, JAVASCRIPT),
+                    (header::CACHE_CONTROL, "public, max-age=86400"),
+                ],
+                JSQR,
+            )),
+        ),
         (
             "/assets/app.css".into(),
             get(asset(APP_CSS, "text/css; charset=utf-8")),

@@ -24,10 +24,12 @@ pub enum Role {
     Viewer,
     /// A data source: posts feeds, nothing else.
     Feeder,
+    /// A resident signed in by phone: their own pass, report and appeal.
+    Resident,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Admin,
         Role::Analyst,
         Role::Epidemiologist,
@@ -35,6 +37,7 @@ impl Role {
         Role::GateGuard,
         Role::Viewer,
         Role::Feeder,
+        Role::Resident,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Role {
             Role::GateGuard => "gate_guard",
             Role::Viewer => "viewer",
             Role::Feeder => "feeder",
+            Role::Resident => "resident",
         }
     }
 
@@ -85,6 +89,10 @@ pub enum Action {
     Feed,
     /// The whole screen, unmasked, as a machine reads it (`GET /api/v1/screen`).
     ReadScreen,
+    /// A pass for a resident without a phone (`GET /api/v1/passes/{person_id}`).
+    IssuePass,
+    /// A resident's own pass, report and appeal.
+    SelfService,
 }
 
 impl Role {
@@ -92,19 +100,28 @@ impl Role {
     pub fn may(self, a: Action) -> bool {
         use Action::*;
         match self {
-            Role::Admin => true,
-            Role::Analyst => !matches!(a, ManageUsers | ReadAudit | GateCheck),
+            Role::Admin => !matches!(a, SelfService),
+            Role::Analyst => !matches!(a, ManageUsers | ReadAudit | GateCheck | SelfService),
             Role::Epidemiologist => !matches!(
                 a,
-                ManageUsers | ReadAudit | GateCheck | Import | WorkTasks | RouteTasks | Feed
+                ManageUsers
+                    | ReadAudit
+                    | GateCheck
+                    | Import
+                    | WorkTasks
+                    | RouteTasks
+                    | Feed
+                    | IssuePass
+                    | SelfService
             ),
             Role::GridWorker => matches!(
                 a,
-                ViewOverview | ReadAlerts | ReadPerson | Reveal | ReadTasks | WorkTasks
+                ViewOverview | ReadAlerts | ReadPerson | Reveal | ReadTasks | WorkTasks | IssuePass
             ),
             Role::GateGuard => matches!(a, GateCheck),
             Role::Viewer => matches!(a, ViewOverview | ReadAlerts),
             Role::Feeder => matches!(a, Feed),
+            Role::Resident => matches!(a, SelfService),
         }
     }
 }
@@ -119,12 +136,15 @@ pub struct Principal {
     pub grids: Vec<String>,
     /// Gate place_ids a gate guard stands at.
     pub gates: Vec<String>,
+    /// The person a resident is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
 }
 
 impl Principal {
-    /// Whether the user's scope covers everyone (not a grid worker).
+    /// Whether the user's scope covers everyone (not a grid worker, not a resident).
     pub fn sees_everyone(&self) -> bool {
-        self.role != Role::GridWorker
+        !matches!(self.role, Role::GridWorker | Role::Resident)
     }
 
     /// Whether a person of `grid` is inside the user's scope.
@@ -149,6 +169,7 @@ mod tests {
             role,
             grids: grids.iter().map(|g| g.to_string()).collect(),
             gates: vec!["GATE1".into()],
+            person: None,
         }
     }
 

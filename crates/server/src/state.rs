@@ -34,6 +34,12 @@ pub struct Shared {
     /// Set when the server is stopping, so that open event streams end and the stop can finish.
     pub stopping: tokio::sync::watch::Sender<bool>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// The keys passes are signed and verified with.
+    pub keyring: std::sync::RwLock<crate::passes::Keyring>,
+    /// How residents' sign-in codes reach them.
+    pub codes: crate::codes::Sender,
+    /// Visitor registrations by address: a poster is not a form to flood.
+    pub visits: auth::RateLimit,
 }
 
 impl std::ops::Deref for AppState {
@@ -44,6 +50,15 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// The pass keys now.
+    pub fn keyring(&self) -> crate::passes::Keyring {
+        self.keyring.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn set_keyring(&self, ring: crate::passes::Keyring) {
+        *self.keyring.write().unwrap_or_else(|e| e.into_inner()) = ring;
+    }
+
     /// Reads the city.
     pub fn live(&self) -> std::sync::RwLockReadGuard<'_, City> {
         self.city.read()

@@ -465,6 +465,11 @@ impl City {
         }
     }
 
+    /// The gate of resident `who`'s grid.
+    pub fn gate_of(&self, who: usize) -> usize {
+        self.grids[self.persons[who].grid].gate
+    }
+
     pub fn station_of(&self, who: usize) -> usize {
         let town = self.communities[self.grids[self.persons[who].grid].community].town;
         self.stations[self.towns[town].county]

@@ -7,6 +7,9 @@
 //! Transmission happens only where the simulation puts people together: co-presence in the
 //! places it also writes to the drop (per hour of overlap, by the place's tier), within
 //! households, and, to be honest about what data cannot see, through contacts it never writes.
+//!
+//! Health reports (CONTRACT.md section 9) are drawn from a random stream of their own, so that
+//! adding them left every other file of a seed's drop, and its truth, as they were.
 
 mod city;
 mod rng;
@@ -16,7 +19,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use serde_json::json;
-use tracegrid_model::Tier;
+use tracegrid_model::{Symptom, Tier};
 
 use city::{City, Role};
 use rng::Rng;
@@ -143,6 +146,10 @@ impl Out {
                 "deliveries.csv",
                 "recipient_phone,origin_region_code,shipped,delivered,record_id",
             ),
+            (
+                "health_reports.csv",
+                "id_number,time,temperature,symptoms,place_id,reporter,record_id",
+            ),
         ];
         let mut files = Vec::new();
         for (name, header) in headers {
@@ -181,6 +188,7 @@ const CHECKPOINT: usize = 5;
 const PHARMACY: usize = 6;
 const RAIL: usize = 7;
 const DELIVERIES: usize = 8;
+const HEALTH: usize = 9;
 
 /// Local `YYYY-MM-DD HH:MM:SS` of an instant.
 fn t(ms: i64) -> String {
@@ -215,6 +223,7 @@ pub fn simulate(p: &SimParams, dir: &Path) -> std::io::Result<SimSummary> {
         - OFFSET;
     let end = start + p.days * DAY;
     let mut rng = Rng::new(p.seed);
+    let mut health_rng = Rng::new(p.seed ^ HEALTH_STREAM);
     let city = City::build(p.persons, &mut rng);
     city.write_registries(dir, start)?;
     let mut out = Out::open(dir)?;
@@ -328,6 +337,7 @@ pub fn simulate(p: &SimParams, dir: &Path) -> std::io::Result<SimSummary> {
             &mut out,
         )?;
         city.deliveries(day, &mut rng, (n / 50).max(5), &mut out)?;
+        health_reports(&city, day, &mut health_rng, &infections, &back_on, &mut out)?;
 
         // Transmission among people who were together today.
         presences.sort_unstable_by_key(|x| (x.place, x.start));
@@ -482,6 +492,119 @@ pub fn simulate(p: &SimParams, dir: &Path) -> std::io::Result<SimSummary> {
     })
 }
 
+/// Seeds the health reports' own random stream ("HEALTH").
+const HEALTH_STREAM: u64 = 0x4845_414C_5448;
+
+/// Residents who report their health every day (one in this many), and workers whose employer
+/// does (one in this many of the workers not reporting themselves).
+const DAILY_SELF: usize = 40;
+const DAILY_ENTERPRISE: usize = 40;
+/// Residents whose temperature a gate takes on a day (one in this many, at random).
+const GATE_CHECKS: usize = 200;
+
+/// One day's health reports: daily reports of some residents and employers, temperature checks
+/// at some gates, and the sick who report their illness. Infected people report a fever or
+/// symptoms only after their onset, and never once isolated (their grid worker knows); a few
+/// healthy people report a slight temperature too.
+fn health_reports(
+    city: &City,
+    day: i64,
+    rng: &mut Rng,
+    infections: &[Option<Infection>],
+    back_on: &[i64],
+    out: &mut Out,
+) -> std::io::Result<()> {
+    let d = day / DAY;
+    let sick_at = |i: usize, at: i64| {
+        infections[i]
+            .as_ref()
+            .is_some_and(|inf| !inf.asymptomatic && inf.onset <= at)
+    };
+    let isolated_at = |i: usize, at: i64| {
+        infections[i]
+            .as_ref()
+            .and_then(|inf| inf.isolated)
+            .is_some_and(|iso| iso <= at)
+    };
+    // (temperature in tenths, symptoms) of a report by a sick or a healthy resident.
+    let reading = |rng: &mut Rng, sick: bool| -> (i64, String) {
+        if !sick {
+            let slight = rng.chance(0.002);
+            let dc = if slight {
+                rng.range(373, 376)
+            } else {
+                rng.range(360, 371)
+            };
+            return (dc, String::new());
+        }
+        let dc = if rng.chance(0.7) {
+            rng.range(375, 392)
+        } else {
+            rng.range(365, 372)
+        };
+        let mut named: Vec<&str> = Vec::new();
+        if rng.chance(0.6) {
+            for _ in 0..rng.range(1, 2) {
+                let s = rng.pick(Symptom::ALL).as_str();
+                if !named.contains(&s) {
+                    named.push(s);
+                }
+            }
+        }
+        (dc, named.join(";"))
+    };
+    let temperature = |dc: i64| format!("{}.{}", dc / 10, dc % 10);
+    for (i, p) in city.persons.iter().enumerate() {
+        let away = back_on[i] != i64::MIN && back_on[i] > day + 20 * HOUR;
+        let at = day + 8 * HOUR + rng.range(0, 119) * MIN;
+        if away || isolated_at(i, at) {
+            continue;
+        }
+        let reporter = if i.is_multiple_of(DAILY_SELF) {
+            Some("self")
+        } else if p.role == Role::Worker && (i / DAILY_SELF).is_multiple_of(DAILY_ENTERPRISE) {
+            Some("enterprise")
+        } else if sick_at(i, at) && rng.chance(0.3) {
+            // Unwell, and says so on the community's reporting app.
+            Some("self")
+        } else {
+            None
+        };
+        if let Some(reporter) = reporter {
+            let (dc, symptoms) = reading(rng, sick_at(i, at));
+            out.row(
+                HEALTH,
+                format_args!(
+                    "{},{},{},{symptoms},,{reporter},R{d}-{i}",
+                    p.id_number,
+                    t(at),
+                    temperature(dc)
+                ),
+            )?;
+        }
+    }
+    for k in 0..(city.persons.len() / GATE_CHECKS).max(1) {
+        let i = rng.below(city.persons.len() as u64) as usize;
+        let at = day + 7 * HOUR + rng.range(0, 90) * MIN;
+        let away = back_on[i] != i64::MIN && back_on[i] > day + 20 * HOUR;
+        if away || isolated_at(i, at) {
+            continue;
+        }
+        let (dc, _) = reading(rng, sick_at(i, at));
+        out.row(
+            HEALTH,
+            format_args!(
+                "{},{},{},,{},gate,G{d}-{k}",
+                city.persons[i].id_number,
+                t(at),
+                temperature(dc),
+                city.places[city.gate_of(i)].id
+            ),
+        )?;
+    }
+    Ok(())
+}
+
 /// An infection's course: incubation, symptoms or not, confirmation and isolation.
 fn course(
     rng: &mut Rng,
@@ -509,5 +632,137 @@ fn course(
         asymptomatic,
         confirmed,
         isolated,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+
+    use tracegrid_model::{IdNumber, Symptoms, Temperature};
+
+    use super::*;
+
+    /// A small city's drop in a directory of its own, removed when dropped.
+    struct Drop(std::path::PathBuf);
+
+    impl std::ops::Drop for Drop {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn simulated() -> (Drop, SimSummary) {
+        let dir = std::env::temp_dir().join(format!("tracegrid_sim_health_{}", std::process::id()));
+        let p = SimParams {
+            persons: 2000,
+            days: 14,
+            seeds: 8,
+            ..SimParams::default()
+        };
+        let summary = simulate(&p, &dir).unwrap();
+        (Drop(dir), summary)
+    }
+
+    fn csv(dir: &Path, name: &str) -> Vec<Vec<String>> {
+        std::fs::read_to_string(dir.join(name))
+            .unwrap()
+            .lines()
+            .map(|l| l.split(',').map(str::to_owned).collect())
+            .collect()
+    }
+
+    fn instant(local: &str) -> i64 {
+        chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M:%S")
+            .unwrap()
+            .and_utc()
+            .timestamp_millis()
+            - OFFSET
+    }
+
+    /// Guards the drop's health reports: valid by section 9's rules, a modest number of them,
+    /// gate checks at the resident's own gate, and fevers and symptoms only where the truth has
+    /// an illness (bar a few slight temperatures of healthy people).
+    #[test]
+    fn health_reports_follow_section_9_and_the_truth() {
+        let (drop, summary) = simulated();
+        let dir = &drop.0;
+        let rows = csv(dir, "health_reports.csv");
+        assert_eq!(
+            rows[0].join(","),
+            "id_number,time,temperature,symptoms,place_id,reporter,record_id"
+        );
+        let reports = &rows[1..];
+        let persons: HashSet<String> = csv(dir, "persons.csv")[1..]
+            .iter()
+            .map(|r| r[1].clone())
+            .collect();
+        let gates: HashSet<String> = csv(dir, "places.csv")[1..]
+            .iter()
+            .filter(|r| r[1] == "gate")
+            .map(|r| r[0].clone())
+            .collect();
+        let truth: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("truth.json")).unwrap()).unwrap();
+        // id_number → (onset, isolated) of a symptomatic infection.
+        let ill: HashMap<String, (i64, Option<i64>)> = truth["infections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["asymptomatic"] == false)
+            .map(|i| {
+                (
+                    i["id_number"].as_str().unwrap().to_owned(),
+                    (i["onset"].as_i64().unwrap(), i["isolated"].as_i64()),
+                )
+            })
+            .collect();
+        // Modest: a few reports a resident over the whole period, far fewer than sightings.
+        assert!(reports.len() > 1000, "{}", reports.len());
+        assert!(
+            (reports.len() as u64) < summary.event_rows / 10,
+            "{}",
+            reports.len()
+        );
+        let mut record_ids = HashSet::new();
+        let (mut fevers_of_the_ill, mut slight, mut at_gates) = (0, 0, 0);
+        for r in reports {
+            assert_eq!(r.len(), 7, "{r:?}");
+            let id = IdNumber::parse(&r[0]).unwrap();
+            assert!(persons.contains(id.as_str()));
+            let at = instant(&r[1]);
+            let t = Temperature::parse("temperature", &r[2]).unwrap();
+            let symptoms = Symptoms::parse("symptoms", &r[3]).unwrap();
+            assert!(record_ids.insert(r[6].clone()), "record_id {} twice", r[6]);
+            match r[5].as_str() {
+                "gate" => {
+                    assert!(gates.contains(&r[4]), "{r:?}");
+                    at_gates += 1;
+                }
+                "self" | "enterprise" => assert_eq!(r[4], ""),
+                other => panic!("reporter {other}"),
+            }
+            let fever = t.tenths() >= 373 || !symptoms.is_empty();
+            match ill.get(id.as_str()) {
+                Some(&(onset, isolated)) if at >= onset => {
+                    assert!(
+                        isolated.is_none_or(|iso| at < iso),
+                        "a report once isolated: {r:?}"
+                    );
+                    fevers_of_the_ill += usize::from(fever);
+                }
+                _ if fever => {
+                    assert!(symptoms.is_empty() && t.tenths() <= 376, "{r:?}");
+                    slight += 1;
+                }
+                _ => {}
+            }
+        }
+        assert!(at_gates > 100, "{at_gates}");
+        assert!(fevers_of_the_ill > 5, "{fevers_of_the_ill}");
+        assert!(
+            slight < fevers_of_the_ill * 5,
+            "{slight} {fevers_of_the_ill}"
+        );
     }
 }

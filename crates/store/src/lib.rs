@@ -7,6 +7,7 @@
 //! event row whose identity is already stored is not stored again).
 
 mod accounts;
+mod gates;
 mod pg;
 mod registry;
 pub mod sql;
@@ -15,6 +16,7 @@ mod tasks;
 pub mod testing;
 
 pub use accounts::*;
+pub use gates::*;
 pub use tasks::*;
 
 use sql::{Param, SqlConn};
@@ -73,11 +75,12 @@ pub struct TableCounts {
     pub cases: u64,
     pub sightings: u64,
     pub deliveries: u64,
+    pub health_reports: u64,
 }
 
 impl TableCounts {
     /// The tables counted, in the order of the fields.
-    pub const TABLES: [&'static str; 9] = [
+    pub const TABLES: [&'static str; 10] = [
         "regions",
         "region_shapes",
         "places",
@@ -87,9 +90,10 @@ impl TableCounts {
         "cases",
         "sightings",
         "deliveries",
+        "health_reports",
     ];
 
-    fn fields_mut(&mut self) -> [&mut u64; 9] {
+    fn fields_mut(&mut self) -> [&mut u64; 10] {
         [
             &mut self.regions,
             &mut self.region_shapes,
@@ -100,6 +104,7 @@ impl TableCounts {
             &mut self.cases,
             &mut self.sightings,
             &mut self.deliveries,
+            &mut self.health_reports,
         ]
     }
 
@@ -118,6 +123,7 @@ impl TableCounts {
 pub struct Inserted {
     pub sightings: u64,
     pub deliveries: u64,
+    pub health_reports: u64,
 }
 
 /// Which rows of an [`EventBatch`] were new to the store, in the batch's order.
@@ -125,6 +131,7 @@ pub struct Inserted {
 pub struct NewRows {
     pub sightings: Vec<bool>,
     pub deliveries: Vec<bool>,
+    pub health_reports: Vec<bool>,
 }
 
 impl NewRows {
@@ -134,6 +141,7 @@ impl NewRows {
         Inserted {
             sightings: n(&self.sightings),
             deliveries: n(&self.deliveries),
+            health_reports: n(&self.health_reports),
         }
     }
 }
@@ -172,8 +180,9 @@ pub trait Store: SqlConn {
     /// Inserts or replaces registry rows by key. Keys are unique within the batch.
     fn write_registry(&mut self, batch: &RegistryBatch) -> Result<(), StoreError>;
 
-    /// Stores new places and sources, then every sighting and delivery whose identity is not
-    /// stored yet; returns how many were new. Identities are unique within the batch.
+    /// Stores new places and sources, then every sighting, delivery and health report whose
+    /// identity is not stored yet; returns how many were new. Identities are unique within the
+    /// batch.
     fn write_events(&mut self, batch: &EventBatch) -> Result<Inserted, StoreError>;
 
     /// What a group of feed messages brings, in one transaction: registry rows (upserted),
@@ -237,6 +246,11 @@ pub trait Store: SqlConn {
     /// Every stored delivery.
     fn deliveries(&mut self) -> Result<Vec<DeliveryRow>, StoreError> {
         registry::deliveries(self)
+    }
+
+    /// Every stored health report.
+    fn health_reports(&mut self) -> Result<Vec<HealthReportRow>, StoreError> {
+        registry::health_reports(self)
     }
 
     /// Rows in one of the store's tables (a name from [`TableCounts::TABLES`]).

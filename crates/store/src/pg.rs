@@ -18,6 +18,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0002_accounts.sql"),
     include_str!("../migrations/postgres/0003_tasks.sql"),
     include_str!("../migrations/postgres/0004_feeds.sql"),
+    include_str!("../migrations/postgres/0005_health.sql"),
+    include_str!("../migrations/postgres/0006_gates.sql"),
 ];
 
 pub struct PgStore {
@@ -217,6 +219,26 @@ fn deliveries_copy(rows: &[DeliveryRow]) -> CopyText {
             .num(d.shipped)
             .opt_num(d.delivered)
             .opt_text(d.record_id.as_deref())
+            .end_row();
+    }
+    c
+}
+
+const HEALTH_REPORT_COLUMNS: &str =
+    "k1, k2, id_number, time_ms, temperature_dc, symptoms, pid, reporter, record_id";
+
+fn health_reports_copy(rows: &[HealthReportRow]) -> CopyText {
+    let mut c = CopyText::default();
+    for h in rows {
+        c.num(h.key.k1)
+            .num(h.key.k2)
+            .text(&h.id_number)
+            .num(h.time)
+            .opt_num(h.temperature.map(|t| t.tenths()))
+            .num(h.symptoms.bits())
+            .opt_num(h.pid)
+            .opt_num(h.reporter.map(|r| r.code()))
+            .opt_text(h.record_id.as_deref())
             .end_row();
     }
     c
@@ -506,10 +528,21 @@ impl Store for PgStore {
                  WHERE NOT EXISTS (SELECT 1 FROM deliveries t WHERE t.k1 = s.k1 AND t.k2 = s.k2)"
             ),
         )?;
+        let health_reports = copy_merge(
+            &mut tx,
+            "health_reports",
+            HEALTH_REPORT_COLUMNS,
+            &health_reports_copy(&b.health_reports),
+            &format!(
+                "INSERT INTO health_reports ({HEALTH_REPORT_COLUMNS}) SELECT {HEALTH_REPORT_COLUMNS} FROM stage s
+                 WHERE NOT EXISTS (SELECT 1 FROM health_reports t WHERE t.k1 = s.k1 AND t.k2 = s.k2)"
+            ),
+        )?;
         tx.commit()?;
         Ok(Inserted {
             sightings,
             deliveries,
+            health_reports,
         })
     }
 
@@ -536,6 +569,13 @@ impl Store for PgStore {
             &deliveries_copy(&events.deliveries),
             events.deliveries.iter().map(|r| r.key),
         )?;
+        let health_reports = copy_merge_new(
+            &mut tx,
+            "health_reports",
+            HEALTH_REPORT_COLUMNS,
+            &health_reports_copy(&events.health_reports),
+            events.health_reports.iter().map(|r| r.key),
+        )?;
         if !rejects.is_empty() {
             let st = tx.prepare(
                 "INSERT INTO feed_rejects (received_ms, route, source, kind, line, reason, record)
@@ -560,6 +600,7 @@ impl Store for PgStore {
         Ok(NewRows {
             sightings,
             deliveries,
+            health_reports,
         })
     }
 

@@ -3,7 +3,7 @@
 //! read (a place kind from a newer release, say) is reported as [`StoreError::Corrupt`].
 
 use tracegrid_model::rows::*;
-use tracegrid_model::{CaseStatus, Level, PlaceKind, Risk};
+use tracegrid_model::{CaseStatus, Level, PlaceKind, Reporter, Risk, Symptoms, Temperature};
 
 use crate::StoreError;
 use crate::sql::{Cell, SqlConn};
@@ -142,6 +142,46 @@ pub(crate) fn deliveries(c: &mut (impl SqlConn + ?Sized)) -> Result<Vec<Delivery
                 shipped: r[4].int()?,
                 delivered: r[5].opt_int()?,
                 record_id: r[6].take_opt_text()?,
+            });
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+/// Every stored health report. A symptom or reporter code this version does not know is
+/// [`StoreError::Corrupt`], like a vocabulary value.
+pub(crate) fn health_reports(
+    c: &mut (impl SqlConn + ?Sized),
+) -> Result<Vec<HealthReportRow>, StoreError> {
+    let mut out = Vec::new();
+    c.for_each_row(
+        "SELECT k1, k2, id_number, time_ms, temperature_dc, symptoms, pid, reporter, record_id
+         FROM health_reports",
+        &[],
+        &mut |r| {
+            let bits = r[5].int()?;
+            let symptoms = Symptoms::from_bits(bits)
+                .ok_or_else(|| StoreError::Corrupt(format!("symptoms {bits}")))?;
+            let reporter = match r[7].opt_int()? {
+                Some(code) => Some(
+                    Reporter::from_code(code)
+                        .ok_or_else(|| StoreError::Corrupt(format!("reporter {code}")))?,
+                ),
+                None => None,
+            };
+            out.push(HealthReportRow {
+                key: RowKey {
+                    k1: r[0].int()?,
+                    k2: r[1].int()?,
+                },
+                id_number: r[2].take_text()?,
+                time: r[3].int()?,
+                temperature: r[4].opt_int()?.map(Temperature::from_tenths),
+                symptoms,
+                pid: r[6].opt_int()?,
+                reporter,
+                record_id: r[8].take_opt_text()?,
             });
             Ok(())
         },

@@ -47,6 +47,13 @@ impl Cell {
         }
     }
 
+    pub(crate) fn opt_text(&self) -> Result<Option<String>, StoreError> {
+        match self {
+            Cell::Null => Ok(None),
+            c => c.text().map(Some),
+        }
+    }
+
     pub(crate) fn opt_float(&self) -> Result<Option<f64>, StoreError> {
         match self {
             Cell::Null => Ok(None),

@@ -17,6 +17,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0002_accounts.sql"),
     include_str!("../migrations/sqlite/0003_tasks.sql"),
     include_str!("../migrations/sqlite/0004_feeds.sql"),
+    include_str!("../migrations/sqlite/0005_health.sql"),
+    include_str!("../migrations/sqlite/0006_gates.sql"),
 ];
 
 /// Memory SQLite may keep as page cache. Random-key inserts touch pages all over the sightings
@@ -451,8 +453,8 @@ fn registry_in(tx: &Transaction<'_>, b: &RegistryBatch) -> Result<(), StoreError
     Ok(())
 }
 
-/// Stores new places and sources, then every sighting and delivery whose identity is not
-/// stored yet, inside `tx`; says which of the batch's rows were new.
+/// Stores new places and sources, then every sighting, delivery and health report whose
+/// identity is not stored yet, inside `tx`; says which of the batch's rows were new.
 fn events_in(tx: &Transaction<'_>, b: &EventBatch) -> Result<NewRows, StoreError> {
     upsert_places(tx, &b.places)?;
     let mut s = tx.prepare_cached("INSERT OR IGNORE INTO sources (id, name) VALUES (?1, ?2)")?;
@@ -519,9 +521,34 @@ fn events_in(tx: &Transaction<'_>, b: &EventBatch) -> Result<NewRows, StoreError
             d.record_id
         ])?;
     }
+    let keys: Vec<RowKey> = b.health_reports.iter().map(|h| h.key).collect();
+    let health_reports = claim_keys(tx, "health_report_keys", &keys)?;
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO health_reports (k1, k2, id_number, time_ms, temperature_dc, symptoms, pid, reporter, record_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for h in b
+        .health_reports
+        .iter()
+        .zip(&health_reports)
+        .filter_map(|(h, n)| n.then_some(h))
+    {
+        ins.execute(params![
+            h.key.k1,
+            h.key.k2,
+            h.id_number,
+            h.time,
+            h.temperature.map(|t| t.tenths()),
+            h.symptoms.bits(),
+            h.pid,
+            h.reporter.map(|r| r.code()),
+            h.record_id
+        ])?;
+    }
     Ok(NewRows {
         sightings,
         deliveries,
+        health_reports,
     })
 }
 

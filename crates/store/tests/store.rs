@@ -2,7 +2,9 @@
 //! and refuse the same duplicates.
 
 use tracegrid_model::rows::*;
-use tracegrid_model::{CaseStatus, Level, PlaceKind, Risk, SubjectType};
+use tracegrid_model::{
+    CaseStatus, Level, PlaceKind, Reporter, Risk, SubjectType, Symptom, Symptoms, Temperature,
+};
 use tracegrid_store::testing::TestDb;
 use tracegrid_store::*;
 
@@ -98,6 +100,23 @@ fn events(rows: Vec<SightingRow>) -> EventBatch {
             delivered: None,
             record_id: None,
         }],
+        health_reports: vec![report(7, 8, 1_579_500_000_000)],
+    }
+}
+
+/// A health report with every field given.
+fn report(k1: i64, k2: i64, time: i64) -> HealthReportRow {
+    HealthReportRow {
+        key: RowKey { k1, k2 },
+        id_number: "11010519491231002X".into(),
+        time,
+        temperature: Some(Temperature::from_tenths(381)),
+        symptoms: [Symptom::Cough, Symptom::LossOfSmellOrTaste]
+            .into_iter()
+            .collect(),
+        pid: Some(1),
+        reporter: Some(Reporter::Gate),
+        record_id: Some("G\t1".into()),
     }
 }
 
@@ -138,14 +157,16 @@ fn events_are_stored_once(db: &TestDb) {
         s.write_events(&batch).unwrap(),
         Inserted {
             sightings: 3,
-            deliveries: 1
+            deliveries: 1,
+            health_reports: 1
         }
     );
     assert_eq!(
         s.write_events(&batch).unwrap(),
         Inserted {
             sightings: 0,
-            deliveries: 0
+            deliveries: 0,
+            health_reports: 0
         }
     );
     let partly = events(vec![sighting(3, 3, 3000), sighting(4, 4, 4000)]);
@@ -185,7 +206,14 @@ fn reopening_keeps_everything(db: &TestDb) {
     }
     let mut s = open(&db.spec).unwrap();
     let c = s.counts().unwrap();
-    assert_eq!((c.regions, c.sightings, c.deliveries), (2, 1, 1));
+    assert_eq!(
+        (c.regions, c.sightings, c.deliveries, c.health_reports),
+        (2, 1, 1, 1)
+    );
+    assert_eq!(
+        s.health_reports().unwrap(),
+        [report(7, 8, 1_579_500_000_000)]
+    );
 }
 
 fn one_import_at_a_time(db: &TestDb) {
@@ -507,6 +535,7 @@ fn feeds_say_which_rows_were_new(db: &TestDb) {
     let new = s.write_feed(&registry(), &batch, &[reject(2)]).unwrap();
     assert_eq!(new.sightings, vec![true, true]);
     assert_eq!(new.deliveries, vec![true]);
+    assert_eq!(new.health_reports, vec![true]);
     // Again, with one new row between two known ones: only it is new.
     let again = events(vec![
         sighting(9, 1, 1000),
@@ -518,8 +547,12 @@ fn feeds_say_which_rows_were_new(db: &TestDb) {
         .unwrap();
     assert_eq!(new.sightings, vec![false, true, false]);
     assert_eq!(new.deliveries, vec![false]);
+    assert_eq!(new.health_reports, vec![false]);
     let c = s.counts().unwrap();
-    assert_eq!((c.persons, c.sightings, c.deliveries), (1, 3, 1));
+    assert_eq!(
+        (c.persons, c.sightings, c.deliveries, c.health_reports),
+        (1, 3, 1, 1)
+    );
     // Kept newest first, filtered and paged.
     let all = s
         .feed_rejects(&RejectFilter {
@@ -551,6 +584,48 @@ fn feeds_say_which_rows_were_new(db: &TestDb) {
         })
         .unwrap();
     assert!(none.is_empty());
+}
+
+/// Health reports (CONTRACT.md section 9) come back as written, bare or with every field; one
+/// whose identity is stored is not stored again, by import or by feed, and identities that share
+/// their low half are different reports.
+fn health_reports_are_kept_once_as_written(db: &TestDb) {
+    let mut s = open(&db.spec).unwrap();
+    s.write_registry(&registry()).unwrap();
+    let bare = HealthReportRow {
+        key: RowKey { k1: 20, k2: 1 },
+        id_number: "330802199001010001".into(),
+        time: 1_579_600_000_000,
+        temperature: None,
+        symptoms: Symptoms::NONE,
+        pid: None,
+        reporter: None,
+        record_id: None,
+    };
+    let batch = EventBatch {
+        health_reports: vec![report(20, 2, 1_579_500_000_000), bare.clone()],
+        ..EventBatch::default()
+    };
+    assert_eq!(s.write_events(&batch).unwrap().health_reports, 2);
+    assert_eq!(s.write_events(&batch).unwrap().health_reports, 0);
+    // The same identities by a feed, with one new report sharing a stored one's low half.
+    let mut clash = report(20, 3, 1_579_700_000_000);
+    clash.symptoms = Symptoms::NONE;
+    let fed = EventBatch {
+        health_reports: vec![bare.clone(), clash.clone()],
+        ..EventBatch::default()
+    };
+    let new = s.write_feed(&RegistryBatch::default(), &fed, &[]).unwrap();
+    assert_eq!(new.health_reports, vec![false, true]);
+    assert_eq!(s.counts().unwrap().health_reports, 3);
+    assert_eq!(
+        s.counts().unwrap().sightings,
+        0,
+        "a report's sighting is a row of its own"
+    );
+    let mut got = s.health_reports().unwrap();
+    got.sort_by_key(|h| (h.key.k1, h.key.k2));
+    assert_eq!(got, [bare, report(20, 2, 1_579_500_000_000), clash]);
 }
 
 macro_rules! suite {
@@ -590,6 +665,10 @@ macro_rules! suite {
             #[test]
             fn feeds_say_which_rows_were_new() {
                 super::feeds_say_which_rows_were_new(&TestDb::$backend());
+            }
+            #[test]
+            fn health_reports_are_kept_once_as_written() {
+                super::health_reports_are_kept_once_as_written(&TestDb::$backend());
             }
             #[test]
             fn one_import_at_a_time() {

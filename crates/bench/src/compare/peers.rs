@@ -45,6 +45,7 @@ pub fn postgis(url: &str, tables: &Path, questions: &[Question], a: &Args) -> Re
             "cases",
             "areas",
             "deliveries",
+            "health_reports",
             "sightings",
         ] {
             let path = tables.join(format!("{table}.csv"));

@@ -7,8 +7,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use tracegrid_model::{SubjectType, Tier};
 
-/// Writes regions, places, persons, cases, areas, deliveries and sightings under `dir`, then
-/// a `done` marker.
+/// Writes regions, places, persons, cases, areas, deliveries, health reports and sightings under
+/// `dir`, then a `done` marker.
 pub fn write(db: &str, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut store = tracegrid_store::open(db)?;
@@ -108,6 +108,20 @@ pub fn write(db: &str, dir: &Path) -> Result<()> {
             d.origin_region_code.clone(),
             d.shipped.to_string(),
             int(d.delivered),
+        ])?;
+    }
+    w.flush()?;
+
+    let mut w = open(
+        "health_reports",
+        &["subject", "time_ms", "temperature_dc", "symptoms"],
+    )?;
+    for h in store.health_reports()? {
+        w.write_record([
+            name(SubjectType::IdNumber, &h.id_number),
+            h.time.to_string(),
+            int(h.temperature.map(|t| t.tenths())),
+            h.symptoms.bits().to_string(),
         ])?;
     }
     w.flush()?;

@@ -6,12 +6,17 @@
 mod admin;
 mod alerts;
 mod feeds;
+mod gates;
 mod manage;
 mod people;
+mod resident;
+
+pub use resident::code_hash as resident_code_hash;
 mod session;
 mod tasks;
 mod uploads;
 mod v1;
+mod visitors;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
@@ -47,6 +52,8 @@ Errors have the shape {\"error\": {\"code\", \"message\"}}."
         (name = "feeds", description = "Live feeds and the screen for machines (CONTRACT.md section 6), and the feeds' state"),
         (name = "admin", description = "Users, tokens, the audit log"),
         (name = "tasks", description = "Grid tasks: lists, outcomes, check-ins, statistics, live changes"),
+        (name = "gates", description = "Passes, gates and visitors (CONTRACT.md section 7)"),
+        (name = "residents", description = "Residents: sign-in by phone, their pass, health reports, appeals"),
         (name = "system", description = "Health and metrics"),
     )
 )]
@@ -92,6 +99,22 @@ fn documented() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tasks::residents))
         .routes(routes!(tasks::add_photo))
         .routes(routes!(tasks::photo))
+        .routes(routes!(gates::pass_keys))
+        .routes(routes!(gates::pass))
+        .routes(routes!(gates::scan))
+        .routes(routes!(gates::rotate))
+        .routes(routes!(gates::status_grids))
+        .routes(routes!(gates::gate_day))
+        .routes(routes!(resident::ask_code))
+        .routes(routes!(resident::issue_code))
+        .routes(routes!(resident::login))
+        .routes(routes!(resident::me))
+        .routes(routes!(resident::member_pass))
+        .routes(routes!(resident::health))
+        .routes(routes!(resident::appeal))
+        .routes(routes!(visitors::register))
+        .routes(routes!(visitors::at_gate))
+        .routes(routes!(visitors::poster))
         .split_for_parts();
     declare_refusals(&mut doc);
     let components = doc.components.get_or_insert_with(Default::default);

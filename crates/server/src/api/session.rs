@@ -27,7 +27,7 @@ pub struct LoggedIn {
     pub expires_ms: i64,
 }
 
-fn cookie(state: &AppState, value: &str, max_age_s: i64) -> String {
+pub(crate) fn cookie(state: &AppState, value: &str, max_age_s: i64) -> String {
     format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{}",
         if state.config.secure_cookies {

@@ -104,3 +104,35 @@ pub async fn screen(
     .await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], json))
 }
+
+/// Sends rows the server makes itself (a scan at a gate, a resident's report) through the
+/// feeds, as NDJSON of `kind`: kept, screened and answered like any fed row.
+pub async fn feed_rows(
+    state: &AppState,
+    kind: &str,
+    rows: &[serde_json::Value],
+    source: String,
+) -> AppResult<Answer> {
+    let mut body = Vec::new();
+    for r in rows {
+        serde_json::to_writer(&mut body, r).map_err(|e| AppError::Internal(e.into()))?;
+        body.push(b'\n');
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    state.city.submit(
+        Submission {
+            kind: kind.into(),
+            body,
+            format: tracegrid_ingest::Format::Ndjson,
+            route: Route::Http,
+            source,
+        },
+        Box::new(move |outcome| {
+            let _ = tx.send(outcome);
+        }),
+    )?;
+    let outcome = rx
+        .await
+        .map_err(|_| AppError::Unavailable("the server is stopping; try again".into()))?;
+    Ok(outcome?)
+}

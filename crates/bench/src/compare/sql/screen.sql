@@ -113,6 +113,13 @@ WITH cases_w AS @cte (
     JOIN region_tree t ON t.code = d.origin_region_code AND t.ancestor = a.region_code
     WHERE coalesce(d.delivered, d.shipped) BETWEEN $1::bigint AND $2::bigint
     GROUP BY 1, 3
+    UNION ALL
+    -- FEVER_REPORTED (section 9): 37.3 °C or more, or a symptom named (a non-zero bitset).
+    SELECT subject, 'FEVER_REPORTED', '', min(time_ms)
+    FROM health_reports
+    WHERE (temperature_dc >= 373 OR symptoms <> 0)
+      AND time_ms BETWEEN $1::bigint AND $2::bigint
+    GROUP BY 1
 )
 SELECT subject, code, key, met_at
 FROM reasons

@@ -19,7 +19,7 @@ export default {
   at: 'At', user: 'User', action: 'Action', target: 'Target', detail: 'Detail', more: 'More',
   none: 'None', not_in_grid: 'Not in your grids', no_alert: 'No alert', loading: 'Loading…',
   CLOSE_CONTACT: 'Close contact', SECONDARY_CONTACT: 'Secondary contact', GENERAL_CONTACT: 'General contact', EPI_AREA: 'Epidemic area',
-  DELIVERY_FROM_AREA: 'Delivery from area', FEVER_MEDICINE: 'Fever medicine', OUTSIDE_ARRIVAL: 'Arrival from outside',
+  DELIVERY_FROM_AREA: 'Delivery from area', FEVER_MEDICINE: 'Fever medicine', FEVER_REPORTED: 'Fever reported', APPEAL: 'Appeal', OUTSIDE_ARRIVAL: 'Arrival from outside',
   FEVER_CHECKIN: 'Fever at check-in', MISSED_CHECKIN: 'Missed check-in',
   tasks: 'Tasks', board: 'Task board', task: 'Task', accept: 'Accept', record: 'Record outcome', submit: 'Submit',
   outcome: 'Outcome', note: 'Note', isolation_until: 'Isolate until', checkin: 'Check-in', temperature: 'Temperature °C', symptoms: 'Symptoms',

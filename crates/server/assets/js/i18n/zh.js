@@ -19,7 +19,7 @@ export default {
   at: '时间', user: '用户', action: '操作', target: '对象', detail: '详情', more: '更多',
   none: '无', not_in_grid: '不在您的网格内', no_alert: '无预警', loading: '加载中…',
   CLOSE_CONTACT: '密切接触', SECONDARY_CONTACT: '次密接', GENERAL_CONTACT: '一般接触', EPI_AREA: '疫区来返',
-  DELIVERY_FROM_AREA: '疫区快递', FEVER_MEDICINE: '购退烧药', OUTSIDE_ARRIVAL: '外地来衢',
+  DELIVERY_FROM_AREA: '疫区快递', FEVER_MEDICINE: '购退烧药', FEVER_REPORTED: '报告发热', APPEAL: '居民申诉', OUTSIDE_ARRIVAL: '外地来衢',
   FEVER_CHECKIN: '打卡发热', MISSED_CHECKIN: '漏打卡',
   tasks: '今日任务', board: '任务看板', task: '任务', accept: '接受', record: '记录结果', submit: '提交',
   outcome: '结果', note: '备注', isolation_until: '隔离至', checkin: '健康打卡', temperature: '体温 °C', symptoms: '症状',

@@ -2,7 +2,7 @@
 
 import { t, esc, $, main, api, withPurpose, may, tags, hashParams } from '../core.js';
 
-const REASONS = ['CLOSE_CONTACT', 'SECONDARY_CONTACT', 'GENERAL_CONTACT', 'EPI_AREA', 'DELIVERY_FROM_AREA', 'FEVER_MEDICINE', 'OUTSIDE_ARRIVAL'];
+const REASONS = ['CLOSE_CONTACT', 'SECONDARY_CONTACT', 'GENERAL_CONTACT', 'EPI_AREA', 'DELIVERY_FROM_AREA', 'FEVER_MEDICINE', 'FEVER_REPORTED', 'OUTSIDE_ARRIVAL'];
 
 export async function pageAlerts() {
   const f = { sort: 'score', desc: 'false', offset: '0', limit: '50', ...hashParams() };

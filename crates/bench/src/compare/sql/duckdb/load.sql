@@ -23,6 +23,9 @@ FROM read_csv('{tables}/areas.csv', header = true,
 CREATE TABLE deliveries AS SELECT * FROM read_csv('{tables}/deliveries.csv', header = true,
     columns = {'recipient': 'VARCHAR', 'origin_region_code': 'VARCHAR', 'shipped': 'BIGINT',
                'delivered': 'BIGINT'});
+CREATE TABLE health_reports AS SELECT * FROM read_csv('{tables}/health_reports.csv',
+    header = true, columns = {'subject': 'VARCHAR', 'time_ms': 'BIGINT',
+                              'temperature_dc': 'INTEGER', 'symptoms': 'INTEGER'});
 CREATE TABLE sightings AS
 SELECT subject, place_id, epoch_ms("start") AS start_ms, epoch_ms("end") AS end_ms,
        source, tag

@@ -19,6 +19,10 @@ CREATE TABLE deliveries (
     recipient text COLLATE "C" NOT NULL, origin_region_code text COLLATE "C" NOT NULL,
     shipped bigint NOT NULL, delivered bigint
 );
+CREATE TABLE health_reports (
+    subject text COLLATE "C" NOT NULL, time_ms bigint NOT NULL, temperature_dc integer,
+    symptoms integer NOT NULL
+);
 CREATE TABLE sightings (
     subject text COLLATE "C" NOT NULL, place_id text COLLATE "C" NOT NULL,
     start_ms bigint NOT NULL, end_ms bigint NOT NULL, source text NOT NULL, tag integer NOT NULL,
