@@ -187,12 +187,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
         registry
             .places
             .iter()
-            .filter(|p| p.kind == tracegrid_model::PlaceKind::Gate && p.grid_code.as_deref() == Some(g))
+            .filter(|p| {
+                p.kind == tracegrid_model::PlaceKind::Gate && p.grid_code.as_deref() == Some(g)
+            })
             .map(|p| p.place_id.clone())
             .min()
     });
     if let Some(gate) = &gate {
-        tracegrid_server::add_user(&db, "guard", &password, Role::GateGuard, &[], std::slice::from_ref(gate))?;
+        tracegrid_server::add_user(
+            &db,
+            "guard",
+            &password,
+            Role::GateGuard,
+            &[],
+            std::slice::from_ref(gate),
+        )?;
     }
     let resident = busiest_grid.as_deref().and_then(|g| {
         let mut phones = BTreeMap::<&str, usize>::new();

@@ -73,37 +73,44 @@ impl Board {
 
     /// Makes tasks of new alerts and adds new reasons to open tasks. Returns (created, updated).
     pub fn sync(&self, city: &City, now: Millis) -> Result<(usize, usize), StoreError> {
+        self.sync_tasks(city, now).map(|(c, u, _)| (c, u))
+    }
+
+    /// [`Board::sync`], also giving every task as it stands after (the statuses follow them).
+    pub fn sync_tasks(
+        &self,
+        city: &City,
+        now: Millis,
+    ) -> Result<(usize, usize, Vec<TaskRow>), StoreError> {
         self.with(|store| {
             let existing = store.all()?;
             let plan = tasks::plan(city, &existing, now, &self.policy);
-            self.carry_out(store, &plan, now)
+            let (created, updated) = self.carry_out(store, &plan, now)?;
+            Ok((created, updated, after(existing, plan)))
         })
     }
 
     /// [`Board::sync`] for the alerts of some subjects only (by name): what a feed's rows
-    /// touched. Reads only those subjects' tasks.
+    /// touched. Reads only those subjects' tasks, and gives them as they stand after.
     pub fn sync_subjects(
         &self,
         city: &City,
         subjects: &[&str],
         now: Millis,
-    ) -> Result<(usize, usize), StoreError> {
+    ) -> Result<(usize, usize, Vec<TaskRow>), StoreError> {
         let alerts: Vec<&tracegrid_engine::Alert> = subjects
             .iter()
             .filter_map(|name| city.world.find_subject(name))
             .filter_map(|s| city.screening.alert(s))
             .collect();
-        if alerts.is_empty() {
-            return Ok((0, 0));
-        }
-        let names: Vec<&str> = alerts
-            .iter()
-            .map(|a| city.world.subject_name(a.subject))
-            .collect();
         self.with(|store| {
-            let existing = store.of_subjects(&names)?;
+            let existing = store.of_subjects(subjects)?;
+            if alerts.is_empty() {
+                return Ok((0, 0, existing));
+            }
             let plan = tasks::plan_for(city, alerts, &existing, now, &self.policy);
-            self.carry_out(store, &plan, now)
+            let (created, updated) = self.carry_out(store, &plan, now)?;
+            Ok((created, updated, after(existing, plan)))
         })
     }
 
@@ -208,6 +215,53 @@ impl Board {
         })
     }
 
+    /// A resident's appeal against their status: a new reason (and an `appeal` event with the
+    /// resident's words) on their open task, or a new task of priority 2 for their grid worker.
+    /// Returns the task.
+    pub fn appeal(
+        &self,
+        city: &City,
+        s: tracegrid_engine::SubjectId,
+        text: &str,
+        now: Millis,
+    ) -> Result<TaskRow, CityError> {
+        let subject = city.world.subject_name(s);
+        let reason = tasks::TaskReason::of(tasks::TaskCode::Appeal, city.time(now));
+        let happened = Happened {
+            at: now,
+            username: subject,
+            kind: "appeal",
+            detail: text,
+        };
+        let open_task = |store: &mut Tasks| -> Result<Option<TaskRow>, StoreError> {
+            Ok(store
+                .of_subjects(&[subject])?
+                .into_iter()
+                .find(|t| t.state != State::Closed.as_str()))
+        };
+        self.with(|store| {
+            let task = match open_task(store)? {
+                Some(t) => {
+                    let mut n = t.clone();
+                    tasks::add_reason(&mut n, reason);
+                    n.updated = now.max(t.updated + 1);
+                    if n.state == State::Isolating.as_str() {
+                        n.due = n.due.min(self.policy.due(2, now));
+                    }
+                    store.update(&[(t.updated, n.clone(), happened)])?;
+                    n
+                }
+                None => {
+                    let t = tasks::new_task(city, s, 2, 0, &[reason], now, &self.policy);
+                    store.create(std::slice::from_ref(&t), &happened)?;
+                    open_task(store)?.unwrap_or(t)
+                }
+            };
+            self.announce(&[&task], 0, now);
+            Ok(task)
+        })
+    }
+
     /// Moves tasks on with time: escalations, isolations ended or missed. Returns how many
     /// changed.
     pub fn tick(&self, now: Millis) -> Result<usize, StoreError> {
@@ -253,85 +307,18 @@ impl Board {
     }
 }
 
-impl Board {
-    /// A resident's appeal against their status: a new reason (and an `appeal` event with the
-    /// resident's words) on their open task, or a new task for their grid worker. Returns the
-    /// task.
-    pub fn appeal(
-        &self,
-        city: &City,
-        s: tracegrid_engine::SubjectId,
-        text: &str,
-        now: Millis,
-    ) -> Result<TaskRow, CityError> {
-        let subject = city.world.subject_name(s).to_owned();
-        let reason = tasks::TaskReason {
-            area_id: None,
-            at: city.time(now),
-            case: None,
-            code: tasks::TaskCode::Appeal,
-            degree: None,
-            place_id: None,
-            via: None,
-        };
-        self.with(|store| {
-            let open = store
-                .of_subjects(&[subject.as_str()])?
-                .into_iter()
-                .find(|t| t.state != State::Closed.as_str());
-            let happened = Happened {
-                at: now,
-                username: &subject,
-                kind: "appeal",
-                detail: text,
-            };
-            let task = match open {
-                Some(t) => {
-                    let mut n = t.clone();
-                    let mut reasons = tasks::reasons_of(&n);
-                    reasons.push(reason);
-                    n.reasons = tasks::reasons_text(&reasons);
-                    n.updated = now.max(t.updated + 1);
-                    if n.state == State::Isolating.as_str() {
-                        n.due = n.due.min(self.policy.due(2, now));
-                    }
-                    store.update(&[(t.updated, n.clone(), happened)])?;
-                    n
-                }
-                None => {
-                    let (grid, routed_by) = city.route(s);
-                    let t = TaskRow {
-                        id: 0,
-                        subject: subject.clone(),
-                        grid_code: grid,
-                        routed_by: routed_by.into(),
-                        state: State::Open.as_str().into(),
-                        priority: 2,
-                        score_milli: 0,
-                        reasons: tasks::reasons_text(&[reason]),
-                        created: now,
-                        due: self.policy.due(2, now),
-                        updated: now,
-                        first_contact: None,
-                        closed: None,
-                        escalation: 0,
-                        outcome: None,
-                        isolation_from: None,
-                        isolation_until: None,
-                        attempts: 0,
-                    };
-                    store.create(std::slice::from_ref(&t), &happened)?;
-                    store
-                        .of_subjects(&[subject.as_str()])?
-                        .into_iter()
-                        .find(|t| t.state != State::Closed.as_str())
-                        .unwrap_or(t)
-                }
-            };
-            self.announce(&[&task], 0, now);
-            Ok(task)
-        })
+/// The tasks after a plan was carried out: the updated ones in place of what they were, the
+/// new ones added (without their ids, which nothing after needs).
+fn after(mut existing: Vec<TaskRow>, plan: tasks::Plan) -> Vec<TaskRow> {
+    let updated: std::collections::HashMap<i64, TaskRow> =
+        plan.update.into_iter().map(|(_, t, _)| (t.id, t)).collect();
+    for t in &mut existing {
+        if let Some(n) = updated.get(&t.id) {
+            *t = n.clone();
+        }
     }
+    existing.extend(plan.create);
+    existing
 }
 
 /// The answer for a task that does not exist, or that the reader may not see: the same words

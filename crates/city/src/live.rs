@@ -157,10 +157,10 @@ impl LiveCity {
         store.lock_for_import()?;
         let intake = Intake::new(&store.load_registry()?, city.settings.zone);
         let board = Board::open(db, policy)?;
-        let (created, updated) = board.sync(&city, now_ms())?;
+        let (created, updated, tasks) = board.sync_tasks(&city, now_ms())?;
         tracing::info!(created, updated, "tasks ready");
         let statuses = StatusBook::open(db)?;
-        let changed = statuses.follow_all(&city, &board, now_ms())?;
+        let changed = statuses.follow_all(&city, &tasks, now_ms())?;
         tracing::info!(changed, "statuses ready");
         let (queue, jobs) = Queue::new(running.feeds);
         let core = Arc::new(Core {
@@ -278,8 +278,7 @@ impl Core {
         writer.intake.remember(batch);
         let mut changed = apply(&mut self.write());
         drop(writer);
-        let (created, updated) = self.board.sync(&self.read(), now_ms())?;
-        self.statuses.follow_all(&self.read(), &self.board, now_ms())?;
+        let (created, updated) = self.sync_all()?;
         changed.tasks_created = created;
         changed.tasks_updated = updated;
         Ok(changed)
@@ -367,8 +366,7 @@ impl Core {
                 city.time(params.as_of),
             )
         };
-        let (tasks_created, tasks_updated) = self.board.sync(&self.read(), now_ms())?;
-        self.statuses.follow_all(&self.read(), &self.board, now_ms())?;
+        let (tasks_created, tasks_updated) = self.sync_all()?;
         Ok(Rescreened {
             as_of,
             alerts,
@@ -399,8 +397,7 @@ impl Core {
         drop(writer);
         let summary = summary?;
         reloaded?;
-        self.board.sync(&self.read(), now_ms())?;
-        self.statuses.follow_all(&self.read(), &self.board, now_ms())?;
+        self.sync_all()?;
         Ok(summary)
     }
 
@@ -424,8 +421,19 @@ impl Core {
     pub fn tick(&self, now: Millis) -> CityResult<usize> {
         let changed = self.board.tick(now)?;
         // Isolations end with time even when no task changes: the statuses follow the clock.
-        self.statuses.follow_all(&self.read(), &self.board, now)?;
+        let tasks = self.board.with(|t| t.all())?;
+        self.statuses.follow_all(&self.read(), &tasks, now)?;
         Ok(changed)
+    }
+
+    /// Brings the tasks, then the statuses, in step with the whole city. Returns (created,
+    /// updated) tasks.
+    fn sync_all(&self) -> CityResult<(usize, usize)> {
+        let city = self.read();
+        let now = now_ms();
+        let (created, updated, tasks) = self.board.sync_tasks(&city, now)?;
+        self.statuses.follow_all(&city, &tasks, now)?;
+        Ok((created, updated))
     }
 
     /// Asks the task follower to look at these subjects again (a task of theirs changed, a
@@ -703,29 +711,24 @@ impl Core {
             };
             let now = now_ms();
             let following = Instant::now();
-            let synced = {
-                let city = self.read();
-                if all {
-                    self.board.sync(&city, now)
-                } else {
-                    let names: Vec<&str> = subjects.iter().map(String::as_str).collect();
-                    self.board.sync_subjects(&city, &names, now)
-                }
+            let city = self.read();
+            let names: Vec<&str> = subjects.iter().map(String::as_str).collect();
+            let synced = if all {
+                self.board.sync_tasks(&city, now)
+            } else {
+                self.board.sync_subjects(&city, &names, now)
             };
-            if let Err(e) = synced {
-                tracing::error!(error = e.to_string(), "tasks could not follow the feeds");
-            }
-            let noted = {
-                let city = self.read();
+            // The statuses follow the tasks as they stand after.
+            let noted = synced.and_then(|(_, _, tasks)| {
                 if all {
-                    self.statuses.follow_all(&city, &self.board, now)
+                    self.statuses.follow_all(&city, &tasks, now)
                 } else {
-                    let names: Vec<&str> = subjects.iter().map(String::as_str).collect();
-                    self.statuses.follow(&city, &self.board, &names, now)
+                    self.statuses.follow(&city, &names, &tasks, now)
                 }
-            };
+            });
+            drop(city);
             if let Err(e) = noted {
-                tracing::error!(error = e.to_string(), "statuses could not follow the feeds");
+                tracing::error!(error = e.to_string(), "tasks could not follow the feeds");
             }
             let mut stats = self.lock_stats();
             stats.work.add_tasks(following.elapsed());

@@ -266,9 +266,7 @@ impl StatusBook {
         })
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, (tracegrid_store::Gates, HashMap<String, Status>)> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (tracegrid_store::Gates, HashMap<String, Status>)> {
         self.last.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -322,35 +320,26 @@ impl StatusBook {
     pub fn follow_all(
         &self,
         city: &City,
-        board: &crate::Board,
+        tasks: &[TaskRow],
         now: Millis,
     ) -> Result<usize, tracegrid_store::StoreError> {
-        let tasks = board.with(|t| t.all())?;
-        self.note(&not_green(city, &tasks, now), true, now)
+        self.note(&not_green(city, tasks, now), true, now)
     }
 
-    /// Brings the record in step for some subjects (by name) only.
+    /// Brings the record in step for some subjects (by name) only, given their tasks.
     pub fn follow(
         &self,
         city: &City,
-        board: &crate::Board,
         subjects: &[&str],
+        tasks: &[TaskRow],
         now: Millis,
     ) -> Result<usize, tracegrid_store::StoreError> {
-        let found: Vec<SubjectId> = subjects
+        let by = by_subject(tasks);
+        let statuses: HashMap<String, StatusNow> = subjects
             .iter()
             .filter_map(|n| city.world.find_subject(n))
             .filter(|&s| city.world.person_of(s).is_some())
-            .collect();
-        if found.is_empty() {
-            return Ok(0);
-        }
-        let names: Vec<&str> = found.iter().map(|&s| city.world.subject_name(s)).collect();
-        let tasks = board.with(|t| t.of_subjects(&names))?;
-        let by = by_subject(&tasks);
-        let statuses: HashMap<String, StatusNow> = found
-            .iter()
-            .map(|&s| {
+            .map(|s| {
                 let name = city.world.subject_name(s);
                 let mine = by.get(name).map(Vec::as_slice).unwrap_or(&[]);
                 (name.to_owned(), status_of(city, s, mine, now))

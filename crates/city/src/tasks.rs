@@ -253,6 +253,28 @@ pub struct TaskReason {
     pub via: Option<String>,
 }
 
+impl TaskReason {
+    /// A reason of the task's own (a check-in, an appeal), not of screening.
+    pub fn of(code: TaskCode, at: String) -> TaskReason {
+        TaskReason {
+            area_id: None,
+            at,
+            case: None,
+            code,
+            degree: None,
+            place_id: None,
+            via: None,
+        }
+    }
+}
+
+/// Adds a reason to a task's reasons.
+pub fn add_reason(n: &mut TaskRow, r: TaskReason) {
+    let mut reasons = reasons_of(n);
+    reasons.push(r);
+    n.reasons = reasons_text(&reasons);
+}
+
 /// What makes two reasons the same reason: the contract's (code, case or area).
 type ReasonKey = (TaskCode, Option<String>, Option<String>);
 
@@ -274,7 +296,7 @@ pub fn reasons_of(t: &TaskRow) -> Vec<TaskReason> {
     })
 }
 
-pub(crate) fn reasons_text(reasons: &[TaskReason]) -> String {
+fn reasons_text(reasons: &[TaskReason]) -> String {
     serde_json::to_string(reasons).unwrap_or_else(|_| "[]".to_owned())
 }
 
@@ -421,17 +443,7 @@ pub fn apply(
 
 /// Puts an isolating task back in the grid worker's list, most urgent, with a new reason.
 fn reopen(n: &mut TaskRow, code: TaskCode, at: String, policy: &Policy, now: Millis) {
-    let mut reasons = reasons_of(n);
-    reasons.push(TaskReason {
-        area_id: None,
-        at,
-        case: None,
-        code,
-        degree: None,
-        place_id: None,
-        via: None,
-    });
-    n.reasons = reasons_text(&reasons);
+    add_reason(n, TaskReason::of(code, at));
     n.state = State::Open.as_str().into();
     n.priority = 1;
     n.due = policy.due(1, now);
@@ -578,31 +590,52 @@ pub fn plan_for<'a>(
                 plan.update.push((task.updated, n, codes.join(",")));
             }
             None => {
-                let (grid, routed_by) = city.route(a.subject);
-                plan.create.push(TaskRow {
-                    id: 0,
-                    subject: subject.to_owned(),
-                    grid_code: grid,
-                    routed_by: routed_by.into(),
-                    state: State::Open.as_str().into(),
-                    priority: prio,
+                plan.create.push(new_task(
+                    city,
+                    a.subject,
+                    prio,
                     score_milli,
-                    reasons: reasons_text(&reasons),
-                    created: now,
-                    due: policy.due(prio, now),
-                    updated: now,
-                    first_contact: None,
-                    closed: None,
-                    escalation: 0,
-                    outcome: None,
-                    isolation_from: None,
-                    isolation_until: None,
-                    attempts: 0,
-                });
+                    &reasons,
+                    now,
+                    policy,
+                ));
             }
         }
     }
     plan
+}
+
+/// A new open task for subject `s`, routed as [`City::route`] says.
+pub fn new_task(
+    city: &City,
+    s: tracegrid_engine::SubjectId,
+    priority: i64,
+    score_milli: i64,
+    reasons: &[TaskReason],
+    now: Millis,
+    policy: &Policy,
+) -> TaskRow {
+    let (grid, routed_by) = city.route(s);
+    TaskRow {
+        id: 0,
+        subject: city.world.subject_name(s).to_owned(),
+        grid_code: grid,
+        routed_by: routed_by.into(),
+        state: State::Open.as_str().into(),
+        priority,
+        score_milli,
+        reasons: reasons_text(reasons),
+        created: now,
+        due: policy.due(priority, now),
+        updated: now,
+        first_contact: None,
+        closed: None,
+        escalation: 0,
+        outcome: None,
+        isolation_from: None,
+        isolation_until: None,
+        attempts: 0,
+    }
 }
 
 /// A screening reason as a task keeps it: its code as the engine gave it, its names and times

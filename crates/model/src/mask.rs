@@ -39,6 +39,15 @@ pub fn plate(plate: &str) -> String {
     keep(plate, 2, 2)
 }
 
+/// `张三丰` → `张*`: the first character, enough to greet, not to look up (nor to count the
+/// name's length).
+pub fn name(name: &str) -> String {
+    name.chars()
+        .next()
+        .map(|c| format!("{c}*"))
+        .unwrap_or_default()
+}
+
 /// A value of a subject type, masked as its kind is.
 pub fn value(ty: SubjectType, v: &str) -> String {
     match ty {

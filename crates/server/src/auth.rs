@@ -337,13 +337,11 @@ pub fn add_user(
 /// A sign-in code for the resident with `phone`, valid `hours`, as a grid worker hands one over
 /// (the demo prints one). Returns the code; only its hash is kept.
 pub fn add_resident_code(db: &str, phone: &str, hours: i64) -> anyhow::Result<String> {
-    let mut b = [0u8; 4];
-    getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    let code = format!("{:06}", u32::from_le_bytes(b) % 1_000_000);
+    let code = crate::codes::new_code()?;
     let now = now_ms();
     tracegrid_store::gates(db)?.add_code(
         phone,
-        &crate::api::resident_code_hash(phone, &code),
+        &crate::codes::code_hash(phone, &code),
         "demo",
         now,
         now + hours * 3_600_000,

@@ -7,6 +7,18 @@ use std::time::Duration;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 
+/// A random six-digit code.
+pub fn new_code() -> anyhow::Result<String> {
+    let mut b = [0u8; 4];
+    getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(format!("{:06}", u32::from_le_bytes(b) % 1_000_000))
+}
+
+/// What the store keeps of a code: its hash with the phone.
+pub fn code_hash(phone: &str, code: &str) -> String {
+    crate::auth::token_hash(&format!("{phone}:{code}"))
+}
+
 /// Where codes go.
 #[derive(Clone, Debug)]
 pub enum Sender {

@@ -75,7 +75,10 @@ pub struct Keyring {
 impl std::fmt::Debug for Keyring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Keyring")
-            .field("kids", &self.keys.iter().map(|k| &k.kid).collect::<Vec<_>>())
+            .field(
+                "kids",
+                &self.keys.iter().map(|k| &k.kid).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -187,7 +190,8 @@ impl Keyring {
     pub fn verify(&self, token: &str, now: Millis) -> Result<Claims, Refusal> {
         let token = token.trim();
         let mut parts = token.split('.');
-        let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(h), Some(p), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(Refusal::Malformed);
         };
@@ -343,9 +347,9 @@ mod tests {
         });
         assert!(r.verify(&t, 4_000_000).is_ok());
         assert_eq!(r.verify(&t, 5_000_000), Err(Refusal::UnknownKey));
-        assert!(r.sign(&claims(10_000)).starts_with(&B64.encode(
-            json!({"alg": "EdDSA", "typ": "JWT", "kid": "k2"}).to_string()
-        )));
+        assert!(r.sign(&claims(10_000)).starts_with(
+            &B64.encode(json!({"alg": "EdDSA", "typ": "JWT", "kid": "k2"}).to_string())
+        ));
         let set = r.jwks(5_000_000);
         assert_eq!(set["keys"].as_array().unwrap().len(), 1);
         assert_eq!(set["keys"][0]["kid"], "k2");

@@ -52,7 +52,10 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// The pass keys now.
     pub fn keyring(&self) -> crate::passes::Keyring {
-        self.keyring.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.keyring
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn set_keyring(&self, ring: crate::passes::Keyring) {

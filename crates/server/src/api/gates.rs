@@ -153,10 +153,7 @@ fn refused(reason: String, code: &'static str) -> Verdict {
 fn verdict_reason(status: Status, why: &tracegrid_city::status::Why) -> String {
     match status {
         Status::Green => "绿码：可以通行".into(),
-        Status::Yellow => format!(
-            "黄码：{}，请勿放行，请联系网格员核实",
-            cause_zh(why)
-        ),
+        Status::Yellow => format!("黄码：{}，请勿放行，请联系网格员核实", cause_zh(why)),
         Status::Red => format!("红码：{}，禁止通行，请立即报告网格员", cause_zh(why)),
     }
 }
@@ -231,9 +228,21 @@ pub async fn scan(
         Ok(c) => c,
         Err(refusal) => {
             let v = refused(refusal.to_string(), refusal.code());
-            keep_scan(&state, &scan.gate, now, None, &v, &direction, temperature_dc).await?;
+            keep_scan(
+                &state,
+                &scan.gate,
+                now,
+                None,
+                &v,
+                &direction,
+                temperature_dc,
+            )
+            .await?;
             return Ok((
-                AuditNote::on("(unverified pass)", format!("{} refused: {}", scan.gate, refusal.code())),
+                AuditNote::on(
+                    "(unverified pass)",
+                    format!("{} refused: {}", scan.gate, refusal.code()),
+                ),
                 axum::Json(v),
             ));
         }
@@ -244,8 +253,7 @@ pub async fn scan(
             let hint = city
                 .person(s)
                 .and_then(|p| p.name.as_deref())
-                .and_then(|n| n.chars().next())
-                .map(|c| format!("{c}*"));
+                .map(tracegrid_model::mask::name);
             let id_number = city.world.person_of(s).map(|p| p.0.to_owned());
             let resident = gate_grid.is_some() && city.grid_of(s) == gate_grid.as_deref();
             (s, hint, id_number, resident)
@@ -257,7 +265,16 @@ pub async fn scan(
             "通行码的持有人不在登记名单中，请联系网格员".into(),
             "unknown_person",
         );
-        keep_scan(&state, &scan.gate, now, None, &v, &direction, temperature_dc).await?;
+        keep_scan(
+            &state,
+            &scan.gate,
+            now,
+            None,
+            &v,
+            &direction,
+            temperature_dc,
+        )
+        .await?;
         return Ok((AuditNote::on(claims.sub, "unknown person"), axum::Json(v)));
     };
     let status = status_now(&state, s).await?;
@@ -298,28 +315,59 @@ pub async fn scan(
     }
     // The scan is a gate sighting, and a temperature a health report of the gate: both fed,
     // kept and screened before the answer leaves.
-    let at = scan_time(&state, now);
+    let at = event_time(&state, now);
     let record = format!("scan-{}-{}-{}", scan.gate, claims.sub, now);
-    feed_scan(&state, &access, &scan.gate, &claims.sub, &at, &direction, &record).await?;
+    feed_scan(
+        &state,
+        &access,
+        &scan.gate,
+        &claims.sub,
+        &at,
+        &direction,
+        &record,
+    )
+    .await?;
     if let (Some(t), Some(id)) = (temperature_dc, id_number) {
         let row = json!({"id_number": id, "time": at, "temperature": format!("{:.1}", t as f64 / 10.0),
                          "place_id": scan.gate, "reporter": "gate", "record_id": record});
-        super::v1::feed_rows(&state, "health_reports", &[row], format!("gate:{}", access.principal.username)).await?;
-    }
-    keep_scan(&state, &scan.gate, now, Some(claims.sub.clone()), &v, &direction, temperature_dc)
+        super::v1::feed_rows(
+            &state,
+            "health_reports",
+            &[row],
+            format!("gate:{}", access.principal.username),
+        )
         .await?;
+    }
+    keep_scan(
+        &state,
+        &scan.gate,
+        now,
+        Some(claims.sub.clone()),
+        &v,
+        &direction,
+        temperature_dc,
+    )
+    .await?;
     Ok((
-        AuditNote::on(claims.sub, format!("{} {} {}", scan.gate, v.verdict, v.reason_code)),
+        AuditNote::on(
+            claims.sub,
+            format!("{} {} {}", scan.gate, v.verdict, v.reason_code),
+        ),
         axum::Json(v),
     ))
 }
 
-/// When a scan happened, in the contract's time format: now, or the server's fixed moment when
-/// it screens at one (a replay's scans then fall inside its window).
-fn scan_time(state: &AppState, now: i64) -> String {
+/// When something the server records itself happens (a scan, a resident's report, a visit), as
+/// screening sees it: now, or the server's fixed moment when it screens at one (a replay's
+/// scans then fall inside its window).
+pub fn event_moment(city: &tracegrid_city::City, now: i64) -> i64 {
+    city.settings.as_of.unwrap_or(now)
+}
+
+/// [`event_moment`] in the contract's time format.
+pub fn event_time(state: &AppState, now: i64) -> String {
     let city = state.live();
-    let at = city.settings.as_of.unwrap_or(now);
-    city.time(at)
+    city.time(event_moment(&city, now))
 }
 
 async fn feed_scan(
@@ -377,7 +425,11 @@ async fn keep_scan(
     responses((status = 200, description = "The JWK Set now", body = Object)))]
 pub async fn rotate(State(state): State<AppState>, _: Access) -> AppResult<impl IntoResponse> {
     let st = state.clone();
-    let keep = state.config.pass_hours.max(state.config.paper_pass_days * 24) * 3_600_000;
+    let keep = state
+        .config
+        .pass_hours
+        .max(state.config.paper_pass_days * 24)
+        * 3_600_000;
     let ring = blocking(move || {
         st.city
             .statuses
@@ -411,7 +463,10 @@ pub struct GridStatus {
 /// How many registered persons are red, yellow and green, in all and by residence grid.
 #[utoipa::path(get, path = "/api/status/grids", tag = "gates",
     responses((status = 200, body = StatusCounts)))]
-pub async fn status_grids(State(state): State<AppState>, _: Access) -> AppResult<impl IntoResponse> {
+pub async fn status_grids(
+    State(state): State<AppState>,
+    _: Access,
+) -> AppResult<impl IntoResponse> {
     let st = state.clone();
     let counts = blocking(move || -> AppResult<StatusCounts> {
         let tasks = st.city.board.with(|t| t.all())?;
@@ -419,7 +474,9 @@ pub async fn status_grids(State(state): State<AppState>, _: Access) -> AppResult
         let not_green = tracegrid_city::status::not_green(&city, &tasks, now_ms());
         let mut grids: BTreeMap<String, GridStatus> = BTreeMap::new();
         for p in city.persons.values() {
-            let g = grids.entry(p.grid_code.clone().unwrap_or_default()).or_default();
+            let g = grids
+                .entry(p.grid_code.clone().unwrap_or_default())
+                .or_default();
             match not_green.get(&p.person_id).map(|s| s.status) {
                 Some(Status::Red) => g.red += 1,
                 Some(Status::Yellow) => g.yellow += 1,

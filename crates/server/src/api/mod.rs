@@ -10,8 +10,6 @@ mod gates;
 mod manage;
 mod people;
 mod resident;
-
-pub use resident::code_hash as resident_code_hash;
 mod session;
 mod tasks;
 mod uploads;

@@ -233,8 +233,7 @@ pub async fn gate_check(
         name_hint: city
             .person(s)
             .and_then(|x| x.name.as_deref())
-            .and_then(|n| n.chars().next())
-            .map(|c| format!("{c}*")),
+            .map(tracegrid_model::mask::name),
     };
     let name = city.world.subject_name(s).to_owned();
     Ok((AuditNote::on(name, place_id), axum::Json(answer)).into_response())

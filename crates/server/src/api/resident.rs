@@ -12,12 +12,13 @@ use axum::response::{AppendHeaders, IntoResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tracegrid_engine::SubjectId;
-use tracegrid_model::Phone;
+use tracegrid_model::{Phone, mask};
 use tracegrid_store::{AuditEntry, NewUser};
 use utoipa::ToSchema;
 
 use super::gates::{cause_zh, issue, status_now};
 use crate::auth::{self, now_ms};
+use crate::codes::{code_hash, new_code};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::extract::{Json, Path};
 use crate::guard::{Access, AuditNote};
@@ -49,7 +50,9 @@ pub struct CodeSent {
     pub minutes: i64,
 }
 
-fn peer_of(peer: &Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>) -> String {
+fn peer_of(
+    peer: &Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+) -> String {
     peer.as_ref()
         .map(|p| p.0.0.ip().to_string())
         .unwrap_or_default()
@@ -66,21 +69,9 @@ fn parse_phone(text: &str) -> AppResult<String> {
         })
 }
 
-/// A random six-digit code.
-fn new_code() -> AppResult<String> {
-    let mut b = [0u8; 4];
-    getrandom::fill(&mut b).map_err(|e| AppError::Internal(anyhow::anyhow!("no randomness: {e}")))?;
-    Ok(format!("{:06}", u32::from_le_bytes(b) % 1_000_000))
-}
-
-/// What the store keeps of a code: its hash with the phone.
-pub fn code_hash(phone: &str, code: &str) -> String {
-    auth::token_hash(&format!("{phone}:{code}"))
-}
-
 /// Keeps a new code for `phone` if the limits allow; returns the code.
 async fn make_code(state: &AppState, phone: &str, peer: &str, minutes: i64) -> AppResult<String> {
-    let code = new_code()?;
+    let code = new_code().map_err(AppError::Internal)?;
     let (st, phone, peer, hash) = (
         state.clone(),
         phone.to_owned(),
@@ -93,7 +84,8 @@ async fn make_code(state: &AppState, phone: &str, peer: &str, minutes: i64) -> A
             let (by_phone, by_peer) = g.codes_since(&phone, &peer, now - 3_600_000)?;
             if by_phone >= CODES_PER_PHONE_HOUR || by_peer >= CODES_PER_PEER_HOUR {
                 return Err(AppError::Busy(
-                    "验证码发送太频繁，请一小时后再试 (too many codes this hour: try again later)".into(),
+                    "验证码发送太频繁，请一小时后再试 (too many codes this hour: try again later)"
+                        .into(),
                 ));
             }
             g.add_code(&phone, &hash, &peer, now, now + minutes * 60_000)?;
@@ -146,7 +138,9 @@ pub async fn ask_code(
     if known {
         sender.send(&phone, &code).await.map_err(|e| {
             tracing::warn!(error = e.to_string(), "the SMS gateway did not take a code");
-            AppError::Unavailable("短信发送失败，请稍后再试或联系网格员 (the SMS gateway failed)".into())
+            AppError::Unavailable(
+                "短信发送失败，请稍后再试或联系网格员 (the SMS gateway failed)".into(),
+            )
         })?;
     }
     Ok(axum::Json(CodeSent {
@@ -260,13 +254,17 @@ pub async fn login(
     })
     .await?;
     if let Err(why) = checked {
-        audit_resident(&state, &format!("phone:{}", mask_phone(&phone)), "resident.login.failed", why)
-            .await?;
+        audit_resident(
+            &state,
+            &format!("phone:{}", mask::phone(&phone)),
+            "resident.login.failed",
+            why,
+        )
+        .await?;
         return Err(AppError::BadRequest(why.into()));
     }
-    let person = person_by_phone(&state, &phone)?.ok_or_else(|| {
-        AppError::BadRequest("这个号码没有登记，请联系网格员核对登记信息".into())
-    })?;
+    let person = person_by_phone(&state, &phone)?
+        .ok_or_else(|| AppError::BadRequest("这个号码没有登记，请联系网格员核对登记信息".into()))?;
     let username = format!("{RESIDENT_PREFIX}{person}");
     let hours = state.config.session_hours.max(1);
     let accounts = state.accounts.clone();
@@ -285,8 +283,9 @@ pub async fn login(
                     gates: &[],
                     created: now_ms(),
                 })?;
-                a.user_by_name(&name)?
-                    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a resident account vanished")))?
+                a.user_by_name(&name)?.ok_or_else(|| {
+                    AppError::Internal(anyhow::anyhow!("a resident account vanished"))
+                })?
             }
         };
         if user.disabled {
@@ -294,32 +293,30 @@ pub async fn login(
         }
         let token = auth::new_token("tgs_")?;
         let now = now_ms();
-        a.create_session(&auth::token_hash(&token), user.id, now, now + hours * 3_600_000)?;
+        a.create_session(
+            &auth::token_hash(&token),
+            user.id,
+            now,
+            now + hours * 3_600_000,
+        )?;
         Ok(token)
     })
     .await?;
     audit_resident(&state, &username, "resident.login", "").await?;
     Ok((
-        AppendHeaders([(SET_COOKIE, super::session::cookie(&state, &token, hours * 3600))]),
+        AppendHeaders([(
+            SET_COOKIE,
+            super::session::cookie(&state, &token, hours * 3600),
+        )]),
         axum::Json(json!({"person_id": person})),
     ))
 }
 
-fn mask_phone(p: &str) -> String {
-    if p.len() == 11 {
-        format!("{}****{}", &p[..3], &p[7..])
-    } else {
-        "***".into()
-    }
-}
-
 /// The resident the session is, or 403.
 fn me_of(state: &AppState, access: &Access) -> AppResult<(SubjectId, String)> {
-    let person = access
-        .principal
-        .person
-        .clone()
-        .ok_or_else(|| AppError::Forbidden("this page is for residents: sign in with your phone".into()))?;
+    let person = access.principal.person.clone().ok_or_else(|| {
+        AppError::Forbidden("this page is for residents: sign in with your phone".into())
+    })?;
     let s = super::gates::person_subject(state, &person)
         .ok_or_else(|| AppError::NotFound("您的登记信息已不在名单中，请联系网格员".into()))?;
     Ok((s, person))
@@ -353,13 +350,11 @@ async fn pass_of(state: &AppState, s: SubjectId, person: &str) -> AppResult<MyPa
         person_id: person.to_owned(),
         name: p
             .and_then(|p| p.name.as_deref())
-            .map(|n| {
-                let mut c = n.chars();
-                let first: String = c.next().into_iter().collect();
-                first + &"*".repeat(c.count())
-            })
+            .map(mask::name)
             .unwrap_or_default(),
-        grid_name: grid.as_ref().and_then(|g| city.region_names.get(g).cloned()),
+        grid_name: grid
+            .as_ref()
+            .and_then(|g| city.region_names.get(g).cloned()),
         grid_code: grid,
         status: now.status,
         why_text: why_text(&city, &now),
@@ -384,11 +379,10 @@ fn why_text(city: &tracegrid_city::City, now: &tracegrid_city::StatusNow) -> Str
                 .unwrap_or_else(|| p.to_owned())
         })
         .unwrap_or_default();
-    let at = w
-        .at
-        .as_deref()
-        .map(|a| a.get(5..16).unwrap_or(a).replace('T', " "))
-        .unwrap_or_default();
+    let at =
+        w.at.as_deref()
+            .map(|a| a.get(5..16).unwrap_or(a).replace('T', " "))
+            .unwrap_or_default();
     let until = w
         .until_ms
         .map(|u| city.time(u).get(..10).unwrap_or_default().to_owned());
@@ -442,7 +436,7 @@ pub async fn me(State(state): State<AppState>, access: Access) -> AppResult<impl
                 .filter(|p| p.household_id.as_deref() == Some(h.as_str()) && p.person_id != person)
                 .map(|p| {
                     json!({"person_id": p.person_id,
-                           "name": p.name.as_deref().map(|n| n.chars().take(1).collect::<String>() + "*"),
+                           "name": p.name.as_deref().map(mask::name),
                            "has_phone": p.phone.is_some()})
                 })
                 .collect();
@@ -483,10 +477,11 @@ pub async fn member_pass(
             .filter(|m| home.is_some() && m.household_id == home && m.phone.is_none())
             .and_then(|m| city.world.find_subject(&m.person_id))
     };
-    let ms = ms.ok_or_else(|| {
-        AppError::NotFound("只能出示同户且没有手机的家人的通行码".into())
-    })?;
-    Ok((AuditNote::on(member.clone(), format!("shown by {person}")), axum::Json(pass_of(&state, ms, &member).await?)))
+    let ms = ms.ok_or_else(|| AppError::NotFound("只能出示同户且没有手机的家人的通行码".into()))?;
+    Ok((
+        AuditNote::on(member.clone(), format!("shown by {person}")),
+        axum::Json(pass_of(&state, ms, &member).await?),
+    ))
 }
 
 /// The symptoms a report may name (CONTRACT.md section 9).
@@ -535,23 +530,28 @@ pub async fn health(
         .ok_or_else(|| AppError::NotFound("您的登记信息已不在名单中".into()))?;
     let now = now_ms();
     let day = state.config.day_of(now);
-    let at = {
-        let city = state.live();
-        city.time(city.settings.as_of.unwrap_or(now))
-    };
+    let at = super::gates::event_time(&state, now);
     let row = json!({"id_number": id_number, "time": at,
                      "temperature": format!("{:.1}", h.temperature),
                      "symptoms": h.symptoms.join(";"), "reporter": "self",
                      "record_id": format!("self-{person}-{day}")});
-    let answer = super::v1::feed_rows(&state, "health_reports", &[row], format!("resident:{person}")).await?;
+    let answer = super::v1::feed_rows(
+        &state,
+        "health_reports",
+        &[row],
+        format!("resident:{person}"),
+    )
+    .await?;
     if let Some(r) = answer.rejects.first() {
         return Err(AppError::BadRequest(r.reason.clone()));
     }
     let fever = h.temperature >= 37.3 || !h.symptoms.is_empty();
     Ok((
         AuditNote::on(person, "health report"),
-        axum::Json(json!({"kept": answer.accepted == 1, "already": answer.duplicates == 1,
-                          "fever": fever, "day": day})),
+        axum::Json(
+            json!({"kept": answer.accepted == 1, "already": answer.duplicates == 1,
+                          "fever": fever, "day": day}),
+        ),
     ))
 }
 

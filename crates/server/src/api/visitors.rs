@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracegrid_city::Status;
-use tracegrid_model::{IdNumber, Phone, Plate};
+use tracegrid_model::{IdNumber, Phone, Plate, mask};
 use tracegrid_store::Visitor;
 use utoipa::ToSchema;
 
@@ -63,7 +63,8 @@ fn short(s: Option<&str>, max: usize) -> String {
 fn visitor_code() -> AppResult<String> {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut b = [0u8; 6];
-    getrandom::fill(&mut b).map_err(|e| AppError::Internal(anyhow::anyhow!("no randomness: {e}")))?;
+    getrandom::fill(&mut b)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("no randomness: {e}")))?;
     Ok(b.iter()
         .map(|x| ALPHABET[*x as usize % ALPHABET.len()] as char)
         .collect())
@@ -84,8 +85,10 @@ pub async fn register(
         std::net::IpAddr::V4(a) => i64::from(u32::from(a)),
         std::net::IpAddr::V6(a) => (u128::from(a) >> 64) as i64,
     });
-    if !state.visits.take(-1 - peer_key.abs(), now_ms()) {
-        return Err(AppError::Busy("登记太频繁，请稍后再试 (too many registrations: wait a minute)".into()));
+    if !state.visits.take(peer_key, now_ms()) {
+        return Err(AppError::Busy(
+            "登记太频繁，请稍后再试 (too many registrations: wait a minute)".into(),
+        ));
     }
     let name = short(Some(&v.name), 32);
     if name.is_empty() {
@@ -106,30 +109,35 @@ pub async fn register(
         ),
     };
     let came_from = short(v.came_from.as_deref(), 64);
-    let (at_text, window, area) = {
+    let (at_text, area) = {
         let city = state.live();
         if !city.places.contains_key(&v.gate) {
-            return Err(AppError::NotFound(format!("没有这个卡口：{} (no such gate)", v.gate)));
+            return Err(AppError::NotFound(format!(
+                "没有这个卡口：{} (no such gate)",
+                v.gate
+            )));
         }
         let now = now_ms();
-        let at = city.settings.as_of.unwrap_or(now);
+        let at = super::gates::event_moment(&city, now);
         let window = (at - city.settings.lookback_days * 86_400_000, at);
         let area = city
             .region_by_text(&came_from)
             .and_then(|code| city.area_over(&code, window.0, window.1))
             .map(|a| a.name.clone().unwrap_or_else(|| a.area_id.clone()));
-        (city.time(at), window, area)
+        (city.time(at), area)
     };
-    let _ = window;
     let code = visitor_code()?;
     let mut rows = vec![json!({"source": "visitor", "subject_type": "id_number",
         "subject": id.as_str(), "place_id": v.gate, "start": at_text,
         "record_id": format!("visit-{code}")})];
     if let Some(p) = &plate {
-        rows.push(json!({"source": "visitor", "subject_type": "plate", "subject": p,
-            "place_id": v.gate, "start": at_text, "record_id": format!("visit-{code}-plate")}));
+        rows.push(
+            json!({"source": "visitor", "subject_type": "plate", "subject": p,
+            "place_id": v.gate, "start": at_text, "record_id": format!("visit-{code}-plate")}),
+        );
     }
-    let answer = super::v1::feed_rows(&state, "sightings", &rows, format!("visitor:{}", v.gate)).await?;
+    let answer =
+        super::v1::feed_rows(&state, "sightings", &rows, format!("visitor:{}", v.gate)).await?;
     if let Some(r) = answer.rejects.first() {
         return Err(AppError::BadRequest(r.reason.clone()));
     }
@@ -145,7 +153,15 @@ pub async fn register(
         ),
         (None, Some(s)) if s.status != Status::Green => (
             "refuse",
-            format!("{}：{}，禁止进入", if s.status == Status::Red { "红码" } else { "黄码" }, cause_zh(&s.why)),
+            format!(
+                "{}：{}，禁止进入",
+                if s.status == Status::Red {
+                    "红码"
+                } else {
+                    "黄码"
+                },
+                cause_zh(&s.why)
+            ),
         ),
         _ => ("admit", "可以进入：请向门卫出示访客码".to_owned()),
     };
@@ -207,15 +223,10 @@ pub struct VisitorView {
 }
 
 fn view(v: Visitor) -> VisitorView {
-    let masked = format!(
-        "{}********{}",
-        v.id_number.get(..6).unwrap_or(""),
-        v.id_number.get(14..).unwrap_or("")
-    );
     VisitorView {
         code: v.code,
-        name: v.name.chars().take(1).collect::<String>() + "*",
-        id_number: masked,
+        name: mask::name(&v.name),
+        id_number: mask::id_number(&v.id_number),
         plate: v.plate,
         came_from: v.came_from,
         visiting: v.visiting,
@@ -273,10 +284,16 @@ pub async fn poster(
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let scheme = if state.config.secure_cookies { "https" } else { "http" };
+    let scheme = if state.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
     let url = format!(
         "{scheme}://{host}/visit?gate={}",
         percent_encoding::utf8_percent_encode(&gate, percent_encoding::NON_ALPHANUMERIC)
     );
-    Ok(axum::Json(json!({"gate": gate, "name": name, "url": url, "qr_svg": qr_svg(&url)})))
+    Ok(axum::Json(
+        json!({"gate": gate, "name": name, "url": url, "qr_svg": qr_svg(&url)}),
+    ))
 }

@@ -100,12 +100,20 @@ fn people(app: &TestApp) -> (String, String, String, String) {
         .find(|&s| live.screening.alert(s).is_none() && !live.world.is_active_case(s))
         .expect("a person without an alert");
     let name = |s| live.world.subject_name(s).to_owned();
-    (name(case), name(close.subject), name(other.subject), name(green))
+    (
+        name(case),
+        name(close.subject),
+        name(other.subject),
+        name(green),
+    )
 }
 
 async fn pass_of(app: &TestApp, who: &str, cookie: &str) -> Value {
     let r = app
-        .get(&format!("/api/v1/passes/{who}?purpose=paper+pass"), Some(cookie))
+        .get(
+            &format!("/api/v1/passes/{who}?purpose=paper+pass"),
+            Some(cookie),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     r.body
@@ -284,13 +292,7 @@ async fn a_scan_is_a_gate_sighting_screened_at_once_and_the_verdict_follows_the_
     assert_eq!(v["verdict"], "refuse", "{v}");
     assert_eq!(v["status"], "red");
     assert_eq!(v["pass_status"], "green");
-    let history = app
-        .app
-        .state()
-        .city
-        .statuses
-        .history(&green, 10)
-        .unwrap();
+    let history = app.app.state().city.statuses.history(&green, 10).unwrap();
     assert_eq!(history[0].status, "red", "{history:?}");
 }
 
@@ -301,7 +303,10 @@ async fn a_close_contact_cleared_by_the_grid_worker_is_red_no_more() {
     let (_, close, _, _) = people(&app);
     assert_eq!(pass_of(&app, &close, &a).await["status"], "red");
     let tasks = app
-        .get(&format!("/api/tasks?purpose=x&subject={close}&state=all"), Some(&a))
+        .get(
+            &format!("/api/tasks?purpose=x&subject={close}&state=all"),
+            Some(&a),
+        )
         .await
         .body;
     let task = tasks["tasks"]
@@ -393,7 +398,12 @@ async fn a_resident_signs_in_with_a_code_once_and_reports_a_fever() {
         )
         .await;
     assert_eq!(replay.status, StatusCode::BAD_REQUEST, "a code works once");
-    assert!(replay.body["error"]["message"].as_str().unwrap().contains("用过"));
+    assert!(
+        replay.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("用过")
+    );
     let me = app.get("/api/resident/me", Some(&cookie)).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
     assert_eq!(me.body["pass"]["person_id"], resident.0.as_str());
@@ -449,7 +459,12 @@ async fn a_visitor_with_an_invalid_id_is_told_what_to_fix_and_a_valid_one_gets_a
         )
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
-    assert!(bad.body["error"]["message"].as_str().unwrap().contains("身份证"));
+    assert!(
+        bad.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("身份证")
+    );
     let before = app.app.state().live().world.sighting_count();
     let ok = app
         .post(
