@@ -109,10 +109,32 @@ fn the_command_centre_works_in_a_browser() {
         .expect("a case with close contacts")
         .to_owned();
 
+    // A gate of that grid for the guard, and a resident of it with a phone of their own.
+    let gate = read_csv(&drop_dir.join("places.csv"))
+        .into_iter()
+        .filter(|r| r["kind"] == "gate" && r["grid_code"] == grid)
+        .map(|r| r["place_id"].clone())
+        .min()
+        .expect("a gate in the grid");
+    let persons = read_csv(&drop_dir.join("persons.csv"));
+    let mut phones = std::collections::HashMap::<&str, usize>::new();
+    for p in &persons {
+        *phones.entry(p["phone"].as_str()).or_default() += 1;
+    }
+    let (resident, phone) = persons
+        .iter()
+        .filter(|p| {
+            p["grid_code"] == grid && !p["phone"].is_empty() && phones[p["phone"].as_str()] == 1
+        })
+        .map(|p| (p["person_id"].clone(), p["phone"].clone()))
+        .min()
+        .expect("a resident of the grid with a phone");
+
     for (user, role, extra) in [
         ("admin", "admin", vec![]),
         ("analyst", "analyst", vec![]),
         ("wang", "grid_worker", vec!["--grid", grid.as_str()]),
+        ("guard", "gate_guard", vec!["--gate", gate.as_str()]),
     ] {
         let mut args = vec!["user", "add", user, "--role", role];
         args.extend(extra);
@@ -186,7 +208,6 @@ fn the_command_centre_works_in_a_browser() {
         ])
         .output()
         .expect("node runs (install Node.js)");
-    drop(server);
     let log = format!(
         "{}\n{}",
         String::from_utf8_lossy(&out.stdout),
@@ -194,11 +215,47 @@ fn the_command_centre_works_in_a_browser() {
     );
     assert!(out.status.success(), "the browser test failed:\n{log}");
     assert!(shots.join("PASSED").is_file(), "{log}");
+
+    // The gate and the resident: a pass on the resident's phone, filmed by the guard's.
+    let out = Command::new("node")
+        .current_dir(&browser_dir)
+        .args([
+            "gates.mjs",
+            "--base",
+            &base,
+            "--out",
+            shots.to_str().unwrap(),
+        ])
+        .args([
+            "--password",
+            PASSWORD,
+            "--resident",
+            &resident,
+            "--phone",
+            &phone,
+        ])
+        .args(["--gate", &gate])
+        .output()
+        .expect("node runs");
+    drop(server);
+    let log = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "the gates' browser test failed:\n{log}"
+    );
+    assert!(shots.join("GATES-PASSED").is_file(), "{log}");
+    println!("{log}");
     for name in [
         "02-overview-map",
         "04-alert-evidence",
         "05-trace",
         "09-grid-worker-phone-alerts",
+        "g02-resident-pass-phone",
+        "g04-gate-scan-phone",
     ] {
         let png = shots.join(format!("{name}.png"));
         assert!(
@@ -207,4 +264,20 @@ fn the_command_centre_works_in_a_browser() {
             png.display()
         );
     }
+}
+
+/// The rows of a CSV file as maps from header to value.
+fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .collect()
 }

@@ -5,6 +5,7 @@ mod browser;
 mod compare;
 mod ds4c;
 mod export;
+mod gates;
 mod import;
 mod kill;
 mod resume;

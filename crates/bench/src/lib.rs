@@ -10,6 +10,7 @@
 pub mod compare;
 pub mod ds4c;
 pub mod feeds;
+pub mod gates;
 pub mod human;
 pub mod replay;
 pub mod serve;
@@ -42,6 +43,8 @@ pub enum What {
     /// The live feeds while the server serves: rows a second over HTTP, MQTT and JetStream,
     /// row → screen and row → task latencies, the fed city checked against its files.
     Feeds(crate::feeds::Args),
+    /// Scans at a gate: the server's verdict on valid and forged passes, one at a time.
+    Gates(crate::gates::Args),
     /// Load a store into the index and print the process's memory as JSON (for compare).
     #[command(hide = true)]
     Resident {
@@ -104,6 +107,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         What::Compare(a) => crate::compare::run(a),
         What::Serve(a) => crate::serve::run(a),
         What::Feeds(a) => crate::feeds::run(a),
+        What::Gates(a) => crate::gates::run(a),
         What::Resident { db } => {
             let world = load(&db)?;
             out!(
@@ -410,9 +414,14 @@ pub fn median(mut xs: Vec<f64>) -> f64 {
     xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-pub fn p95(mut xs: Vec<f64>) -> f64 {
+pub fn p95(xs: Vec<f64>) -> f64 {
+    quantile(xs, 95)
+}
+
+/// The `percent`th percentile (nearest rank below).
+pub fn quantile(mut xs: Vec<f64>, percent: usize) -> f64 {
     xs.sort_by(f64::total_cmp);
-    xs.get((xs.len() * 95 / 100).min(xs.len().saturating_sub(1)))
+    xs.get((xs.len() * percent / 100).min(xs.len().saturating_sub(1)))
         .copied()
         .unwrap_or(f64::NAN)
 }

@@ -205,8 +205,8 @@ export function drawShell() {
   ].filter(([, a]) => me && may(a));
   const here = location.hash.split('?')[0].split('/')[1] || '';
   $('#nav').innerHTML = items.map(([k]) => `<a href="#/${k}" class="${here === k ? 'on' : ''}">${esc(t(k))}</a>`).join('')
-    + (me ? `<a href="/api/docs">${esc(t('api'))}</a>` : '');
-  $('#user').textContent = me ? `${me.username} · ${me.role}` : '';
+    + (me && !['gate_guard', 'grid_worker'].includes(me.role) ? `<a href="/api/docs">${esc(t('api'))}</a>` : '');
+  $('#user').textContent = me ? `${me.username} · ${t(`role_${me.role}`)}` : '';
   $('#logout').hidden = !me;
   $('#logout').textContent = t('logout');
 }

@@ -1,6 +1,9 @@
 // The command centre's messages in Chinese, the default language: one entry per key that t()
 // looks up. Every key here is also in en.js (tests/browser/run.mjs checks).
 export default {
+  status_red: '红码', status_yellow: '黄码', status_green: '绿码', gate_day: '卡口近24小时', gate_scans: '扫码', gate_fevers: '发热', gate_refusals: '卡口拒绝原因', gate_no_scans: '近24小时没有扫码', gate_none: '近24小时没有拒绝',
+  refuse_yellow: '黄码', refuse_red: '红码', refuse_fever: '发热', refuse_forged: '伪造或篡改', refuse_expired: '过期', refuse_unknown_key: '未知密钥', refuse_malformed: '无法识别', refuse_not_yet_valid: '签发时间异常', refuse_unknown_person: '不在名单',
+  role_admin: '管理员', role_analyst: '分析员', role_epidemiologist: '流调人员', role_grid_worker: '网格员', role_gate_guard: '门卫', role_viewer: '查看者', role_feeder: '数据源', role_resident: '居民',
   overview: '总览', alerts: '预警', trace: '追踪', areas: '疫区与病例', import: '数据导入', audit: '审计', api: '接口',
   login: '登录', logout: '退出', username: '用户名', password: '密码', bad_login: '用户名或密码错误',
   purpose: '查询事由', default_purpose: '疫情排查核实',

@@ -46,19 +46,25 @@ const OFFLINE_WHY = {
   malformed: '无法识别的二维码', unknown_key: '签发密钥未知', forged: '签名不符，可能伪造', expired: '通行码已过期', no_crypto: '本机无法核验签名',
 };
 
-function showVerdict(v, took) {
+function showVerdict(v) {
   const out = $('#verdict');
   const big = v.verdict === 'admit' ? '通 行' : '禁 止';
   out.innerHTML = `<div class="verdict ${esc(v.verdict)}" data-verdict="${esc(v.verdict)}" data-reason="${esc(v.reason_code)}">
       <div class="big">${big}</div>
       <div class="reason">${esc(v.reason)}</div>
       ${v.status ? `<div>${esc(v.name_hint || '')} · ${esc(COLOUR[v.status])} · ${v.resident ? '本小区住户' : '非本小区住户'}</div>` : ''}
-      <div class="small">${took != null ? `${Math.round(took)} ms` : ''}</div></div>`;
+    </div>`;
   out.scrollIntoView({ block: 'nearest' });
 }
 
-async function scan(token, gate, started) {
-  if (busy) return;
+// Scans run one at a time: one typed in while the camera's is answered waits its turn.
+let queue = Promise.resolve();
+function scan(token, gate, started) {
+  queue = queue.then(() => scanNow(token, gate, started));
+  return queue;
+}
+
+async function scanNow(token, gate, started) {
   busy = true;
   try {
     const offline = await verifyOffline(token, keys);
@@ -70,7 +76,7 @@ async function scan(token, gate, started) {
     if (temp) body.temperature = Number(temp);
     try {
       const v = await post('/api/v1/gate/scan', body);
-      showVerdict(v, performance.now() - started);
+      showVerdict(v);
       window.lastScanMs = performance.now() - started;
       $('#temp').value = '';
     } catch (e) {
@@ -97,7 +103,7 @@ function startCamera(gate) {
       const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
       const code = window.jsQR(img.data, img.width, img.height, { inversionAttempts: 'dontInvert' });
       // The same pass held in front of the camera is scanned once every five seconds.
-      if (code && code.data && (code.data !== last.token || Date.now() - last.at > 5000)) {
+      if (!busy && code && code.data && (code.data !== last.token || Date.now() - last.at > 5000)) {
         last = { token: code.data, at: Date.now() };
         scan(code.data, $('#gate') ? $('#gate').value : gate, started);
       }
@@ -136,7 +142,7 @@ export async function pageGate() {
   const gates = (me && me.gates) || [];
   document.body.classList.add('scanner');
   main().innerHTML = `<div class="gatepage">
-    <div class="row"><label>卡口<select id="gate">${gates.map((g) => `<option>${esc(g)}</option>`).join('')}</select></label>
+    <div class="row"><label class="wide">卡口<select id="gate">${gates.map((g) => `<option>${esc(g)}</option>`).join('')}</select></label>
       <label>方向<select id="dir"><option value="in">进</option><option value="out">出</option></select></label>
       <label>体温 ℃<input id="temp" type="number" step="0.1" min="34" max="43" inputmode="decimal" placeholder="可不填"></label></div>
     <div id="verdict"><div class="verdict idle"><div class="reason">请居民出示通行码</div></div></div>
