@@ -426,6 +426,20 @@ pub fn quantile(mut xs: Vec<f64>, percent: usize) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// A fresh copy `name` of the simulated store `city` under `dir`, for a run that changes it
+/// (adds users, tasks, cases, scans), and the moment its drop ends (from `truth.json`).
+pub fn run_copy(dir: &Path, drop: &Path, city: &str, name: &str) -> Result<(String, i64)> {
+    let db = dir.join(name).to_string_lossy().into_owned();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{db}{suffix}"));
+    }
+    std::fs::copy(city, &db).with_context(|| format!("copying {city}"))?;
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(drop.join("truth.json"))?)?;
+    let end = truth["end"].as_i64().context("truth.json has no end")?;
+    Ok((db, end))
+}
+
 /// A simulated city of `persons` residents over `days` as a drop and an SQLite store under
 /// `dir`, made unless a run of the same size left them there; returns (drop, store).
 pub fn simulated_store(dir: &Path, persons: usize, days: i64) -> Result<(PathBuf, String)> {

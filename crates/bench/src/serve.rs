@@ -240,14 +240,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         .unwrap_or_else(|| std::env::temp_dir().join("tracegrid-bench-serve"));
     let (drop, city) = crate::simulated_store(&dir, a.persons, a.days)?;
     // Each run works on a fresh copy: it adds users, tasks and a case.
-    let db = dir.join("serve-run.db").to_string_lossy().into_owned();
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{db}{suffix}"));
-    }
-    std::fs::copy(&city, &db).with_context(|| format!("copying {city}"))?;
-    let truth: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(drop.join("truth.json"))?)?;
-    let end = truth["end"].as_i64().context("truth.json has no end")?;
+    let (db, end) = crate::run_copy(&dir, &drop, &city, "serve-run.db")?;
     let config = Config {
         db: db.clone(),
         as_of: Some(tracegrid_model::format_time(end, chrono_tz::Asia::Shanghai)),

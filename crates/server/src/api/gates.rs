@@ -9,7 +9,8 @@ use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tracegrid_city::{Status, StatusNow};
-use tracegrid_engine::SubjectId;
+use tracegrid_engine::{FEVER, SubjectId};
+use tracegrid_model::Temperature;
 use tracegrid_store::Scan;
 use utoipa::ToSchema;
 
@@ -205,15 +206,8 @@ pub async fn scan(
             "direction must be in, out or empty".into(),
         ));
     }
-    let temperature_dc = match scan.temperature {
-        None => None,
-        Some(t) if (34.0..=43.0).contains(&t) => Some((t * 10.0).round() as i64),
-        Some(t) => {
-            return Err(AppError::BadRequest(format!(
-                "体温 {t} 不在 34.0 到 43.0 ℃ 之间，请重新测量 (temperature must be 34.0 to 43.0)"
-            )));
-        }
-    };
+    let temperature = scan.temperature.map(body_temperature).transpose()?;
+    let temperature_dc = temperature.map(Temperature::tenths);
     let gate_grid = {
         let city = state.live();
         let place = city
@@ -228,16 +222,7 @@ pub async fn scan(
         Ok(c) => c,
         Err(refusal) => {
             let v = refused(refusal.to_string(), refusal.code());
-            keep_scan(
-                &state,
-                &scan.gate,
-                now,
-                None,
-                &v,
-                &direction,
-                temperature_dc,
-            )
-            .await?;
+            keep_scan(&state, &scan, now, None, &v, temperature_dc).await?;
             return Ok((
                 AuditNote::on(
                     "(unverified pass)",
@@ -265,27 +250,14 @@ pub async fn scan(
             "通行码的持有人不在登记名单中，请联系网格员".into(),
             "unknown_person",
         );
-        keep_scan(
-            &state,
-            &scan.gate,
-            now,
-            None,
-            &v,
-            &direction,
-            temperature_dc,
-        )
-        .await?;
+        keep_scan(&state, &scan, now, None, &v, temperature_dc).await?;
         return Ok((AuditNote::on(claims.sub, "unknown person"), axum::Json(v)));
     };
     let status = status_now(&state, s).await?;
-    let fever = temperature_dc.is_some_and(|t| t >= 373);
-    let (verdict, reason, code) = if fever {
+    let (verdict, reason, code) = if let Some(t) = temperature.filter(|&t| t >= FEVER) {
         (
             "refuse",
-            format!(
-                "体温 {:.1}℃，发热：禁止通行，请引导至发热门诊并报告网格员",
-                temperature_dc.unwrap_or(0) as f64 / 10.0
-            ),
+            format!("体温 {t}℃，发热：禁止通行，请引导至发热门诊并报告网格员"),
             "fever",
         )
     } else {
@@ -327,8 +299,8 @@ pub async fn scan(
         &record,
     )
     .await?;
-    if let (Some(t), Some(id)) = (temperature_dc, id_number) {
-        let row = json!({"id_number": id, "time": at, "temperature": format!("{:.1}", t as f64 / 10.0),
+    if let (Some(t), Some(id)) = (temperature, id_number) {
+        let row = json!({"id_number": id, "time": at, "temperature": t.to_string(),
                          "place_id": scan.gate, "reporter": "gate", "record_id": record});
         super::v1::feed_rows(
             &state,
@@ -340,11 +312,10 @@ pub async fn scan(
     }
     keep_scan(
         &state,
-        &scan.gate,
+        &scan,
         now,
         Some(claims.sub.clone()),
         &v,
-        &direction,
         temperature_dc,
     )
     .await?;
@@ -355,6 +326,16 @@ pub async fn scan(
         ),
         axum::Json(v),
     ))
+}
+
+/// A temperature taken at a gate or reported by a resident, checked by section 9's rule (34.0
+/// to 43.0 °C, to a tenth) as a fed row's would be, with the reason in words read out.
+pub fn body_temperature(t: f64) -> AppResult<Temperature> {
+    Temperature::parse("temperature", &format!("{t:.1}")).map_err(|e| {
+        AppError::BadRequest(format!(
+            "体温 {t} 不在 34.0 到 43.0 ℃ 之间，请重新测量 ({e})"
+        ))
+    })
 }
 
 /// When something the server records itself happens (a scan, a resident's report, a visit), as
@@ -397,23 +378,23 @@ async fn feed_scan(
     Ok(())
 }
 
+/// Keeps a scan, verified or not, for the gate's day.
 async fn keep_scan(
     state: &AppState,
-    gate: &str,
+    scan: &ScanIn,
     at: i64,
     person: Option<String>,
     v: &Verdict,
-    direction: &str,
     temperature_dc: Option<i64>,
 ) -> AppResult<()> {
     let st = state.clone();
     let row = Scan {
-        gate: gate.to_owned(),
+        gate: scan.gate.clone(),
         at,
         person_id: person,
         verdict: v.verdict.into(),
         reason: v.reason_code.into(),
-        direction: direction.to_owned(),
+        direction: scan.direction.clone().unwrap_or_default(),
         temperature_dc,
     };
     blocking(move || st.city.statuses.with_gates(|g| g.add_scan(&row))).await
@@ -529,7 +510,7 @@ pub async fn gate_day(State(state): State<AppState>, _: Access) -> AppResult<imp
             g.1 += 1;
             *refusals.entry(s.reason.clone()).or_default() += 1;
         }
-        if s.temperature_dc.is_some_and(|t| t >= 373) {
+        if s.temperature_dc.is_some_and(|t| t >= FEVER.tenths()) {
             fevers += 1;
         }
     }

@@ -12,7 +12,7 @@ use axum::response::{AppendHeaders, IntoResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tracegrid_engine::SubjectId;
-use tracegrid_model::{Phone, mask};
+use tracegrid_model::{Phone, Symptoms, mask};
 use tracegrid_store::{AuditEntry, NewUser};
 use utoipa::ToSchema;
 
@@ -484,17 +484,6 @@ pub async fn member_pass(
     ))
 }
 
-/// The symptoms a report may name (CONTRACT.md section 9).
-pub const SYMPTOMS: [&str; 7] = [
-    "fever",
-    "cough",
-    "fatigue",
-    "sore_throat",
-    "shortness_of_breath",
-    "diarrhea",
-    "loss_of_smell_or_taste",
-];
-
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct HealthIn {
     /// °C, 34.0 to 43.0.
@@ -514,14 +503,9 @@ pub async fn health(
     Json(h): Json<HealthIn>,
 ) -> AppResult<impl IntoResponse> {
     let (s, person) = me_of(&state, &access)?;
-    if !(34.0..=43.0).contains(&h.temperature) {
-        return Err(AppError::BadRequest(
-            "体温应在 34.0 到 43.0 ℃ 之间，请重新测量 (temperature must be 34.0 to 43.0)".into(),
-        ));
-    }
-    if let Some(bad) = h.symptoms.iter().find(|x| !SYMPTOMS.contains(&x.as_str())) {
-        return Err(AppError::BadRequest(format!("不认识的症状：{bad}")));
-    }
+    let temperature = super::gates::body_temperature(h.temperature)?;
+    let symptoms = Symptoms::parse("symptoms", &h.symptoms.join(";"))
+        .map_err(|e| AppError::BadRequest(format!("不认识的症状 ({e})")))?;
     let id_number = state
         .live()
         .world
@@ -532,8 +516,8 @@ pub async fn health(
     let day = state.config.day_of(now);
     let at = super::gates::event_time(&state, now);
     let row = json!({"id_number": id_number, "time": at,
-                     "temperature": format!("{:.1}", h.temperature),
-                     "symptoms": h.symptoms.join(";"), "reporter": "self",
+                     "temperature": temperature.to_string(),
+                     "symptoms": symptoms.to_string(), "reporter": "self",
                      "record_id": format!("self-{person}-{day}")});
     let answer = super::v1::feed_rows(
         &state,
@@ -545,7 +529,7 @@ pub async fn health(
     if let Some(r) = answer.rejects.first() {
         return Err(AppError::BadRequest(r.reason.clone()));
     }
-    let fever = h.temperature >= 37.3 || !h.symptoms.is_empty();
+    let fever = temperature >= tracegrid_engine::FEVER || !symptoms.is_empty();
     Ok((
         AuditNote::on(person, "health report"),
         axum::Json(
