@@ -4,8 +4,10 @@
 //! fetched from elsewhere. There is no build step: the browser loads `assets/js/main.js` and the
 //! modules it imports as they are written.
 
-use axum::http::header;
-use axum::response::IntoResponse;
+use std::path::PathBuf;
+
+use axum::http::{HeaderName, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 
 const INDEX: &str = include_str!("../assets/index.html");
@@ -34,6 +36,13 @@ const MODULES: &[(&str, &str)] = modules![
     "task-cards.js",
     "i18n/zh.js",
     "i18n/en.js",
+    "i18n/map.js",
+    "i18n/trace.js",
+    "i18n/errors.js",
+    "i18n/users.js",
+    "i18n/work.js",
+    "citymap.js",
+    "pages/users.js",
     "pages/login.js",
     "pages/overview.js",
     "pages/alerts.js",
@@ -53,74 +62,126 @@ const MODULES: &[(&str, &str)] = modules![
     "visit.js",
 ];
 
-fn asset(body: &'static str, mime: &'static str) -> impl IntoResponse + Clone {
-    (
-        [
-            (header::CONTENT_TYPE, mime),
-            (header::CACHE_CONTROL, "no-cache"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        body,
-    )
+/// The directory to read pages and modules from on every request instead of the copies compiled
+/// in, when `TRACEGRID_ASSETS_DIR` names one (normally `crates/server/assets`): for working on
+/// the pages, so that a change shows on reload without a rebuild. Module paths are checked to stay
+/// inside it. Not for a deployment: the compiled copies are what the tests checked.
+fn assets_dir() -> Option<PathBuf> {
+    std::env::var_os("TRACEGRID_ASSETS_DIR").map(PathBuf::from)
 }
 
-fn html(body: &'static str) -> impl IntoResponse + Clone {
+type Headers = [(HeaderName, &'static str); 3];
+
+fn asset_headers(mime: &'static str) -> Headers {
+    [
+        (header::CONTENT_TYPE, mime),
+        (header::CACHE_CONTROL, "no-cache"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ]
+}
+
+const HTML_HEADERS: [(HeaderName, &str); 4] = [
+    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+    (header::CACHE_CONTROL, "no-cache"),
     (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-cache"),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
-            ),
-            (header::X_FRAME_OPTIONS, "DENY"),
-        ],
-        body,
-    )
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+    ),
+    (header::X_FRAME_OPTIONS, "DENY"),
+];
+
+/// `body` as compiled in, or `rel` read from the assets directory when one is set.
+fn served<S, H>(headers: H, body: &'static str, rel: String) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    H: IntoIterator<Item = (HeaderName, &'static str)> + Clone + Send + Sync + 'static,
+    axum::response::AppendHeaders<H>: IntoResponse,
+{
+    match assets_dir() {
+        None => get(move || async move {
+            (axum::response::AppendHeaders(headers.clone()), body).into_response()
+        }),
+        Some(dir) => get(move || {
+            let (dir, rel, headers) = (dir.clone(), rel.clone(), headers.clone());
+            async move { from_disk(&dir, &rel, headers) }
+        }),
+    }
+}
+
+fn from_disk<H>(dir: &std::path::Path, rel: &str, headers: H) -> Response
+where
+    axum::response::AppendHeaders<H>: IntoResponse,
+{
+    if rel.split('/').any(|p| p == ".." || p.is_empty()) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match std::fs::read(dir.join(rel)) {
+        Ok(bytes) => (axum::response::AppendHeaders(headers), bytes).into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+fn asset<S: Clone + Send + Sync + 'static>(
+    body: &'static str,
+    rel: &str,
+    mime: &'static str,
+) -> MethodRouter<S> {
+    served(asset_headers(mime), body, rel.to_string())
+}
+
+fn html<S: Clone + Send + Sync + 'static>(body: &'static str, rel: &str) -> MethodRouter<S> {
+    served(HTML_HEADERS, body, rel.to_string())
+}
+
+fn vendored<S: Clone + Send + Sync + 'static>(body: &'static str) -> MethodRouter<S> {
+    get(move || async move {
+        (
+            [
+                (header::CONTENT_TYPE, JAVASCRIPT),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            body,
+        )
+    })
 }
 
 /// Every page and asset with what answers it: the router serves these, and the route list
 /// (`crate::api::route_list`) names them.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Vec<(String, MethodRouter<S>)> {
     let mut routes: Vec<(String, MethodRouter<S>)> = vec![
-        ("/".into(), get(html(INDEX))),
-        ("/api/docs".into(), get(html(API_HTML))),
-        ("/me".into(), get(html(RESIDENT_HTML))),
-        ("/visit".into(), get(html(VISIT_HTML))),
+        ("/".into(), html(INDEX, "index.html")),
+        ("/api/docs".into(), html(API_HTML, "api.html")),
+        ("/me".into(), html(RESIDENT_HTML, "resident.html")),
+        ("/visit".into(), html(VISIT_HTML, "visit.html")),
         (
             "/assets/self.css".into(),
-            get(asset(SELF_CSS, "text/css; charset=utf-8")),
+            asset(SELF_CSS, "self.css", "text/css; charset=utf-8"),
         ),
-        (
-            "/assets/vendor/jsQR.js".into(),
-            get((
-                [
-                    (header::CONTENT_TYPE, JAVASCRIPT),
-                    (header::CACHE_CONTROL, "public, max-age=86400"),
-                ],
-                JSQR,
-            )),
-        ),
+        ("/assets/vendor/jsQR.js".into(), vendored(JSQR)),
         (
             "/assets/app.css".into(),
-            get(asset(APP_CSS, "text/css; charset=utf-8")),
+            asset(APP_CSS, "app.css", "text/css; charset=utf-8"),
         ),
-        (
-            "/assets/vendor/echarts.min.js".into(),
-            get((
-                [
-                    (header::CONTENT_TYPE, JAVASCRIPT),
-                    (header::CACHE_CONTROL, "public, max-age=86400"),
-                ],
-                ECHARTS,
-            )),
-        ),
+        ("/assets/vendor/echarts.min.js".into(), vendored(ECHARTS)),
     ];
-    routes.extend(
-        MODULES
-            .iter()
-            .map(|&(path, body)| (format!("/assets/js/{path}"), get(asset(body, JAVASCRIPT)))),
-    );
+    routes.extend(MODULES.iter().map(|&(path, body)| {
+        (
+            format!("/assets/js/{path}"),
+            asset(body, &format!("js/{path}"), JAVASCRIPT),
+        )
+    }));
+    if let Some(dir) = assets_dir() {
+        // A module written since the build, not yet in MODULES.
+        routes.push((
+            "/assets/js/{*path}".into(),
+            get(
+                move |axum::extract::Path(path): axum::extract::Path<String>| {
+                    let dir = dir.clone();
+                    async move { from_disk(&dir, &format!("js/{path}"), asset_headers(JAVASCRIPT)) }
+                },
+            ),
+        ));
+    }
     routes
 }
 

@@ -1,0 +1,7 @@
+// Messages of tasks, cases and the rest of the command centre's work pages, in both languages side by side: zh.js and en.js take
+// their entries from here, so a key missing from one language shows up next to the other.
+export const zh = {
+};
+
+export const en = {
+};
