@@ -46,6 +46,22 @@ pub enum ReasonCode {
 }
 
 impl ReasonCode {
+    /// Which reason a grid worker acts on first when two alerts score the same: a close contact
+    /// of a case, then presence in an epidemic area, a contact's contact, a reported fever, a
+    /// general contact, a fever medicine bought, an arrival, a parcel. 0 is the most urgent.
+    pub fn urgency(self) -> u8 {
+        match self {
+            ReasonCode::CloseContact => 0,
+            ReasonCode::EpiArea => 1,
+            ReasonCode::SecondaryContact => 2,
+            ReasonCode::FeverReported => 3,
+            ReasonCode::GeneralContact => 4,
+            ReasonCode::FeverMedicine => 5,
+            ReasonCode::OutsideArrival => 6,
+            ReasonCode::DeliveryFromArea => 7,
+        }
+    }
+
     pub const ALL: [ReasonCode; 8] = [
         ReasonCode::CloseContact,
         ReasonCode::SecondaryContact,
@@ -343,7 +359,7 @@ impl Screening {
 
     /// The alerts, highest score first.
     pub fn alerts(&self) -> impl Iterator<Item = &Alert> + '_ {
-        self.ranked.iter().map(|(_, _, s)| &self.alerts[s])
+        self.ranked.iter().map(|(.., s)| &self.alerts[s])
     }
 
     /// One subject's alert.
@@ -355,7 +371,7 @@ impl Screening {
     pub fn into_screen(mut self) -> Screen {
         let alerts = std::mem::take(&mut self.ranked)
             .into_iter()
-            .filter_map(|(_, _, s)| self.alerts.remove(&s))
+            .filter_map(|(.., s)| self.alerts.remove(&s))
             .collect();
         Screen {
             as_of: self.params.as_of,
@@ -703,12 +719,27 @@ struct Dirty {
     base: BTreeSet<SubjectId>,
 }
 
-/// An alert's place in the contract's order: score down, then name.
-type RankKey = (u16, std::sync::Arc<str>, SubjectId);
+/// An alert's place in the contract's order: score down; among equal scores, what a grid worker
+/// should do first — the most urgent reason ([`ReasonCode::urgency`]), then the earliest
+/// evidence of it (the longer ago the exposure, the sooner the person may be infectious); then
+/// name.
+type RankKey = (u16, u8, Millis, std::sync::Arc<str>, SubjectId);
 
 fn rank_key(world: &World, a: &Alert) -> RankKey {
     let thousandths = (a.score * 1000.0).round().clamp(0.0, 1000.0) as u16;
-    (1000 - thousandths, world.name_key(a.subject), a.subject)
+    let (urgency, at) = a
+        .reasons
+        .iter()
+        .map(|r| (r.code.urgency(), r.at))
+        .min()
+        .unwrap_or((u8::MAX, Millis::MAX));
+    (
+        1000 - thousandths,
+        urgency,
+        at,
+        world.name_key(a.subject),
+        a.subject,
+    )
 }
 
 impl World {

@@ -682,16 +682,25 @@ fn alerts<'a>(
     alerts: impl IntoIterator<Item = &'a Alert>,
 ) -> BTreeMap<(String, &'static str, String), i64> {
     let mut out = BTreeMap::new();
-    let mut last: Option<(f64, String)> = None;
+    // Score down; among equal scores the most urgent reason, its earliest evidence, then name.
+    let mut last: Option<(f64, (u8, i64), String)> = None;
     for a in alerts {
         let name = w.subject_name(a.subject).to_owned();
-        if let Some((score, prev)) = &last {
+        let first = a
+            .reasons
+            .iter()
+            .map(|r| (r.code.urgency(), r.at))
+            .min()
+            .unwrap();
+        if let Some((score, prev_first, prev)) = &last {
             assert!(
-                *score > a.score || (*score == a.score && *prev < name),
-                "alerts by score, then name"
+                *score > a.score
+                    || (*score == a.score
+                        && (*prev_first < first || (*prev_first == first && *prev < name))),
+                "alerts by score, then the most urgent reason and its earliest evidence, then name"
             );
         }
-        last = Some((a.score, name));
+        last = Some((a.score, first, name));
         for r in &a.reasons {
             let key = match (r.case, r.area) {
                 (Some(k), _) => w.subject_name(k).to_owned(),
