@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 use tracegrid_engine::{MultiPolygon, Rebuild, ScreenParams, Screening, SubjectId, World};
 use tracegrid_model::rows::{
-    AreaRow, CaseRow, EventBatch, PersonRow, PlaceRow, Registry, RegistryBatch,
+    AreaRow, CaseRow, EventBatch, PersonRow, PlaceRow, RegionRow, Registry, RegistryBatch,
 };
 use tracegrid_model::{Level, Millis};
 
@@ -50,8 +50,9 @@ pub struct City {
     pub places: HashMap<String, PlaceInfo>,
     /// The engine's number of each place, by place_id.
     pub place_ix: HashMap<String, u32>,
-    /// Grid-level regions with a shape, as a GeoJSON FeatureCollection (`properties.name` is the
-    /// grid code, as ECharts' map series wants).
+    /// The regions with a shape, of every level, as a GeoJSON FeatureCollection for maps: each
+    /// feature's properties are the region's `code`, `name`, `level` and `parent_code`, its
+    /// coordinates rounded to [`MAP_DECIMALS`].
     pub grids: Value,
     /// Region names by code.
     pub region_names: HashMap<String, String>,
@@ -104,13 +105,19 @@ impl City {
             .filter(|r| r.level == Level::Grid)
             .map(|r| r.code.as_str())
             .collect();
+        let regions: HashMap<&str, &RegionRow> =
+            reg.regions.iter().map(|r| (r.code.as_str(), r)).collect();
         let mut features: Vec<Value> = reg
             .region_shapes
             .iter()
-            .filter(|s| grid_codes.contains(s.code.as_str()))
             .filter_map(|s| {
-                let geometry: Value = serde_json::from_str(&s.geometry).ok()?;
-                Some(json!({"type": "Feature", "properties": {"name": s.code}, "geometry": geometry}))
+                let r = regions.get(s.code.as_str())?;
+                let mut geometry: Value = serde_json::from_str(&s.geometry).ok()?;
+                round_coordinates(&mut geometry["coordinates"]);
+                Some(json!({"type": "Feature",
+                    "properties": {"code": r.code, "name": r.name, "level": r.level.as_str(),
+                                   "parent_code": r.parent_code},
+                    "geometry": geometry}))
             })
             .collect();
         if features.is_empty() {
@@ -118,7 +125,8 @@ impl City {
             // around them (a map with no shape at all cannot be drawn).
             features.push(extent(&reg.places));
         }
-        // A place without a grid code is in the grid whose polygon holds its coordinates.
+        // A place without a grid code is in the grid whose polygon holds its coordinates: only
+        // grid-level shapes place a point (its county's shape holds it too).
         let grid_shapes: Vec<(String, MultiPolygon, [f64; 4])> = reg
             .region_shapes
             .iter()
@@ -509,6 +517,26 @@ impl City {
     }
 }
 
+/// Decimals of a degree the map's shapes keep (about 1 m): enough for a grid a few hundred
+/// metres across, and a city's map a fraction of the size.
+pub const MAP_DECIMALS: i32 = 5;
+
+/// Rounds every number of GeoJSON coordinates (of any depth) to [`MAP_DECIMALS`].
+fn round_coordinates(v: &mut Value) {
+    match v {
+        Value::Array(items) => items.iter_mut().for_each(round_coordinates),
+        Value::Number(n) => {
+            if let Some(x) = n.as_f64() {
+                let f = 10f64.powi(MAP_DECIMALS);
+                if let Some(r) = serde_json::Number::from_f64((x * f).round() / f) {
+                    *n = r;
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// A rectangle around the places with coordinates (or around 0°, 0° if none has any), as a
 /// GeoJSON feature marked `extent`.
 fn extent(places: &[PlaceRow]) -> Value {
@@ -523,7 +551,7 @@ fn extent(places: &[PlaceRow]) -> Value {
     }
     let pad = ((b[2] - b[0]).max(b[3] - b[1]) * 0.05).max(0.005);
     let [w, s, e, n] = [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad];
-    json!({"type": "Feature", "properties": {"name": "", "extent": true},
+    json!({"type": "Feature", "properties": {"code": "", "name": "", "level": "other", "parent_code": null, "extent": true},
            "geometry": {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}})
 }
 
@@ -579,17 +607,26 @@ mod tests {
         }
     }
 
+    // Guards placing a point: grids.geojson holds every level's shapes, and the county's shape
+    // (listed first here) holds every point of its grids; only a grid's shape may place one.
     #[test]
     fn a_place_without_a_grid_code_takes_the_grid_its_coordinates_fall_in() {
         let reg = Registry {
             regions: vec![
-                region("330802001001", None, Level::Community),
+                region("330802", None, Level::County),
+                region("330802001001", Some("330802"), Level::Community),
                 region("330802001001001", Some("330802001001"), Level::Grid),
             ],
-            region_shapes: vec![RegionShapeRow {
-                code: "330802001001001".into(),
-                geometry: r#"{"type":"Polygon","coordinates":[[[118.87,28.94],[118.875,28.94],[118.875,28.945],[118.87,28.945],[118.87,28.94]]]}"#.into(),
-            }],
+            region_shapes: vec![
+                RegionShapeRow {
+                    code: "330802".into(),
+                    geometry: r#"{"type":"Polygon","coordinates":[[[118.8,28.9],[119.0,28.9],[119.0,29.0],[118.8,29.0],[118.8,28.9]]]}"#.into(),
+                },
+                RegionShapeRow {
+                    code: "330802001001001".into(),
+                    geometry: r#"{"type":"Polygon","coordinates":[[[118.87,28.94],[118.875,28.94],[118.875,28.945],[118.87,28.945],[118.87,28.94]]]}"#.into(),
+                },
+            ],
             places: vec![
                 place("INSIDE", 28.942, 118.872, None),
                 place("OUTSIDE", 28.95, 118.872, None),
@@ -602,13 +639,24 @@ mod tests {
         let live = City::build(settings, world, reg, 0).unwrap();
         let grid = |id: &str| live.places[id].grid_code.clone();
         assert_eq!(grid("INSIDE").as_deref(), Some("330802001001001"));
-        assert_eq!(grid("OUTSIDE"), None);
+        assert_eq!(grid("OUTSIDE"), None, "the county's shape places no point");
         assert_eq!(
             grid("GIVEN").as_deref(),
             Some("330802001001002"),
             "a given code stands"
         );
-        assert_eq!(live.grids["features"].as_array().unwrap().len(), 1);
+        // The map has both shapes, named from the registry.
+        let features = live.grids["features"].as_array().unwrap();
+        assert_eq!(features.len(), 2);
+        let county = &features[0]["properties"];
+        assert_eq!(
+            (county["code"].as_str(), county["level"].as_str()),
+            (Some("330802"), Some("county"))
+        );
+        assert_eq!(
+            features[1]["properties"]["parent_code"].as_str(),
+            Some("330802001001")
+        );
         // A cadre of the community covers its grid.
         let codes = |v: &[&str]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
         assert_eq!(

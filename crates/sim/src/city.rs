@@ -8,13 +8,15 @@ use std::path::Path;
 
 use tracegrid_model::{IdNumber, PlaceKind, Tier};
 
+use crate::land::{Point, Shape};
 use crate::rng::Rng;
 use crate::{
     CHECKPOINT, DAY, DELIVERIES, GATE, HOTEL, HOUR, MIN, NETCAFE, Out, PARKING, PHARMACY, Presence,
     SIGHTINGS, t,
 };
 
-/// Quzhou's six county-level divisions, with a centre for the map.
+/// Quzhou's six county-level divisions, with their seats (where the county's station is, and
+/// around which its land is drawn).
 const COUNTIES: &[(&str, &str, f64, f64)] = &[
     ("330802", "柯城区", 118.87, 28.94),
     ("330803", "衢江区", 118.96, 28.98),
@@ -32,6 +34,11 @@ const GIVEN: &[&str] = &[
     "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
     "超", "霞", "平", "刚", "英", "华", "建", "国", "红", "燕", "文", "辉",
 ];
+
+/// `share` of the way from `a` to `b`.
+fn towards(a: Point, b: Point, share: f64) -> Point {
+    (a.0 + share * (b.0 - a.0), a.1 + share * (b.1 - a.1))
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -74,7 +81,6 @@ struct Grid {
     community: usize,
     gate: usize,
     shop: usize,
-    corner: (f64, f64),
 }
 
 #[derive(Debug)]
@@ -109,10 +115,12 @@ pub struct City {
     stations: Vec<usize>,
     checkpoints: Vec<usize>,
     by_county: Vec<Vec<usize>>,
+    /// The land of the city and of each county, town, community and grid, by region code.
+    shapes: HashMap<String, Shape>,
 }
 
-/// Grid side in degrees (about 500 m).
-const GRID: f64 = 0.005;
+/// Decimals of a degree written to grids.geojson (about 0.1 m).
+const DECIMALS: i32 = 6;
 /// Vehicles on a bus route, and how often one comes.
 const BUSES_PER_ROUTE: usize = 6;
 const BUS_HEADWAY: i64 = 10 * MIN;
@@ -130,6 +138,7 @@ impl City {
             stations: vec![],
             checkpoints: vec![],
             by_county: vec![vec![]; COUNTIES.len()],
+            shapes: HashMap::new(),
         };
         let region =
             |c: &mut City, code: &str, name: &str, parent: Option<&str>, level: &'static str| {
@@ -163,8 +172,19 @@ impl City {
         // grid), so that a resident meets as many people in a big city as in a small one.
         let communities_per_town = target.div_ceil(900 * COUNTIES.len() * 3).max(1);
         let grids_per_community = 3;
+        // The land: the outline cut into the seats' cells, each cell into its towns (the one
+        // holding the seat first), each town into communities, each community into grids.
+        let outline = Shape::outline();
+        let seats: Vec<Point> = COUNTIES.iter().map(|&(_, _, x, y)| (x, y)).collect();
+        let cells = outline.voronoi(&seats);
+        c.shapes.insert("330800".into(), outline);
         for (ci, (code, name, lon, lat)) in COUNTIES.iter().enumerate() {
             region(&mut c, code, name, Some("330800"), "county");
+            let cell = cells[ci].clone();
+            let mut town_shapes = cell.split(3, code);
+            if let Some(first) = town_shapes.iter().position(|s| s.contains((*lon, *lat))) {
+                town_shapes.swap(0, first);
+            }
             let st = c.place(
                 format!("ST-{code}"),
                 PlaceKind::RailStation,
@@ -178,7 +198,7 @@ impl City {
                 format!("CHK-{code}"),
                 PlaceKind::Checkpoint,
                 format!("{name}高速卡口"),
-                Some((lon - 0.05, lat - 0.05)),
+                Some(cell.spot(0, 0.8)),
                 code,
                 None,
             );
@@ -187,20 +207,22 @@ impl City {
                 format!("HOSP-{code}"),
                 PlaceKind::Hospital,
                 format!("{name}人民医院"),
-                Some((lon + 0.01, lat + 0.01)),
+                // Between the seat and the middle of its town: inside both.
+                Some(towards((*lon, *lat), town_shapes[0].centroid(), 0.25)),
                 code,
                 None,
             );
-            for ti in 0..3 {
+            c.shapes.insert((*code).into(), cell);
+            for (ti, town_shape) in town_shapes.into_iter().enumerate() {
                 let tcode = format!("{code}{:03}", ti + 1);
                 let tname = format!("{name}{}{}", ["城关", "新城", "东港"][ti], TOWNS[ti]);
                 region(&mut c, &tcode, &tname, Some(code), "town");
-                let (tx, ty) = (lon + ti as f64 * 0.06, *lat);
+                let community_shapes = town_shape.split(communities_per_town, &tcode);
                 let hotel = c.place(
                     format!("HOTEL-{tcode}"),
                     PlaceKind::Hotel,
                     format!("{tname}宾馆"),
-                    Some((tx + 0.001, ty + 0.04)),
+                    Some(town_shape.spot(0, 0.3)),
                     &tcode,
                     None,
                 );
@@ -208,7 +230,7 @@ impl City {
                     format!("PARK-{tcode}"),
                     PlaceKind::Parking,
                     format!("{tname}停车场"),
-                    Some((tx + 0.002, ty + 0.04)),
+                    Some(town_shape.spot(1, 0.3)),
                     &tcode,
                     None,
                 );
@@ -216,7 +238,7 @@ impl City {
                     format!("EXP-{tcode}"),
                     PlaceKind::ExpressPoint,
                     format!("{tname}快递点"),
-                    Some((tx + 0.003, ty + 0.04)),
+                    Some(town_shape.spot(2, 0.3)),
                     &tcode,
                     None,
                 );
@@ -244,17 +266,21 @@ impl City {
                     buses,
                 });
                 let town = c.towns.len() - 1;
-                for mi in 0..communities_per_town {
+                c.shapes.insert(tcode.clone(), town_shape);
+                for (mi, community_shape) in community_shapes.into_iter().enumerate() {
                     let mcode = format!("{tcode}{:03}", mi + 1);
                     let mname = format!("{tname}第{}社区", mi + 1);
                     region(&mut c, &mcode, &mname, Some(&tcode), "community");
-                    let (mx, my) = (tx, ty + mi as f64 * 0.012);
-                    let at = |k: f64| Some((mx + k * 0.0007, my + 0.0103));
+                    let grid_shapes = community_shape.split(grids_per_community, &mcode);
+                    // Five spots round the middle (two corners of a triangle visited twice, at
+                    // different depths).
+                    let at =
+                        |k: usize| Some(community_shape.spot(k, if k < 3 { 0.5 } else { 0.25 }));
                     let restaurant = c.place(
                         format!("REST-{mcode}"),
                         PlaceKind::Restaurant,
                         format!("{mname}饭店"),
-                        at(1.0),
+                        at(0),
                         &mcode,
                         None,
                     );
@@ -262,7 +288,7 @@ impl City {
                         format!("MKT-{mcode}"),
                         PlaceKind::Market,
                         format!("{mname}菜场"),
-                        at(2.0),
+                        at(1),
                         &mcode,
                         None,
                     );
@@ -270,7 +296,7 @@ impl City {
                         format!("PHARM-{mcode}"),
                         PlaceKind::Pharmacy,
                         format!("{mname}药店"),
-                        at(3.0),
+                        at(2),
                         &mcode,
                         None,
                     );
@@ -278,7 +304,7 @@ impl City {
                         format!("CLINIC-{mcode}"),
                         PlaceKind::Clinic,
                         format!("{mname}卫生服务站"),
-                        at(4.0),
+                        at(3),
                         &mcode,
                         None,
                     );
@@ -286,7 +312,7 @@ impl City {
                         format!("CAFE-{mcode}"),
                         PlaceKind::InternetCafe,
                         format!("{mname}网吧"),
-                        at(5.0),
+                        at(4),
                         &mcode,
                         None,
                     );
@@ -299,7 +325,8 @@ impl City {
                         cafe,
                     });
                     let community = c.communities.len() - 1;
-                    for gi in 0..grids_per_community {
+                    c.shapes.insert(mcode.clone(), community_shape);
+                    for (gi, grid_shape) in grid_shapes.into_iter().enumerate() {
                         let gcode = format!("{mcode}{:03}", gi + 1);
                         region(
                             &mut c,
@@ -308,13 +335,11 @@ impl City {
                             Some(&mcode),
                             "grid",
                         );
-                        let corner = (mx + gi as f64 * GRID * 1.1, my);
-                        let mid = |dx: f64| Some((corner.0 + GRID * dx, corner.1 + GRID * 0.5));
                         let gate = c.place(
                             format!("GATE-{gcode}"),
                             PlaceKind::Gate,
                             format!("{mname}{}号小区门", gi + 1),
-                            mid(0.3),
+                            Some(grid_shape.spot(0, 0.4)),
                             &mcode,
                             Some(&gcode),
                         );
@@ -322,16 +347,16 @@ impl City {
                             format!("SHOP-{gcode}"),
                             PlaceKind::Shop,
                             format!("{mname}{}号便利店", gi + 1),
-                            mid(0.7),
+                            Some(grid_shape.spot(1, 0.4)),
                             &mcode,
                             Some(&gcode),
                         );
+                        c.shapes.insert(gcode.clone(), grid_shape);
                         c.grids.push(Grid {
                             code: gcode,
                             community,
                             gate,
                             shop,
-                            corner,
                         });
                     }
                 }
@@ -455,9 +480,9 @@ impl City {
                     } else {
                         (PlaceKind::Workplace, format!("{tcode}企业{}", unit + 1))
                     };
-                    let lonlat = self.places[self.towns[town].hotel]
-                        .lonlat
-                        .map(|(x, y)| (x + 0.004 + unit as f64 * 0.0003, y));
+                    // Spread over the town: round its corners, at depths that do not repeat.
+                    let depth = 0.15 + 0.6 * (unit as f64 * 0.618_034).fract();
+                    let lonlat = Some(self.shapes[&tcode].spot(unit + usize::from(child), depth));
                     self.place(id, kind, name, lonlat, &tcode, None)
                 }
             };
@@ -809,13 +834,15 @@ impl City {
             )?;
         }
         w.flush()?;
+        // Every level's land, the city's first and the grids' last.
         let features: Vec<serde_json::Value> = self
-            .grids
+            .regions
             .iter()
-            .map(|g| {
-                let (x, y) = g.corner;
-                serde_json::json!({"type": "Feature", "properties": {"code": g.code},
-                    "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + GRID, y], [x + GRID, y + GRID], [x, y + GRID], [x, y]]]}})
+            .filter_map(|(code, name, _, level)| {
+                let shape = self.shapes.get(code)?;
+                Some(serde_json::json!({"type": "Feature",
+                    "properties": {"code": code, "name": name, "level": level},
+                    "geometry": {"type": "Polygon", "coordinates": [shape.ring(DECIMALS)]}}))
             })
             .collect();
         std::fs::write(
@@ -870,5 +897,68 @@ impl City {
         writeln!(w, "area_id,name,region_code,from,to,risk")?;
         writeln!(w, "A-WUHAN,武汉市,420100,{},,high", t(start - 30 * DAY))?;
         w.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Guards the map: every level's land tiles its parent's, and every place lies in the land
+    /// of its own region (and of its grid), for a village-sized city and a large one.
+    #[test]
+    fn places_lie_in_their_regions_and_regions_tile_their_parents() {
+        for persons in [300, 60_000] {
+            let c = City::build(persons, &mut Rng::new(7));
+            let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+            for (code, _, parent, _) in &c.regions {
+                if let (Some(parent), true) = (parent, c.shapes.contains_key(code)) {
+                    children.entry(parent.as_str()).or_default().push(code);
+                }
+            }
+            for (code, _, _, level) in &c.regions {
+                let Some(shape) = c.shapes.get(code) else {
+                    assert!(matches!(*level, "province" | "city"), "{code} has no land");
+                    continue;
+                };
+                if *level == "grid" {
+                    continue;
+                }
+                let kids = &children[code.as_str()];
+                let sum: f64 = kids.iter().map(|k| c.shapes[*k].area()).sum();
+                assert!(
+                    (sum - shape.area()).abs() < shape.area() * 1e-9,
+                    "{code}: its {} parts cover {sum} of {}",
+                    kids.len(),
+                    shape.area()
+                );
+                for k in kids {
+                    let centre = c.shapes[*k].centroid();
+                    assert!(shape.contains(centre), "{k} outside {code}");
+                    for other in kids.iter().filter(|o| *o != k) {
+                        assert!(
+                            !c.shapes[*other].contains(centre),
+                            "{k} and {other} overlap"
+                        );
+                    }
+                }
+            }
+            let seats = c.places.iter().filter(|p| p.id.starts_with("ST-33"));
+            for (p, (_, _, x, y)) in seats.zip(COUNTIES) {
+                assert_eq!(p.lonlat, Some((*x, *y)), "{} at its seat", p.id);
+            }
+            for p in c.places.iter().filter(|p| p.region.starts_with("3308")) {
+                let Some(at) = p.lonlat else { continue };
+                assert!(
+                    c.shapes[&p.region].contains(at),
+                    "{} outside {}",
+                    p.id,
+                    p.region
+                );
+                if let Some(g) = &p.grid {
+                    assert!(c.shapes[g].contains(at), "{} outside grid {g}", p.id);
+                }
+            }
+        }
     }
 }

@@ -12,6 +12,7 @@
 //! adding them left every other file of a seed's drop, and its truth, as they were.
 
 mod city;
+mod land;
 mod rng;
 
 use std::fs::File;

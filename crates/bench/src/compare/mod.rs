@@ -337,7 +337,18 @@ fn ask(
         .iter()
         .filter(|r| r.level == Level::Town)
         .collect();
-    let shapes = &reg.region_shapes;
+    // grids.geojson may hold every level's shapes; the question is asked of grids.
+    let grids: std::collections::HashSet<&str> = reg
+        .regions
+        .iter()
+        .filter(|r| r.level == Level::Grid)
+        .map(|r| r.code.as_str())
+        .collect();
+    let shapes: Vec<_> = reg
+        .region_shapes
+        .iter()
+        .filter(|s| grids.contains(s.code.as_str()))
+        .collect();
     for (qname, sql, count) in [
         (
             "area_region",
