@@ -108,6 +108,15 @@ impl SessionCache {
         entries.insert(hash, (p, Instant::now()));
     }
 
+    /// Forgets every session and token of a user, so that a change of them (disabled, another
+    /// role or grids) holds from their next request.
+    pub fn forget_user(&self, user_id: i64) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, (p, _)| p.user_id != user_id);
+    }
+
     pub fn forget(&self, hash: &str) {
         self.entries
             .lock()

@@ -34,7 +34,7 @@ use tracegrid_engine::SubjectId;
 use tracegrid_store::{AuditEntry, TaskRow};
 
 use crate::auth;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Key, Msg};
 use crate::roles::{Action, Principal};
 use crate::state::AppState;
 
@@ -262,6 +262,22 @@ pub fn rule_for(method: &Method, route: &str) -> Option<Rule> {
         ("GET", "/api/users") => rule(Role(ManageUsers)),
         ("POST", "/api/users") => rule(Role(ManageUsers)).change("user.add", "manage users"),
         ("POST", "/api/tokens") => rule(Role(ManageUsers)).change("token.add", "manage users"),
+        ("GET", "/api/users/choices" | "/api/users/{id}/tokens") => rule(Role(ManageUsers)),
+        ("POST", "/api/users/{id}") => {
+            rule(Role(ManageUsers)).change("user.update", "manage users")
+        }
+        ("POST", "/api/users/{id}/disable") => {
+            rule(Role(ManageUsers)).change("user.disable", "manage users")
+        }
+        ("POST", "/api/users/{id}/password") => {
+            rule(Role(ManageUsers)).change("user.password", "manage users")
+        }
+        ("POST", "/api/users/{id}/tokens") => {
+            rule(Role(ManageUsers)).change("token.add", "manage users")
+        }
+        ("POST", "/api/users/{id}/tokens/revoke") => {
+            rule(Role(ManageUsers)).change("token.revoke", "manage users")
+        }
         ("GET", "/api/audit") => rule(Role(ReadAudit)),
 
         ("GET", "/api/tasks") => rule(Role(ReadTasks))
@@ -427,12 +443,12 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_owned())
     else {
-        return AppError::NotFound(format!("nothing is served at {}", parts.uri.path()))
+        return AppError::NotFound(Msg::new(Key::NothingHere).param("path", parts.uri.path()))
             .into_response();
     };
     let Some(rule) = rule_for(&parts.method, &route) else {
         tracing::error!(route = route.as_str(), "a route has no access rule");
-        return AppError::Forbidden("this route is not open to anyone".into()).into_response();
+        return AppError::Forbidden(Key::RouteClosed.into()).into_response();
     };
     let access = match admit(&state, &mut parts, &rule).await {
         Ok(a) => a,
@@ -588,10 +604,9 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
             p.role.as_str().into(),
         )
         .await?;
-        return Err(AppError::Forbidden(format!(
-            "a {} may not do this",
-            p.role.as_str()
-        )));
+        return Err(AppError::Forbidden(
+            Msg::new(Key::RoleMayNot).param("role", p.role.as_str()),
+        ));
     }
     // Only a route that shows people's numbers has anything to reveal.
     let reveal = why.reveal && rule.audit.is_some();
@@ -605,10 +620,9 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
             p.role.as_str().into(),
         )
         .await?;
-        return Err(AppError::Forbidden(format!(
-            "a {} may not see full ID numbers",
-            p.role.as_str()
-        )));
+        return Err(AppError::Forbidden(
+            Msg::new(Key::RoleMayNotReveal).param("role", p.role.as_str()),
+        ));
     }
     let purpose = match rule.purpose {
         Purpose::None => String::new(),
@@ -634,7 +648,9 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
         Scope::Subject | Scope::Task | Scope::Gate => {
             RawPathParams::from_request_parts(parts, state)
                 .await
-                .map_err(|e| AppError::BadRequest(e.body_text()))?
+                .map_err(|e| {
+                    AppError::BadRequest(Msg::new(Key::BadPath).param("detail", e.body_text()))
+                })?
                 .iter()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect()
@@ -664,11 +680,12 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
                 })
             };
             let unknown = || {
-                AppError::NotFound(if p.sees_everyone() {
-                    format!("{text} is not known")
+                let key = if p.sees_everyone() {
+                    Key::UnknownSubject
                 } else {
-                    format!("{text} is not known in your grids")
-                })
+                    Key::NotInYourGrids
+                };
+                AppError::NotFound(Msg::new(key).param("subject", &text))
             };
             match found {
                 // Written for a grid worker as a look outside their grids is, so that neither
@@ -687,9 +704,9 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
         }
         Scope::Task => {
             let text = param("id");
-            let id: i64 = text
-                .parse()
-                .map_err(|_| AppError::BadRequest(format!("{text} is not a task number")))?;
+            let id: i64 = text.parse().map_err(|_| {
+                AppError::BadRequest(Msg::new(Key::NotATaskNumber).param("id", &text))
+            })?;
             let st = state.clone();
             let task = crate::state::blocking(move || st.city.board.with(|t| t.get(id))).await?;
             match task {
@@ -726,7 +743,9 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
             let gate = param("place_id");
             if !p.stands_at(&gate) {
                 write(state, p, denied, &gate, &access.purpose, String::new()).await?;
-                return Err(AppError::Forbidden(format!("you do not stand at {gate}")));
+                return Err(AppError::Forbidden(
+                    Msg::new(Key::NotYourGate).param("gate", gate),
+                ));
             }
         }
         Scope::Grid => {
@@ -734,12 +753,12 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
                 .grid
                 .clone()
                 .or_else(|| p.grids.first().cloned())
-                .ok_or_else(|| AppError::BadRequest("name the grid: grid=…".into()))?;
+                .ok_or_else(|| AppError::BadRequest(Key::GridRequired.into()))?;
             if !p.sees_grid(Some(&grid)) {
                 write(state, p, denied, &grid, &access.purpose, String::new()).await?;
-                return Err(AppError::NotFound(format!(
-                    "{grid} is not one of your grids"
-                )));
+                return Err(AppError::NotFound(
+                    Msg::new(Key::NotYourGrid).param("grid", grid),
+                ));
             }
             access.grid = Some(grid);
         }
@@ -755,10 +774,9 @@ async fn admit(state: &AppState, parts: &mut Parts, rule: &Rule) -> AppResult<Op
                     p.role.as_str().into(),
                 )
                 .await?;
-                return Err(AppError::Forbidden(format!(
-                    "a {} may not see the unrouted queue",
-                    p.role.as_str()
-                )));
+                return Err(AppError::Forbidden(
+                    Msg::new(Key::RoleMayNotUnrouted).param("role", p.role.as_str()),
+                ));
             }
         }
     }
@@ -797,9 +815,9 @@ fn same_site(state: &AppState, method: &Method, headers: &HeaderMap) -> AppResul
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
         && !matches!(site, "same-origin" | "none")
     {
-        return Err(AppError::CrossSite(format!(
-            "this request was sent from another site's page ({site}); use the command centre's own pages"
-        )));
+        return Err(AppError::CrossSite(
+            Msg::new(Key::CrossSitePage).param("site", site),
+        ));
     }
     let host = headers
         .get(header::HOST)
@@ -818,9 +836,9 @@ fn same_site(state: &AppState, method: &Method, headers: &HeaderMap) -> AppResul
                 .iter()
                 .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin));
         if !allowed {
-            return Err(AppError::CrossSite(format!(
-                "this request was sent from a page of {origin}, not of this server"
-            )));
+            return Err(AppError::CrossSite(
+                Msg::new(Key::CrossSiteOrigin).param("origin", origin),
+            ));
         }
     }
     Ok(())
@@ -841,9 +859,9 @@ fn known_host(state: &AppState, headers: &HeaderMap) -> AppResult<()> {
     {
         Ok(())
     } else {
-        Err(AppError::CrossSite(format!(
-            "this server does not answer to the name {host} (allowed_hosts)"
-        )))
+        Err(AppError::CrossSite(
+            Msg::new(Key::UnknownHost).param("host", host),
+        ))
     }
 }
 
@@ -931,10 +949,9 @@ fn content_type(method: &Method, headers: &HeaderMap, body: Takes) -> AppResult<
     if ok {
         Ok(())
     } else {
-        Err(AppError::UnsupportedMediaType(format!(
-            "this endpoint does not read {}: see /api/docs for what it takes",
-            ty.unwrap_or_default()
-        )))
+        Err(AppError::UnsupportedMediaType(
+            Msg::new(Key::UnsupportedBody).param("media_type", ty.unwrap_or_default()),
+        ))
     }
 }
 

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::AppError;
+use crate::error::{AppError, Key, Msg};
 
 /// Where an import is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -123,16 +123,17 @@ const MAX_ZIP_ENTRIES: usize = 1000;
 /// directory. Each file is streamed to disk, and the whole unpacks to at most `max_bytes`: a
 /// small zip of zeros must not fill the disk or the memory. Returns the files written.
 pub fn unzip(bytes: &[u8], dir: &Path, max_bytes: u64) -> Result<Vec<String>, AppError> {
-    let bad = |e: String| AppError::BadRequest(format!("the upload is not a readable zip: {e}"));
+    let bad = |e: String| AppError::BadRequest(Msg::new(Key::BadZip).param("detail", e));
     let write_err =
         |name: &str, e: std::io::Error| AppError::Internal(anyhow::anyhow!("writing {name}: {e}"));
     let mut zip =
         zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
     if zip.len() > MAX_ZIP_ENTRIES {
-        return Err(AppError::BadRequest(format!(
-            "the zip holds {} entries; a drop is one folder of at most {MAX_ZIP_ENTRIES} files",
-            zip.len()
-        )));
+        return Err(AppError::BadRequest(
+            Msg::new(Key::ZipTooManyEntries)
+                .param("entries", zip.len())
+                .param("max", MAX_ZIP_ENTRIES),
+        ));
     }
     let mut files = Vec::new();
     let mut names = std::collections::HashSet::new();
@@ -147,9 +148,9 @@ pub fn unzip(bytes: &[u8], dir: &Path, max_bytes: u64) -> Result<Vec<String>, Ap
             continue;
         };
         if !names.insert(name.clone()) {
-            return Err(AppError::BadRequest(format!(
-                "the zip holds two files named {name}; a drop is one folder"
-            )));
+            return Err(AppError::BadRequest(
+                Msg::new(Key::ZipDuplicate).param("file", &name),
+            ));
         }
         let mut out = std::fs::File::create(dir.join(&name)).map_err(|e| write_err(&name, e))?;
         let written = std::io::copy(&mut entry.take(left + 1), &mut out)
@@ -161,7 +162,7 @@ pub fn unzip(bytes: &[u8], dir: &Path, max_bytes: u64) -> Result<Vec<String>, Ap
         files.push(name);
     }
     if files.is_empty() {
-        return Err(AppError::BadRequest("the zip holds no files".into()));
+        return Err(AppError::BadRequest(Key::ZipEmpty.into()));
     }
     Ok(files)
 }

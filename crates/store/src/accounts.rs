@@ -44,6 +44,16 @@ pub struct NewUser<'a> {
     pub created: Millis,
 }
 
+/// A machine token as stored: its hash, never the token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRow {
+    pub token_hash: String,
+    /// What it is for (a feed, a gate device).
+    pub name: String,
+    pub user_id: i64,
+    pub created: Millis,
+}
+
 /// One look at a person's data, or another act worth answering for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditEntry {
@@ -148,6 +158,59 @@ impl Accounts {
         rows.first().map(|r| user(r)).transpose()
     }
 
+    pub fn user_by_id(&mut self, id: i64) -> Result<Option<UserRow>, StoreError> {
+        let rows = self.conn.rows(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
+            &[Param::Int(id)],
+        )?;
+        rows.first().map(|r| user(r)).transpose()
+    }
+
+    /// Gives a user another role, grids and gates; false if there is no such user.
+    pub fn set_role(
+        &mut self,
+        id: i64,
+        role: &str,
+        grids: &[String],
+        gates: &[String],
+    ) -> Result<bool, StoreError> {
+        let n = self.conn.exec(
+            "UPDATE users SET role = $1, grids = $2, gates = $3 WHERE id = $4",
+            &[
+                Param::Text(role),
+                Param::Text(&grids.join(",")),
+                Param::Text(&gates.join(",")),
+                Param::Int(id),
+            ],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Disables or enables a user; a disabled user's sessions and tokens open nothing.
+    pub fn set_disabled(&mut self, id: i64, disabled: bool) -> Result<bool, StoreError> {
+        let n = self.conn.exec(
+            "UPDATE users SET disabled = $1 WHERE id = $2",
+            &[Param::Int(i64::from(disabled)), Param::Int(id)],
+        )?;
+        Ok(n == 1)
+    }
+
+    pub fn set_password_of(&mut self, id: i64, hash: &str) -> Result<bool, StoreError> {
+        let n = self.conn.exec(
+            "UPDATE users SET password_hash = $1 WHERE id = $2",
+            &[Param::Text(hash), Param::Int(id)],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Ends every session of a user (their tokens stay).
+    pub fn delete_sessions_of(&mut self, user_id: i64) -> Result<u64, StoreError> {
+        self.conn.exec(
+            "DELETE FROM sessions WHERE user_id = $1",
+            &[Param::Int(user_id)],
+        )
+    }
+
     pub fn users(&mut self) -> Result<Vec<UserRow>, StoreError> {
         let rows = self.conn.rows(
             &format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"),
@@ -232,6 +295,34 @@ impl Accounts {
             ],
         )?;
         Ok(())
+    }
+
+    /// Every machine token, oldest first.
+    pub fn tokens(&mut self) -> Result<Vec<TokenRow>, StoreError> {
+        let rows = self.conn.rows(
+            "SELECT token_hash, name, user_id, created_ms FROM api_tokens
+             ORDER BY created_ms, token_hash",
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(TokenRow {
+                    token_hash: r[0].text()?,
+                    name: r[1].text()?,
+                    user_id: r[2].int()?,
+                    created: r[3].int()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes a token; false if there was none with this hash.
+    pub fn delete_token(&mut self, token_hash: &str) -> Result<bool, StoreError> {
+        let n = self.conn.exec(
+            "DELETE FROM api_tokens WHERE token_hash = $1",
+            &[Param::Text(token_hash)],
+        )?;
+        Ok(n == 1)
     }
 
     /// The user a machine token acts for.

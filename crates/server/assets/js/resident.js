@@ -2,6 +2,8 @@
 // the pass — its colour large, what it means and why, how long it is valid — the daily health
 // report, an appeal to the grid worker, and the passes of household members without phones.
 
+import { zh as ERRORS } from './i18n/errors.js';
+
 const $ = (s, r = document) => r.querySelector(s);
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 const main = () => $('#main');
@@ -18,11 +20,17 @@ async function api(path, opts = {}) {
   const res = await fetch(path, { credentials: 'same-origin', ...opts });
   const body = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
   if (!res.ok) {
-    const e = new Error((body && body.error && body.error.message) || `${res.status}`);
+    const e = new Error(errorText(body && body.error) || `${res.status}`);
     e.status = res.status;
     throw e;
   }
   return body;
+}
+// The server's error in Chinese: its key's message, with its params filled in.
+function errorText(err) {
+  const text = err && ERRORS[`err_${err.key}`];
+  if (!text) return err && (ERRORS[`err_code_${err.code}`] || err.message);
+  return text.replace(/\{(\w+)\}/g, (m, name) => (err.params && name in err.params ? err.params[name] : m));
 }
 const post = (path, body) => api(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 const fail = (el, e) => { el.innerHTML = `<div class="err">${esc(e.message)}</div>`; };

@@ -1,14 +1,23 @@
 // A gate's visitor page (/visit?gate=G): the self-registration form a visitor opens from the
 // gate's poster ("one card, one code"), and, with &poster=1, the poster itself to print.
 
+import { zh as ERRORS } from './i18n/errors.js';
+
 const $ = (s, r = document) => r.querySelector(s);
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 const main = () => $('#main');
 
+// The server's error in Chinese: its key's message, with its params filled in.
+function errorText(err) {
+  const text = err && ERRORS[`err_${err.key}`];
+  if (!text) return err && (ERRORS[`err_code_${err.code}`] || err.message);
+  return text.replace(/\{(\w+)\}/g, (m, name) => (err.params && name in err.params ? err.params[name] : m));
+}
+
 async function api(path, opts = {}) {
   const res = await fetch(path, { credentials: 'same-origin', ...opts });
   const body = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
-  if (!res.ok) throw new Error((body && body.error && body.error.message) || `${res.status}`);
+  if (!res.ok) throw new Error(errorText(body && body.error) || `${res.status}`);
   return body;
 }
 

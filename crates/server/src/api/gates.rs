@@ -15,7 +15,7 @@ use tracegrid_store::Scan;
 use utoipa::ToSchema;
 
 use crate::auth::now_ms;
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppError, AppResult, ErrorBody, Key, Msg};
 use crate::extract::Json;
 use crate::guard::{Access, AuditNote, Why};
 use crate::passes::{Claims, Keyring};
@@ -79,11 +79,11 @@ pub async fn pass(State(state): State<AppState>, access: Access) -> AppResult<im
     let (s, name) = access
         .subject
         .clone()
-        .ok_or_else(|| AppError::NotFound("there is no such person".into()))?;
+        .ok_or_else(|| AppError::NotFound(Key::NoSuchPerson.into()))?;
     if state.live().world.person_of(s).is_none() {
-        return Err(AppError::NotFound(format!(
-            "{name} is not a registered person: passes are for residents"
-        )));
+        return Err(AppError::NotFound(
+            Msg::new(Key::NotAResident).param("subject", name),
+        ));
     }
     let now = status_now(&state, s).await?;
     let (token, exp) = issue(&state, s, now.status, state.config.paper_pass_days * 24);
@@ -195,25 +195,21 @@ pub async fn scan(
     Json(scan): Json<ScanIn>,
 ) -> AppResult<impl IntoResponse> {
     if !access.principal.stands_at(&scan.gate) {
-        return Err(AppError::Forbidden(format!(
-            "你不在 {} 值守：只能在自己的卡口扫码 (you do not stand at this gate)",
-            scan.gate
-        )));
+        return Err(AppError::Forbidden(
+            Msg::new(Key::NotYourGateScan).param("gate", &scan.gate),
+        ));
     }
     let direction = scan.direction.clone().unwrap_or_default();
     if !matches!(direction.as_str(), "" | "in" | "out") {
-        return Err(AppError::BadRequest(
-            "direction must be in, out or empty".into(),
-        ));
+        return Err(AppError::BadRequest(Key::BadDirection.into()));
     }
     let temperature = scan.temperature.map(body_temperature).transpose()?;
     let temperature_dc = temperature.map(Temperature::tenths);
     let gate_grid = {
         let city = state.live();
-        let place = city
-            .places
-            .get(&scan.gate)
-            .ok_or_else(|| AppError::NotFound(format!("{} is not a known place", scan.gate)))?;
+        let place = city.places.get(&scan.gate).ok_or_else(|| {
+            AppError::NotFound(Msg::new(Key::UnknownPlace).param("place", &scan.gate))
+        })?;
         place.grid_code.clone()
     };
     let now = now_ms();
@@ -332,9 +328,11 @@ pub async fn scan(
 /// to 43.0 °C, to a tenth) as a fed row's would be, with the reason in words read out.
 pub fn body_temperature(t: f64) -> AppResult<Temperature> {
     Temperature::parse("temperature", &format!("{t:.1}")).map_err(|e| {
-        AppError::BadRequest(format!(
-            "体温 {t} 不在 34.0 到 43.0 ℃ 之间，请重新测量 ({e})"
-        ))
+        AppError::BadRequest(
+            Msg::new(Key::TemperatureOutOfRange)
+                .param("temperature", t)
+                .param("detail", e),
+        )
     })
 }
 

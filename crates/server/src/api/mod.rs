@@ -28,7 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth;
-use crate::error::AppError;
+use crate::error::{AppError, Key, Msg};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -85,6 +85,12 @@ fn documented() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(feeds::rejects_csv))
         .routes(routes!(admin::users, admin::add_user))
         .routes(routes!(admin::add_token))
+        .routes(routes!(admin::choices))
+        .routes(routes!(admin::change_user))
+        .routes(routes!(admin::disable_user))
+        .routes(routes!(admin::set_password))
+        .routes(routes!(admin::tokens, admin::add_user_token))
+        .routes(routes!(admin::revoke_token))
         .routes(routes!(admin::audit_log))
         .routes(routes!(tasks::list))
         .routes(routes!(tasks::stats))
@@ -377,5 +383,5 @@ async fn metrics_text(State(state): State<AppState>) -> String {
 }
 
 async fn not_found(uri: axum::http::Uri) -> AppError {
-    AppError::NotFound(format!("nothing is served at {}", uri.path()))
+    AppError::NotFound(Msg::new(Key::NothingHere).param("path", uri.path()))
 }

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use super::gates::{cause_zh, issue, status_now};
 use crate::auth::{self, now_ms};
 use crate::codes::{code_hash, new_code};
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppError, AppResult, ErrorBody, Key, Msg};
 use crate::extract::{Json, Path};
 use crate::guard::{Access, AuditNote};
 use crate::passes::qr_svg;
@@ -61,12 +61,7 @@ fn peer_of(
 fn parse_phone(text: &str) -> AppResult<String> {
     Phone::parse(text.trim())
         .map(|p| p.as_str().to_owned())
-        .map_err(|_| {
-            AppError::BadRequest(
-                "手机号码格式不对：请填写11位手机号（以1开头） (a mainland mobile number: 11 digits starting with 1)"
-                    .into(),
-            )
-        })
+        .map_err(|_| AppError::BadRequest(Key::ResidentBadPhone.into()))
 }
 
 /// Keeps a new code for `phone` if the limits allow; returns the code.
@@ -83,10 +78,7 @@ async fn make_code(state: &AppState, phone: &str, peer: &str, minutes: i64) -> A
         st.city.statuses.with_gates(|g| {
             let (by_phone, by_peer) = g.codes_since(&phone, &peer, now - 3_600_000)?;
             if by_phone >= CODES_PER_PHONE_HOUR || by_peer >= CODES_PER_PEER_HOUR {
-                return Err(AppError::Busy(
-                    "验证码发送太频繁，请一小时后再试 (too many codes this hour: try again later)"
-                        .into(),
-                ));
+                return Err(AppError::Busy(Key::CodesTooFrequent.into()));
             }
             g.add_code(&phone, &hash, &peer, now, now + minutes * 60_000)?;
             Ok(())
@@ -105,9 +97,7 @@ fn person_by_phone(state: &AppState, phone: &str) -> AppResult<Option<String>> {
         .filter(|p| p.phone.as_deref() == Some(phone));
     let first = found.next().map(|p| p.person_id.clone());
     if found.next().is_some() {
-        return Err(AppError::Conflict(
-            "这个号码登记在多人名下，请联系网格员处理 (the number is registered for several people)".into(),
-        ));
+        return Err(AppError::Conflict(Key::PhoneShared.into()));
     }
     Ok(first)
 }
@@ -138,9 +128,7 @@ pub async fn ask_code(
     if known {
         sender.send(&phone, &code).await.map_err(|e| {
             tracing::warn!(error = e.to_string(), "the SMS gateway did not take a code");
-            AppError::Unavailable(
-                "短信发送失败，请稍后再试或联系网格员 (the SMS gateway failed)".into(),
-            )
+            AppError::Unavailable(Key::SmsFailed.into())
         })?;
     }
     Ok(axum::Json(CodeSent {
@@ -172,16 +160,12 @@ pub async fn issue_code(
     let (s, name) = access
         .subject
         .clone()
-        .ok_or_else(|| AppError::NotFound("there is no such person".into()))?;
+        .ok_or_else(|| AppError::NotFound(Key::NoSuchPerson.into()))?;
     let phone = state
         .live()
         .person(s)
         .and_then(|p| p.phone.clone())
-        .ok_or_else(|| {
-            AppError::Conflict(
-                "此人没有登记手机号：请为其打印纸质通行码 (no phone registered: print a paper pass)".into(),
-            )
-        })?;
+        .ok_or_else(|| AppError::Conflict(Key::NoPhoneRegistered.into()))?;
     let hours = state.config.printed_code_hours.max(1);
     let code = make_code(&state, &phone, &peer_of(&peer), hours * 60).await?;
     Ok((
@@ -227,27 +211,27 @@ pub async fn login(
     let code = login.code.trim().to_owned();
     let st = state.clone();
     let p = phone.clone();
-    let checked = blocking(move || -> AppResult<Result<(), &'static str>> {
+    let checked = blocking(move || -> AppResult<Result<(), Key>> {
         st.city.statuses.with_gates(|g| {
             let Some(c) = g.latest_code(&p)? else {
-                return Ok(Err("没有这个号码的验证码，请先获取验证码"));
+                return Ok(Err(Key::CodeNone));
             };
             let now = now_ms();
             if c.used.is_some() {
-                return Ok(Err("验证码已经用过了，请重新获取"));
+                return Ok(Err(Key::CodeUsed));
             }
             if c.expires <= now {
-                return Ok(Err("验证码已过期，请重新获取"));
+                return Ok(Err(Key::CodeExpired));
             }
             if c.attempts >= CODE_TRIES {
-                return Ok(Err("验证码错误次数太多，请重新获取"));
+                return Ok(Err(Key::CodeTooManyTries));
             }
             if c.code_hash != code_hash(&p, &code) {
                 g.code_tried(c.id)?;
-                return Ok(Err("验证码不正确，请核对后再输入"));
+                return Ok(Err(Key::CodeWrong));
             }
             if !g.use_code(c.id, now)? {
-                return Ok(Err("验证码已经用过了，请重新获取"));
+                return Ok(Err(Key::CodeUsed));
             }
             Ok(Ok(()))
         })
@@ -258,13 +242,13 @@ pub async fn login(
             &state,
             &format!("phone:{}", mask::phone(&phone)),
             "resident.login.failed",
-            why,
+            why.template(),
         )
         .await?;
         return Err(AppError::BadRequest(why.into()));
     }
     let person = person_by_phone(&state, &phone)?
-        .ok_or_else(|| AppError::BadRequest("这个号码没有登记，请联系网格员核对登记信息".into()))?;
+        .ok_or_else(|| AppError::BadRequest(Key::PhoneNotRegistered.into()))?;
     let username = format!("{RESIDENT_PREFIX}{person}");
     let hours = state.config.session_hours.max(1);
     let accounts = state.accounts.clone();
@@ -289,7 +273,7 @@ pub async fn login(
             }
         };
         if user.disabled {
-            return Err(AppError::Forbidden("这个账号已停用，请联系网格员".into()));
+            return Err(AppError::Forbidden(Key::ResidentDisabled.into()));
         }
         let token = auth::new_token("tgs_")?;
         let now = now_ms();
@@ -314,11 +298,13 @@ pub async fn login(
 
 /// The resident the session is, or 403.
 fn me_of(state: &AppState, access: &Access) -> AppResult<(SubjectId, String)> {
-    let person = access.principal.person.clone().ok_or_else(|| {
-        AppError::Forbidden("this page is for residents: sign in with your phone".into())
-    })?;
+    let person = access
+        .principal
+        .person
+        .clone()
+        .ok_or_else(|| AppError::Forbidden(Key::ResidentsOnly.into()))?;
     let s = super::gates::person_subject(state, &person)
-        .ok_or_else(|| AppError::NotFound("您的登记信息已不在名单中，请联系网格员".into()))?;
+        .ok_or_else(|| AppError::NotFound(Key::ResidentNotListed.into()))?;
     Ok((s, person))
 }
 
@@ -477,7 +463,7 @@ pub async fn member_pass(
             .filter(|m| home.is_some() && m.household_id == home && m.phone.is_none())
             .and_then(|m| city.world.find_subject(&m.person_id))
     };
-    let ms = ms.ok_or_else(|| AppError::NotFound("只能出示同户且没有手机的家人的通行码".into()))?;
+    let ms = ms.ok_or_else(|| AppError::NotFound(Key::MemberPassOnly.into()))?;
     Ok((
         AuditNote::on(member.clone(), format!("shown by {person}")),
         axum::Json(pass_of(&state, ms, &member).await?),
@@ -505,13 +491,13 @@ pub async fn health(
     let (s, person) = me_of(&state, &access)?;
     let temperature = super::gates::body_temperature(h.temperature)?;
     let symptoms = Symptoms::parse("symptoms", &h.symptoms.join(";"))
-        .map_err(|e| AppError::BadRequest(format!("不认识的症状 ({e})")))?;
+        .map_err(|e| AppError::BadRequest(Msg::new(Key::UnknownSymptom).param("detail", e)))?;
     let id_number = state
         .live()
         .world
         .person_of(s)
         .map(|p| p.0.to_owned())
-        .ok_or_else(|| AppError::NotFound("您的登记信息已不在名单中".into()))?;
+        .ok_or_else(|| AppError::NotFound(Key::ResidentGone.into()))?;
     let now = now_ms();
     let day = state.config.day_of(now);
     let at = super::gates::event_time(&state, now);
@@ -527,7 +513,9 @@ pub async fn health(
     )
     .await?;
     if let Some(r) = answer.rejects.first() {
-        return Err(AppError::BadRequest(r.reason.clone()));
+        return Err(AppError::BadRequest(
+            Msg::new(Key::RowRejected).param("reason", &r.reason),
+        ));
     }
     let fever = temperature >= tracegrid_engine::FEVER || !symptoms.is_empty();
     Ok((
@@ -558,7 +546,7 @@ pub async fn appeal(
     let (s, person) = me_of(&state, &access)?;
     let text: String = a.text.trim().chars().take(500).collect();
     if text.is_empty() {
-        return Err(AppError::BadRequest("请写明申诉的理由".into()));
+        return Err(AppError::BadRequest(Key::AppealReasonRequired.into()));
     }
     let st = state.clone();
     let t = text.clone();

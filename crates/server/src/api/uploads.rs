@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppError, AppResult, ErrorBody, Key, Msg};
 use crate::extract::{Path, Query};
 use crate::guard::{Access, AuditNote};
 use crate::imports::{ImportJob, ImportState, Progress, lock, safe_name, unzip};
@@ -46,9 +46,9 @@ pub async fn upload(
         "utf-8" | "utf8" => tracegrid_ingest::Encoding::Utf8,
         "gb18030" | "gbk" => tracegrid_ingest::Encoding::Gb18030,
         other => {
-            return Err(AppError::BadRequest(format!(
-                "encoding {other}: use utf-8 or gb18030"
-            )));
+            return Err(AppError::BadRequest(
+                Msg::new(Key::BadEncoding).param("encoding", other),
+            ));
         }
     };
     let content_type = req
@@ -61,27 +61,38 @@ pub async fn upload(
     // off the async threads.
     let mut parts: Vec<(Option<String>, Bytes)> = Vec::new();
     if content_type.starts_with("multipart/form-data") {
-        let mut mp = Multipart::from_request(req, &state)
-            .await
-            .map_err(|e| AppError::rejected(e.status(), e.body_text()))?;
-        while let Some(field) = mp
-            .next_field()
-            .await
-            .map_err(|e| AppError::rejected(e.status(), format!("reading the upload: {e}")))?
-        {
+        let mut mp = Multipart::from_request(req, &state).await.map_err(|e| {
+            AppError::rejected(
+                e.status(),
+                Msg::new(Key::BadUpload).param("detail", e.body_text()),
+            )
+        })?;
+        while let Some(field) = mp.next_field().await.map_err(|e| {
+            AppError::rejected(
+                e.status(),
+                Msg::new(Key::UploadUnreadable).param("detail", &e),
+            )
+        })? {
             let Some(name) = field.file_name().and_then(safe_name) else {
                 continue;
             };
-            let data = field
-                .bytes()
-                .await
-                .map_err(|e| AppError::rejected(e.status(), format!("reading {name}: {e}")))?;
+            let data = field.bytes().await.map_err(|e| {
+                AppError::rejected(
+                    e.status(),
+                    Msg::new(Key::UploadFileUnreadable)
+                        .param("file", &name)
+                        .param("detail", &e),
+                )
+            })?;
             parts.push((Some(name), data));
         }
     } else {
-        let body = Bytes::from_request(req, &state)
-            .await
-            .map_err(|e| AppError::rejected(e.status(), e.body_text()))?;
+        let body = Bytes::from_request(req, &state).await.map_err(|e| {
+            AppError::rejected(
+                e.status(),
+                Msg::new(Key::BadUpload).param("detail", e.body_text()),
+            )
+        })?;
         parts.push((None, body));
     }
     let (id, dir) = state.imports.new_dir()?;
@@ -101,7 +112,7 @@ pub async fn upload(
             }
         }
         if files.is_empty() {
-            return Err(AppError::BadRequest("the upload holds no files".into()));
+            return Err(AppError::BadRequest(Key::UploadEmpty.into()));
         }
         Ok(files)
     })
@@ -197,7 +208,7 @@ pub async fn status(
         .imports
         .get(&id)
         .map(Json)
-        .ok_or_else(|| AppError::NotFound(format!("there is no import {id}")))
+        .ok_or_else(|| AppError::NotFound(Msg::new(Key::NoImport).param("id", &id)))
 }
 
 /// The rows an import rejected, each with its file, line and reason (CSV).
@@ -212,7 +223,7 @@ pub async fn rejects(
     let path = state
         .imports
         .rejects_path(&id)
-        .ok_or_else(|| AppError::NotFound(format!("import {id} has no rejects")))?;
+        .ok_or_else(|| AppError::NotFound(Msg::new(Key::NoRejects).param("id", &id)))?;
     let bytes = blocking(move || {
         std::fs::read(&path)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("reading the rejects: {e}")))

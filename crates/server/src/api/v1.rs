@@ -12,7 +12,7 @@ use tracegrid_city::{Route, Submission};
 use tracegrid_ingest::feed::Answer;
 use utoipa::IntoParams;
 
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppError, AppResult, ErrorBody, Key};
 use crate::extract::{Bytes, Path, Query};
 use crate::guard::{Access, feed_format, request_media_type};
 use crate::state::{AppState, blocking};
@@ -42,9 +42,7 @@ pub async fn feed(
     let format = request_media_type(&headers)
         .as_deref()
         .and_then(feed_format)
-        .ok_or_else(|| {
-            AppError::UnsupportedMediaType("send application/x-ndjson or text/csv".into())
-        })?;
+        .ok_or_else(|| AppError::UnsupportedMediaType(Key::FeedMediaType.into()))?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     state.city.submit(
         Submission {
@@ -59,9 +57,9 @@ pub async fn feed(
             let _ = tx.send(outcome);
         }),
     )?;
-    let outcome = rx.await.map_err(|_| {
-        AppError::Unavailable("the server is stopping; send the rows again once it is back".into())
-    })?;
+    let outcome = rx
+        .await
+        .map_err(|_| AppError::Unavailable(Key::StoppingResend.into()))?;
     Ok(axum::Json(outcome?))
 }
 
@@ -133,6 +131,6 @@ pub async fn feed_rows(
     )?;
     let outcome = rx
         .await
-        .map_err(|_| AppError::Unavailable("the server is stopping; try again".into()))?;
+        .map_err(|_| AppError::Unavailable(Key::Stopping.into()))?;
     Ok(outcome?)
 }

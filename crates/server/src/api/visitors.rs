@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use super::gates::{cause_zh, status_now};
 use crate::auth::now_ms;
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppError, AppResult, ErrorBody, Key, Msg};
 use crate::extract::{Json, Path};
 use crate::guard::{Access, AuditNote};
 use crate::passes::qr_svg;
@@ -51,8 +51,8 @@ pub struct VisitOut {
     pub expires_ms: i64,
 }
 
-fn bad(msg: &str) -> AppError {
-    AppError::BadRequest(msg.into())
+fn bad(key: Key) -> AppError {
+    AppError::BadRequest(key.into())
 }
 
 fn short(s: Option<&str>, max: usize) -> String {
@@ -86,24 +86,19 @@ pub async fn register(
         std::net::IpAddr::V6(a) => (u128::from(a) >> 64) as i64,
     });
     if !state.visits.take(peer_key, now_ms()) {
-        return Err(AppError::Busy(
-            "登记太频繁，请稍后再试 (too many registrations: wait a minute)".into(),
-        ));
+        return Err(AppError::Busy(Key::VisitorsTooFrequent.into()));
     }
     let name = short(Some(&v.name), 32);
     if name.is_empty() {
-        return Err(bad("请填写姓名 (name is required)"));
+        return Err(bad(Key::VisitorNameRequired));
     }
-    let id = IdNumber::parse(v.id_number.trim()).map_err(|_| {
-        bad("身份证号码无效：应为18位，前17位是数字，最后一位是数字或X，且校验位正确，请核对 (invalid ID number)")
-    })?;
-    let phone = Phone::parse(v.phone.trim())
-        .map_err(|_| bad("手机号码无效：请填写11位手机号（以1开头） (invalid phone)"))?;
+    let id = IdNumber::parse(v.id_number.trim()).map_err(|_| bad(Key::VisitorBadIdNumber))?;
+    let phone = Phone::parse(v.phone.trim()).map_err(|_| bad(Key::VisitorBadPhone))?;
     let plate = match v.plate.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         None => None,
         Some(p) => Some(
             Plate::parse(p)
-                .map_err(|_| bad("车牌号无效：应为省份简称、字母，再加5到6位字母或数字，如 浙H12345 (invalid plate)"))?
+                .map_err(|_| bad(Key::VisitorBadPlate))?
                 .as_str()
                 .to_owned(),
         ),
@@ -112,10 +107,9 @@ pub async fn register(
     let (at_text, area) = {
         let city = state.live();
         if !city.places.contains_key(&v.gate) {
-            return Err(AppError::NotFound(format!(
-                "没有这个卡口：{} (no such gate)",
-                v.gate
-            )));
+            return Err(AppError::NotFound(
+                Msg::new(Key::NoSuchGate).param("gate", &v.gate),
+            ));
         }
         let now = now_ms();
         let at = super::gates::event_moment(&city, now);
@@ -139,7 +133,9 @@ pub async fn register(
     let answer =
         super::v1::feed_rows(&state, "sightings", &rows, format!("visitor:{}", v.gate)).await?;
     if let Some(r) = answer.rejects.first() {
-        return Err(AppError::BadRequest(r.reason.clone()));
+        return Err(AppError::BadRequest(
+            Msg::new(Key::RowRejected).param("reason", &r.reason),
+        ));
     }
     let subject = state.live().world.find_subject(id.as_str());
     let status = match subject {
@@ -277,7 +273,7 @@ pub async fn poster(
         let p = city
             .places
             .get(&gate)
-            .ok_or_else(|| AppError::NotFound(format!("没有这个卡口：{gate} (no such gate)")))?;
+            .ok_or_else(|| AppError::NotFound(Msg::new(Key::NoSuchGate).param("gate", &gate)))?;
         p.name.clone()
     };
     let host = headers

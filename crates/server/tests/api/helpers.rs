@@ -234,4 +234,15 @@ pub fn assert_error(r: &Reply, status: StatusCode, code: &str) {
         "{}",
         r.body
     );
+    // The pages translate the key; its params are strings.
+    assert!(
+        r.body["error"]["key"]
+            .as_str()
+            .is_some_and(|k| !k.is_empty())
+            && r.body["error"]["params"]
+                .as_object()
+                .is_some_and(|p| p.values().all(Value::is_string)),
+        "{}",
+        r.body
+    );
 }

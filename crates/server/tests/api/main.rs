@@ -17,3 +17,4 @@ mod session;
 mod system;
 mod tasks;
 mod uploads;
+mod users;

@@ -19,7 +19,10 @@ export async function pageLogin() {
       setMe(r.user);
       location.hash = { gate_guard: '#/gate', grid_worker: '#/tasks' }[me.role] || '#/overview';
     } catch (e) {
-      $('#login-error').innerHTML = `<div class="error" role="alert">${esc(e.status === 401 ? t('bad_login') : e.message)}</div>`;
+      // A wrong name or password is said as such; anything else in the catalogue's words (the
+      // server's English kept in the title, for support).
+      const english = e.english && e.status !== 401 ? ` title="${esc(e.english)}"` : '';
+      $('#login-error').innerHTML = `<div class="error" role="alert"${english}>${esc(e.status === 401 ? t('bad_login') : e.message)}</div>`;
     }
   });
 }
