@@ -11,7 +11,8 @@ use tracegrid_city::views::{self, AlertView, ReasonView, Shown, WindowView};
 use tracegrid_engine::{Alert, ReasonCode, SubjectId, TraceStep};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{AppError, AppResult, ErrorBody};
+use super::people::{PlaceNote, place_notes};
+use crate::error::{AppError, AppResult, ErrorBody, Key, Msg};
 use crate::extract::{Path, Query};
 use crate::guard::{Access, AuditNote, Why};
 use crate::state::AppState;
@@ -158,14 +159,20 @@ pub struct Geometry {
     pub coordinates: Vec<Value>,
 }
 
-/// A grid's name on the map.
+/// A region on the map, from the regions registry.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GridProperties {
-    /// The grid code.
+    /// The region code.
+    pub code: String,
+    /// The region's name.
     pub name: String,
+    /// province, city, county, town, community, grid or other.
+    pub level: String,
+    /// The region above it, for building the tree (city → county → town → community → grid).
+    pub parent_code: Option<String>,
 }
 
-/// One grid's shape.
+/// One region's shape.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GridFeature {
     /// `Feature`.
@@ -175,7 +182,7 @@ pub struct GridFeature {
     pub geometry: Geometry,
 }
 
-/// A GeoJSON FeatureCollection of the grids' shapes.
+/// A GeoJSON FeatureCollection of the regions' shapes, every level that grids.geojson gave.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GridShapes {
     /// `FeatureCollection`.
@@ -184,7 +191,8 @@ pub struct GridShapes {
     pub features: Vec<GridFeature>,
 }
 
-/// The grids' shapes as GeoJSON (`properties.name` is the grid code).
+/// The regions' shapes as GeoJSON, every level grids.geojson gave (a map draws the grids, and
+/// the counties, towns and communities around them); coordinates rounded to about a metre.
 #[utoipa::path(get, path = "/api/grids.geojson", tag = "screening",
     responses((status = 200, body = GridShapes), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn grids(State(state): State<AppState>, _: Access) -> axum::Json<Value> {
@@ -266,7 +274,9 @@ pub async fn list(
             ReasonCode::ALL
                 .into_iter()
                 .find(|c| c.as_str() == r)
-                .ok_or_else(|| AppError::BadRequest(format!("reason {r} is not a reason code")))?,
+                .ok_or_else(|| {
+                    AppError::BadRequest(Msg::new(Key::UnknownReason).param("reason", r))
+                })?,
         ),
         None => None,
     };
@@ -381,6 +391,50 @@ pub struct Evidence<'a> {
     /// The case's stretches at the place (not shown to a grid worker).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub case_sightings: Option<Vec<SightingView>>,
+    /// For a secondary contact at a place: the stretches there of the close contact it came
+    /// through (not shown to a grid worker).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via_sightings: Option<Vec<SightingView>>,
+    /// The status of the case behind a contact reason: suspected, confirmed or asymptomatic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case_status: Option<&'static str>,
+    /// For a contact at a place: when the two were there together at the reason's time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub together: Option<Together>,
+    /// The epidemic area of an EPI_AREA or DELIVERY_FROM_AREA reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub area: Option<AreaNote>,
+    /// For an OUTSIDE_ARRIVAL: the subject's last stretch with a region before arriving, which
+    /// lies outside the home region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arrived_from: Option<SightingView>,
+}
+
+/// Two stretches at one place that make a contact: from the later arrival to the earlier
+/// departure.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Together {
+    /// The contact time: the later of the two arrivals.
+    pub from: String,
+    /// The earlier of the two departures: before `from` when they missed each other by less
+    /// than the place's tolerance (15 minutes at a shop).
+    pub to: String,
+    /// Whole minutes both were there (0 when they missed each other).
+    pub minutes: i64,
+    /// Whole minutes between one leaving and the other arriving, when they missed each other.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apart_minutes: Option<i64>,
+}
+
+/// An epidemic area as a reason names it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AreaNote {
+    pub area_id: String,
+    pub name: Option<String>,
+    /// high, medium or low.
+    pub risk: &'static str,
+    /// The name of the area's region, for an area drawn over one.
+    pub region_name: Option<String>,
 }
 
 /// An alert with its evidence.
@@ -391,6 +445,42 @@ pub struct AlertEvidence<'a> {
     pub evidence: Vec<Evidence<'a>>,
     /// The subject's trajectory over the window.
     pub trajectory: Vec<SightingView>,
+    /// What names the places of the evidence and the trajectory apart, by place_id.
+    pub places: BTreeMap<String, PlaceNote>,
+}
+
+/// When the two were together at the reason's time `at`: of the pairs of stretches that meet,
+/// the one whose contact time is nearest to it (the case's stretches here are not cut to its
+/// exposure window, so an earlier pair may be one the rules did not count).
+fn together(
+    a: &[&TraceStep],
+    b: &[&TraceStep],
+    slack: i64,
+    at: i64,
+    t: &dyn Fn(i64) -> String,
+) -> Option<Together> {
+    let (x, y) = a
+        .iter()
+        .flat_map(|x| b.iter().map(move |y| (*x, *y)))
+        .filter(|(x, y)| x.start <= y.end + slack && y.start <= x.end + slack)
+        .min_by_key(|(x, y)| (x.start.max(y.start) - at).abs())?;
+    let (from, to) = (x.start.max(y.start), x.end.min(y.end));
+    const MINUTE: i64 = 60_000;
+    Some(Together {
+        from: t(from),
+        to: t(to),
+        minutes: (to - from).max(0) / MINUTE,
+        apart_minutes: (to < from).then(|| (from - to + MINUTE - 1) / MINUTE),
+    })
+}
+
+/// The status of case `s` as the cases list holds it last.
+fn case_status(city: &tracegrid_city::City, s: SubjectId) -> Option<&'static str> {
+    city.cases
+        .iter()
+        .rev()
+        .find(|c| city.find_subject(&c.subject) == Some(s))
+        .map(|c| c.status.as_str())
 }
 
 /// The stretches of two trajectories at one place that overlap (within `slack`): the
@@ -445,13 +535,15 @@ pub async fn evidence(
     Path(subject): Path<String>,
 ) -> AppResult<Response> {
     let Some((s, _)) = access.subject.clone() else {
-        return Err(AppError::NotFound(format!("{subject} is not known")));
+        return Err(AppError::NotFound(
+            Msg::new(Key::UnknownSubject).param("subject", &subject),
+        ));
     };
     let city = state.live();
     let a = city
         .screening
         .alert(s)
-        .ok_or_else(|| AppError::NotFound(format!("{subject} has no alert")))?;
+        .ok_or_else(|| AppError::NotFound(Msg::new(Key::NoAlert).param("subject", &subject)))?;
     let shown = shown(&access);
     let t = |ms| city.time(ms);
     let window = city.params().window();
@@ -466,11 +558,34 @@ pub async fn evidence(
                 place: None,
                 subject_sightings: None,
                 case_sightings: None,
+                via_sightings: None,
+                case_status: r.case.and_then(|c| case_status(&city, c)),
+                together: None,
+                area: r.area.and_then(|ar| {
+                    let id = city.world.area_id(ar);
+                    let row = city.areas.iter().find(|x| x.area_id == id)?;
+                    Some(AreaNote {
+                        area_id: id.to_owned(),
+                        name: row.name.clone(),
+                        risk: row.risk.as_str(),
+                        region_name: row
+                            .region_code
+                            .as_deref()
+                            .and_then(|c| city.region_names.get(c))
+                            .cloned(),
+                    })
+                }),
+                arrived_from: None,
             };
             if let Some(pl) = r.place {
                 e.place = Some(place(&city, pl));
                 let mine: Vec<&TraceStep> = trajectory.iter().filter(|x| x.place == pl).collect();
-                let (mine, theirs) = match r.case {
+                // A secondary contact met the close contact it came through, not the case.
+                let met = match r.code {
+                    ReasonCode::SecondaryContact => r.via,
+                    _ => r.case,
+                };
+                let (mine, theirs) = match met {
                     Some(c) => {
                         let steps = case_steps
                             .entry(c)
@@ -478,23 +593,49 @@ pub async fn evidence(
                         let theirs: Vec<&TraceStep> =
                             steps.iter().filter(|x| x.place == pl).collect();
                         let slack = city.world.place_kind(pl).tolerance_ms().unwrap_or(0);
+                        e.together = together(&mine, &theirs, slack, r.at, &t);
                         co_present(&mine, &theirs, slack)
                     }
                     None => (around(&mine, r.at), Vec::new()),
                 };
                 e.subject_sightings = Some(mine.iter().map(|x| sighting(&city, x)).collect());
-                if shown.links && r.case.is_some() {
-                    e.case_sightings = Some(theirs.iter().map(|x| sighting(&city, x)).collect());
+                let theirs = || Some(theirs.iter().map(|x| sighting(&city, x)).collect());
+                match r.code {
+                    _ if !shown.links || met.is_none() => {}
+                    ReasonCode::SecondaryContact => e.via_sightings = theirs(),
+                    _ => e.case_sightings = theirs(),
+                }
+                if r.code == ReasonCode::OutsideArrival {
+                    // Between the stretch outside and this first one inside, every stretch with
+                    // a region lies outside: the last before it is where the subject came from.
+                    e.arrived_from = trajectory
+                        .iter()
+                        .filter(|x| x.start < r.at && city.world.place_region(x.place).is_some())
+                        .max_by_key(|x| x.start)
+                        .map(|x| sighting(&city, x));
                 }
             }
             e
         })
         .collect();
+    let trajectory: Vec<SightingView> = trajectory.iter().map(|x| sighting(&city, x)).collect();
+    let places = place_notes(
+        &city,
+        trajectory
+            .iter()
+            .map(|x| &x.place)
+            .chain(evidence.iter().flat_map(|e| {
+                e.place
+                    .iter()
+                    .chain(e.arrived_from.iter().map(|x| &x.place))
+            })),
+    );
     let out = AlertEvidence {
         alert: views::alert_view(&city.world, a, shown, &t),
         person: person(&city, s, access.reveal),
         evidence,
-        trajectory: trajectory.iter().map(|x| sighting(&city, x)).collect(),
+        trajectory,
+        places,
     };
     Ok(axum::Json(out).into_response())
 }

@@ -1,11 +1,14 @@
 //! One person, one place, one trace, one check at a gate.
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
+use tracegrid_city::City;
 use tracegrid_city::views::{self, AlertView, Shown, TraceView};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppError, AppResult, ErrorBody, Key, Msg};
 use crate::extract::{Path, Query};
 use crate::guard::{Access, AuditNote, Why};
 use crate::state::AppState;
@@ -29,7 +32,7 @@ fn subject_of(access: &Access, subject: &str) -> AppResult<tracegrid_engine::Sub
         .subject
         .as_ref()
         .map(|(s, _)| *s)
-        .ok_or_else(|| AppError::NotFound(format!("{subject} is not known")))
+        .ok_or_else(|| AppError::NotFound(Msg::new(Key::UnknownSubject).param("subject", subject)))
 }
 
 /// A person: their record, whether they are a case, their alert.
@@ -77,7 +80,7 @@ pub async fn place(
     let ix = *city
         .place_ix
         .get(&place_id)
-        .ok_or_else(|| AppError::NotFound(format!("{place_id} is not a known place")))?;
+        .ok_or_else(|| AppError::NotFound(Msg::new(Key::UnknownPlace).param("place", &place_id)))?;
     Ok(axum::Json(place_view(&city, ix)))
 }
 
@@ -107,6 +110,59 @@ pub struct TraceAnswer<'a> {
     pub steps: Vec<SightingView>,
     pub person: Option<PersonView>,
     pub case_links: Vec<CaseLink>,
+    /// What names the trajectory's places apart, by place_id.
+    pub places: BTreeMap<String, PlaceNote>,
+}
+
+/// What a page needs to name a place in words and tell it from another of the same name: the
+/// region it lies in and its grid, by name, and for a train car its train and car.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct PlaceNote {
+    /// The name of the region the place lies in (a community, a town, a county, a city).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grid_name: Option<String>,
+    /// A train car's train (`G1234`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub train: Option<String>,
+    /// A train car's car (`05`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub car: Option<String>,
+}
+
+/// The notes on `places`, by place_id.
+pub fn place_notes<'p>(
+    city: &City,
+    places: impl IntoIterator<Item = &'p PlaceView>,
+) -> BTreeMap<String, PlaceNote> {
+    let name = |code: &Option<String>| {
+        code.as_deref()
+            .and_then(|c| city.region_names.get(c))
+            .cloned()
+    };
+    let mut notes = BTreeMap::new();
+    for p in places {
+        if notes.contains_key(&p.place_id) {
+            continue;
+        }
+        // A rail ticket's car is the place `TRAIN@DATE#CAR` (docs/IMPORT.md).
+        let (train, car) = match (p.kind, p.place_id.split_once('@')) {
+            ("train_car", Some((train, rest))) => match rest.rsplit_once('#') {
+                Some((_, car)) => (Some(train.to_owned()), Some(car.to_owned())),
+                None => (Some(train.to_owned()), None),
+            },
+            _ => (None, None),
+        };
+        let note = PlaceNote {
+            region_name: name(&p.region_code),
+            grid_name: name(&p.grid_code),
+            train,
+            car,
+        };
+        notes.insert(p.place_id.clone(), note);
+    }
+    notes
 }
 
 /// A subject's trajectory (with coordinates) and contacts at one or two degrees, as
@@ -125,7 +181,7 @@ pub async fn trace(
     use axum::response::IntoResponse;
     let degree = q.degree.unwrap_or(2);
     if !(1..=2).contains(&degree) {
-        return Err(AppError::BadRequest("degree is 1 or 2".into()));
+        return Err(AppError::BadRequest(Key::BadDegree.into()));
     }
     let s = subject_of(&access, &subject)?;
     let city = state.live();
@@ -136,9 +192,11 @@ pub async fn trace(
         links: true,
     };
     let name = |x| views::subject_name(&city.world, x, shown).0.into_owned();
+    let steps: Vec<SightingView> = tr.trajectory.iter().map(|x| sighting(&city, x)).collect();
     let answer = TraceAnswer {
         trace: views::trace_view(&city.world, s, &tr, shown, &t),
-        steps: tr.trajectory.iter().map(|x| sighting(&city, x)).collect(),
+        places: place_notes(&city, steps.iter().map(|x| &x.place)),
+        steps,
         person: person_view(&city, s, false),
         // Who infected whom, as far as the contacts show: a case met by a case.
         case_links: tr
@@ -199,15 +257,13 @@ pub async fn gate_check(
         .gate_checks
         .take(access.principal.user_id, crate::auth::now_ms())
     {
-        return Err(AppError::Busy(
-            "more checks a minute than a gate sees: wait a moment".into(),
-        ));
+        return Err(AppError::Busy(Key::GateChecksTooFast.into()));
     }
     let city = state.live();
     let gate_grid = city
         .places
         .get(&place_id)
-        .ok_or_else(|| AppError::NotFound(format!("{place_id} is not a known place")))?
+        .ok_or_else(|| AppError::NotFound(Msg::new(Key::UnknownPlace).param("place", &place_id)))?
         .grid_code
         .clone();
     let Some(s) = city.find_subject(&q.subject) else {

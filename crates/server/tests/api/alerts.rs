@@ -198,6 +198,120 @@ async fn an_alert_opens_its_evidence() {
     );
 }
 
+/// The first alert of `reason` (as `user` lists them) whose reason of that code is at a place,
+/// with its evidence.
+async fn evidence_of(app: &TestApp, cookie: &str, reason: &str) -> (Value, Value) {
+    let list = app
+        .get(
+            &format!("/api/alerts?purpose=p&reason={reason}&limit=500"),
+            Some(cookie),
+        )
+        .await
+        .body;
+    let alert = list["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["code"] == reason && !r["place_id"].is_null())
+        })
+        .unwrap_or_else(|| panic!("a {reason} at a place"));
+    let subject = alert["ref"].as_str().or(alert["subject"].as_str()).unwrap();
+    let r = app
+        .get(&format!("/api/alerts/{subject}?purpose=p"), Some(cookie))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let e = r.body["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["reason"]["code"] == reason && e.get("place").is_some())
+        .unwrap()
+        .clone();
+    (r.body, e)
+}
+
+/// Checks what a sentence about a contact needs: when the two were together, how long, and
+/// what sort of case it was.
+fn assert_together(e: &Value) {
+    let together = &e["together"];
+    let (from, to) = (
+        together["from"].as_str().unwrap(),
+        together["to"].as_str().unwrap(),
+    );
+    match together.get("apart_minutes") {
+        None => assert!(from <= to, "{e}"),
+        Some(apart) => {
+            assert!(to < from, "{e}");
+            assert!(apart.as_i64().unwrap() > 0, "{e}");
+            assert_eq!(together["minutes"], 0, "{e}");
+        }
+    }
+    assert!(together["minutes"].as_i64().unwrap() >= 0, "{e}");
+    assert!(
+        ["confirmed", "suspected", "asymptomatic"].contains(&e["case_status"].as_str().unwrap()),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn the_evidence_says_where_when_and_how_long() {
+    let app = spawn();
+    let c = app.login("analyst").await;
+
+    let (body, close) = evidence_of(&app, &c, "CLOSE_CONTACT").await;
+    assert_together(&close);
+    // Every place the page shows is named apart: a train car by its train and car.
+    let places = &body["places"];
+    for s in body["trajectory"].as_array().unwrap() {
+        let id = s["place"]["place_id"].as_str().unwrap();
+        let note = &places[id];
+        assert!(note.is_object(), "{id} has a note");
+        if s["place"]["kind"] == "train_car" {
+            let (train, car) = id.split_once('@').unwrap();
+            assert_eq!(note["train"], train);
+            assert_eq!(note["car"], car.rsplit_once('#').unwrap().1);
+        }
+        if s["place"]["region_code"].is_string() {
+            assert!(note["region_name"].is_string(), "{id}: {note}");
+        }
+    }
+
+    // Regression: a secondary contact's sightings are those with the close contact it came
+    // through; they were sought beside the case, which was never there, and came back empty.
+    let (_, secondary) = evidence_of(&app, &c, "SECONDARY_CONTACT").await;
+    assert_together(&secondary);
+    let place_id = &secondary["place"]["place_id"];
+    for key in ["subject_sightings", "via_sightings"] {
+        let stretches = secondary[key].as_array().unwrap();
+        assert!(!stretches.is_empty(), "{key}: {secondary}");
+        assert!(
+            stretches
+                .iter()
+                .all(|s| &s["place"]["place_id"] == place_id),
+            "{secondary}"
+        );
+    }
+    assert!(secondary.get("case_sightings").is_none(), "{secondary}");
+
+    // An area reason names its area: what it is called and how risky.
+    let (_, area) = evidence_of(&app, &c, "EPI_AREA").await;
+    assert_eq!(area["area"]["area_id"], area["reason"]["area_id"]);
+    assert!(["high", "medium", "low"].contains(&area["area"]["risk"].as_str().unwrap()));
+    assert!(!area["subject_sightings"].as_array().unwrap().is_empty());
+
+    // A grid worker learns when and how long, but not the case's own stretches.
+    let w = app.login("wang").await;
+    let (_, theirs) = evidence_of(&app, &w, "CLOSE_CONTACT").await;
+    assert_together(&theirs);
+    assert!(theirs.get("case_sightings").is_none(), "{theirs}");
+    assert_eq!(theirs["reason"]["case"], "(withheld)");
+}
+
 #[tokio::test]
 async fn a_trace_gives_trajectory_contacts_and_case_links() {
     let app = spawn();
@@ -228,6 +342,11 @@ async fn a_trace_gives_trajectory_contacts_and_case_links() {
             .iter()
             .all(|c| c["degree"] == 1 || c["degree"] == 2)
     );
+    // Each place of the trajectory has its note, to be told apart from another of its name.
+    for step in r.body["steps"].as_array().unwrap() {
+        let id = step["place"]["place_id"].as_str().unwrap();
+        assert!(r.body["places"][id].is_object(), "{id}");
+    }
     for link in r.body["case_links"].as_array().unwrap() {
         let to = link["to"].as_str().unwrap();
         assert!(
@@ -280,6 +399,6 @@ async fn the_overview_counts_what_the_list_holds() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|f| f["properties"]["name"] == app.grid.as_str())
+            .any(|f| f["properties"]["code"] == app.grid.as_str())
     );
 }
