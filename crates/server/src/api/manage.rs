@@ -13,7 +13,7 @@ use tracegrid_model::mask;
 use tracegrid_model::rows::{AreaRow, CaseRow};
 use utoipa::ToSchema;
 
-use crate::error::{AppResult, ErrorBody};
+use crate::error::{AppError, AppResult, ErrorBody, Key, Msg};
 use crate::extract::{Json, Path};
 use crate::guard::{Access, AuditNote, Why};
 use crate::state::{AppState, blocking};
@@ -127,9 +127,49 @@ pub async fn add_area(
     access: Access,
     Json(fields): Json<Map<String, Value>>,
 ) -> AppResult<Response> {
+    check_corners(&fields)?;
     let st = state.clone();
     let (id, changed) = blocking(move || st.city.save_area(&fields)).await?;
     Ok(area_changed(&state, &access, &id, changed))
+}
+
+/// Refuses a drawn polygon of fewer than three corners. The importer's own check counts
+/// positions (a ring needs four, the first repeated last), which says nothing useful to someone
+/// who clicked twice on the map: this one counts the distinct corners and says what to do.
+fn check_corners(fields: &Map<String, Value>) -> AppResult<()> {
+    let Some(geometry) = fields.get("geometry").filter(|g| !g.is_null()) else {
+        return Ok(());
+    };
+    let polygons: Vec<&Value> = match geometry.get("type").and_then(Value::as_str) {
+        Some("Polygon") => geometry.get("coordinates").into_iter().collect(),
+        Some("MultiPolygon") => geometry
+            .get("coordinates")
+            .and_then(Value::as_array)
+            .map(|ps| ps.iter().collect())
+            .unwrap_or_default(),
+        // Any other shape is the importer's to refuse, with its own reason.
+        _ => return Ok(()),
+    };
+    for rings in polygons.iter().filter_map(|p| p.as_array()) {
+        for ring in rings.iter().filter_map(Value::as_array) {
+            let mut corners: Vec<(f64, f64)> = Vec::new();
+            for p in ring.iter().filter_map(Value::as_array) {
+                if let (Some(lon), Some(lat)) = (
+                    p.first().and_then(Value::as_f64),
+                    p.get(1).and_then(Value::as_f64),
+                ) && !corners.contains(&(lon, lat))
+                {
+                    corners.push((lon, lat));
+                }
+            }
+            if corners.len() < 3 {
+                return Err(AppError::BadRequest(
+                    Msg::new(Key::AreaTooFewCorners).param("corners", corners.len()),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -213,17 +253,22 @@ pub async fn cases(State(state): State<AppState>, access: Access) -> Response {
 }
 
 /// A new or changed case: the fields of the `cases` file (CONTRACT.md section 1), checked by
-/// the importer's rules; this type documents them.
+/// the importer's rules; this type documents them. The person may also be named by person_id,
+/// as the case list names them.
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)]
 pub struct NewCase {
-    /// The case's resident ID number.
-    pub subject: String,
+    /// The case's resident ID number, or a person as the case list names them (person_id);
+    /// or give `person_id`.
+    pub subject: Option<String>,
+    /// A registered person's person_id; or give `subject`.
+    pub person_id: Option<String>,
     /// suspected, confirmed, asymptomatic, recovered or excluded.
     pub status: String,
     /// Symptom onset: a time, or a date (its first moment).
     pub onset: Option<String>,
-    /// Diagnosis: a time, or a date (its first moment).
+    /// Diagnosis: a time, or a date (its first moment); not later than the moment the server
+    /// screens at.
     pub confirmed: String,
     /// Isolation: a time, or a date (its last moment).
     pub isolated: Option<String>,
@@ -246,6 +291,12 @@ pub async fn add_case(
     access: Access,
     Json(fields): Json<Map<String, Value>>,
 ) -> AppResult<Response> {
+    let fields = {
+        let city = state.live();
+        let fields = case_fields(&city, fields)?;
+        check_confirmed(&city, &fields)?;
+        fields
+    };
     let st = state.clone();
     let (subject, changed) = blocking(move || st.city.save_case(&fields)).await?;
     let note = AuditNote::on(&subject, format!("{} new alerts", changed.new_alerts.len()));
@@ -256,6 +307,71 @@ pub async fn add_case(
     };
     let changed = shown_changed(&access, changed);
     Ok((note, axum::Json(CaseChanged { subject, changed })).into_response())
+}
+
+/// The fields of a case with its subject as the `cases` file has it: a resident ID number. A
+/// person named otherwise (`person_id`, or `subject` as the case list shows it) is resolved to
+/// theirs; a subject that is neither a valid ID number nor a known person is refused by name.
+fn case_fields(city: &City, mut fields: Map<String, Value>) -> AppResult<Map<String, Value>> {
+    let text = |v: Option<Value>| match v {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        _ => None,
+    };
+    let person_id = text(fields.remove("person_id"));
+    let subject = text(fields.remove("subject"));
+    let id_number = match (subject, person_id) {
+        (Some(_), Some(_)) => {
+            return Err(AppError::BadRequest(Key::CaseSubjectAndPersonId.into()));
+        }
+        (None, None) => {
+            return Err(AppError::BadRequest(Key::CaseSubjectOrPersonId.into()));
+        }
+        (None, Some(p)) => city
+            .persons
+            .get(&p)
+            .map(|row| row.id_number.clone())
+            .ok_or_else(|| {
+                AppError::BadRequest(Msg::new(Key::CaseUnknownPerson).param("person_id", &p))
+            })?,
+        (Some(s), None) => {
+            let person = city
+                .find_subject(&s)
+                .and_then(|x| city.world.person_of(x))
+                .map(|(id_number, ..)| id_number.to_owned());
+            match (person, tracegrid_model::IdNumber::parse(&s)) {
+                (Some(id_number), _) => id_number,
+                (None, Ok(id_number)) => id_number.as_str().to_owned(),
+                (None, Err(e)) => {
+                    return Err(AppError::BadRequest(
+                        Msg::new(Key::CaseUnknownSubject)
+                            .param("subject", &s)
+                            .param("detail", e),
+                    ));
+                }
+            }
+        }
+    };
+    fields.insert("subject".into(), Value::String(id_number));
+    Ok(fields)
+}
+
+/// Refuses a case confirmed after the moment the server screens at: the fixed `--as-of`, or,
+/// with the clock, now. A diagnosis in the future is a typing slip, and would alert contacts
+/// for a case that does not exist yet.
+fn check_confirmed(city: &City, fields: &Map<String, Value>) -> AppResult<()> {
+    let row = tracegrid_city::input::case(city, fields)?;
+    let moment = city
+        .settings
+        .as_of
+        .unwrap_or_else(|| tracegrid_city::now_ms().max(city.params().as_of));
+    if row.confirmed > moment {
+        return Err(AppError::BadRequest(
+            Msg::new(Key::CaseConfirmedFuture)
+                .param("confirmed", city.time(row.confirmed))
+                .param("as_of", city.time(moment)),
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -87,7 +87,7 @@ async fn a_drawn_polygon_is_an_area_too() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["properties"]["name"] == app.grid.as_str())
+        .find(|f| f["properties"]["code"] == app.grid.as_str())
         .unwrap()["geometry"]
         .clone();
     let r = app
@@ -207,4 +207,144 @@ async fn a_new_case_alerts_its_contacts_at_once() {
         .await
         .body;
     assert_eq!(tr["is_case"], true);
+}
+
+// Guards issue 16: two clicks on the map made an "area" that was dropped without a word.
+#[tokio::test]
+async fn a_polygon_of_fewer_than_three_corners_is_refused_with_what_to_fix() {
+    let app = spawn();
+    let c = app.login("analyst").await;
+    let (a, b) = ([118.87, 28.94], [118.88, 28.95]);
+    for ring in [json!([a, b, a]), json!([a, b, b, a]), json!([a, a, a, a])] {
+        let r = app
+            .post(
+                "/api/areas",
+                Some(&c),
+                &json!({"area_id": "TWO", "geometry": {"type": "Polygon", "coordinates": [ring]}, "from": "2020-01-20"}),
+            )
+            .await;
+        assert_error(&r, StatusCode::BAD_REQUEST, "bad_request");
+        let says = r.body["error"]["message"].as_str().unwrap();
+        assert!(
+            says.contains("at least three") && says.contains("region_code"),
+            "{ring}: {says}"
+        );
+    }
+    // A triangle is enough.
+    let r = app
+        .post(
+            "/api/areas",
+            Some(&c),
+            &json!({"area_id": "THREE", "geometry": {"type": "Polygon", "coordinates": [[a, b, [118.87, 28.95], a]]}, "from": "2020-01-20"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        app.app
+            .state()
+            .live()
+            .areas
+            .iter()
+            .all(|x| x.area_id != "TWO")
+    );
+}
+
+// Guards issue 16: a confirmation date typed a year out was taken, and alerted contacts of a
+// case that does not exist yet.
+#[tokio::test]
+async fn a_case_confirmed_after_the_servers_moment_is_refused() {
+    let app = spawn();
+    let c = app.login("epi").await;
+    let subject = app.alerted_subject(&app.grid, true);
+    let as_of = &city().as_of;
+    let next_day = {
+        let day = chrono::NaiveDate::parse_from_str(&as_of[..10], "%Y-%m-%d").unwrap();
+        (day + chrono::Days::new(1)).to_string()
+    };
+    let cases_before = app.app.state().live().cases.len();
+    for confirmed in [next_day.as_str(), "2031-05-01 10:00"] {
+        let r = app
+            .post(
+                "/api/cases",
+                Some(&c),
+                &json!({"subject": subject, "status": "confirmed", "confirmed": confirmed}),
+            )
+            .await;
+        assert_error(&r, StatusCode::BAD_REQUEST, "bad_request");
+        let says = r.body["error"]["message"].as_str().unwrap();
+        assert!(
+            says.contains("future") && says.contains(&as_of[..10]),
+            "{says}"
+        );
+    }
+    assert_eq!(app.app.state().live().cases.len(), cases_before);
+    // At the server's moment itself it is taken.
+    let r = app
+        .post(
+            "/api/cases",
+            Some(&c),
+            &json!({"subject": subject, "status": "confirmed", "confirmed": as_of}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+// Guards issue 16: the case list names people by person_id, but a case could only be added by
+// ID number.
+#[tokio::test]
+async fn a_case_may_name_its_person_by_person_id() {
+    let app = spawn();
+    let c = app.login("epi").await;
+    let subject = app.alerted_subject(&app.grid, true);
+    let id_number = {
+        let live = app.app.state().live();
+        live.persons[&subject].id_number.clone()
+    };
+    let as_of = &city().as_of[..10];
+    for body in [
+        json!({"person_id": subject, "status": "suspected", "confirmed": as_of}),
+        json!({"subject": subject, "status": "confirmed", "confirmed": as_of}),
+    ] {
+        let r = app.post("/api/cases", Some(&c), &body).await;
+        assert_eq!(r.status, StatusCode::OK, "{body}: {}", r.body);
+        assert_eq!(r.body["subject"], subject.as_str());
+    }
+    // Kept under the person's ID number, as the cases file has it: one case, changed twice.
+    {
+        let live = app.app.state().live();
+        let kept: Vec<_> = live
+            .cases
+            .iter()
+            .filter(|k| k.subject == id_number)
+            .collect();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].status.as_str(), "confirmed");
+    }
+    // Neither a person nor an ID number; a person_id nobody has; both at once; neither given.
+    let refused = [
+        (
+            json!({"subject": "P-NOBODY", "status": "confirmed", "confirmed": as_of}),
+            vec!["P-NOBODY", "person_id", "ID number"],
+        ),
+        (
+            json!({"person_id": "P-NOBODY", "status": "confirmed", "confirmed": as_of}),
+            vec!["P-NOBODY", "not a registered person"],
+        ),
+        (
+            json!({"subject": id_number, "person_id": subject, "status": "confirmed", "confirmed": as_of}),
+            vec!["not both"],
+        ),
+        (
+            json!({"status": "confirmed", "confirmed": as_of}),
+            vec!["person_id"],
+        ),
+    ];
+    for (body, says) in refused {
+        let r = app.post("/api/cases", Some(&c), &body).await;
+        assert_error(&r, StatusCode::BAD_REQUEST, "bad_request");
+        let message = r.body["error"]["message"].as_str().unwrap();
+        for s in says {
+            assert!(message.contains(s), "{body}: {message}");
+        }
+    }
 }
