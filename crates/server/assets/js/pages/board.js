@@ -1,37 +1,58 @@
-// The task board: tasks by state and by grid, outcomes by reason, and the queues of unrouted
-// and escalated tasks with a form to reassign them.
+// The task board: tasks by state, the city map of tasks to do (county down to grid, overdue in
+// the tooltip, the epidemic areas drawn on it), outcomes by reason, tasks by grid, and the queues
+// of tasks to route and escalated tasks with a form to reassign them.
 
-import { t, esc, $, main, api, withPurpose, post, may, chart, loadGrids, tags, showError } from '../core.js';
+import { t, esc, $, main, api, withPurpose, post, may, loadGrids, tags, showError, num } from '../core.js';
+import { cityMap } from '../citymap.js';
 import { OUTCOMES, outcomeName, prioTag } from '../task-cards.js';
 
 export async function pageBoard() {
-  const s = await api('/api/tasks/stats');
+  const [s, geo, areas] = await Promise.all([api('/api/tasks/stats'), loadGrids(), api('/api/areas').catch(() => [])]);
   const share = s.share_answered_in_time == null ? '-' : Math.round(s.share_answered_in_time * 100) + '%';
   const states = ['open', 'accepted', 'isolating', 'closed'];
+  const outcomes = OUTCOMES.concat(['isolation_completed']);
+  const names = Object.fromEntries((geo.features || []).map((f) => [f.properties.code, f.properties.name]));
+  const byGrid = Object.fromEntries(s.by_grid.filter((g) => g.grid_code).map((g) => [g.grid_code, g.states]));
+  const toRoute = s.by_grid.find((g) => !g.grid_code);
+  const toDo = (x) => (x.open || 0) + (x.accepted || 0);
+  // Grids with most to do first; the tasks waiting for a grid last.
+  const rows = s.by_grid.filter((g) => g.grid_code).sort((a, b) => toDo(b.states) - toDo(a.states) || (b.states.overdue || 0) - (a.states.overdue || 0));
+  if (toRoute) rows.push(toRoute);
+  const cell = (k, n) => `<td class="num" data-l="${esc(t('state_' + k))}">${n ? num(n) : ''}</td>`;
   main().innerHTML = `<h1>${esc(t('board'))}</h1>
     <div class="cards">
-      ${states.map((k) => `<div class="card"><div class="n" data-state="${k}">${s.by_state[k] || 0}</div><div class="l">${esc(t('state_' + k))}</div></div>`).join('')}
+      ${states.map((k) => `<div class="card"><div class="n" data-state="${k}">${num(s.by_state[k] || 0)}</div><div class="l">${esc(t('state_' + k))}</div></div>`).join('')}
       <div class="card"><div class="n" id="in-time">${share}</div><div class="l">${esc(t('answered_in_time'))}</div></div>
-      <div class="card"><div class="n">${s.median_minutes_to_first_contact == null ? '-' : Math.round(s.median_minutes_to_first_contact)}</div><div class="l">${esc(t('median_first_contact'))}</div></div>
+      <div class="card"><div class="n">${s.median_minutes_to_first_contact == null ? '-' : num(Math.round(s.median_minutes_to_first_contact))}</div><div class="l">${esc(t('median_first_contact'))}</div></div>
     </div>
     <div class="grid2">
-      <div class="panel"><h2>${esc(t('by_grid_tasks'))}</h2><div id="taskmap" class="chart tall"></div></div>
-      <div class="panel scroll"><h2>${esc(t('outcomes_by_reason'))}</h2><table><thead><tr><th>${esc(t('reason'))}</th>${OUTCOMES.concat(['isolation_completed']).map((o) => `<th>${esc(outcomeName(o))}</th>`).join('')}</tr></thead><tbody>
-        ${Object.entries(s.outcomes_by_reason).map(([code, o]) => `<tr><td>${esc(t(code))}</td>${OUTCOMES.concat(['isolation_completed']).map((x) => `<td>${o[x] || ''}</td>`).join('')}</tr>`).join('')}
+      <div class="panel"><h2>${esc(t('board_map'))}</h2><div id="taskmap"></div></div>
+      <div class="panel scroll" style="max-height:560px;overflow-y:auto"><h2>${esc(t('by_grid_tasks'))}</h2><table id="grid-tasks" class="stack"><thead><tr><th>${esc(t('grid'))}</th>${states.map((k) => `<th class="num">${esc(t('state_' + k))}</th>`).join('')}<th class="num">${esc(t('overdue'))}</th></tr></thead><tbody>
+        ${rows.map((g) => `<tr><td class="wide" data-l="${esc(t('grid'))}">${g.grid_code
+          ? `<span>${esc(names[g.grid_code] || g.grid_code)} <span class="muted mono">${esc(g.grid_code)}</span></span>`
+          : `<span title="${esc(t('board_to_route_hint'))}">${esc(t('board_to_route'))}</span>`}</td>${states.map((k) => cell(k, g.states[k])).join('')}<td class="num${g.states.overdue ? ' bad' : ''}" data-l="${esc(t('overdue'))}">${g.states.overdue ? num(g.states.overdue) : ''}</td></tr>`).join('')}
       </tbody></table></div>
     </div>
-    <div class="grid2">
-      <div class="panel scroll"><h2>${esc(t('by_grid_tasks'))}</h2><table id="grid-tasks"><thead><tr><th>${esc(t('grid'))}</th>${states.map((k) => `<th>${esc(t('state_' + k))}</th>`).join('')}<th>${esc(t('overdue'))}</th></tr></thead><tbody>
-        ${s.by_grid.map((g) => `<tr><td>${esc(g.grid_code || t('unrouted_queue'))}</td>${states.map((k) => `<td>${g.states[k] || ''}</td>`).join('')}<td>${g.states.overdue || ''}</td></tr>`).join('')}
-      </tbody></table></div>
-      <div class="panel" id="queues"></div>
-    </div>`;
-  await loadGrids();
-  const open = s.by_grid.filter((g) => g.grid_code).map((g) => ({ name: g.grid_code, value: (g.states.open || 0) + (g.states.accepted || 0) }));
-  chart($('#taskmap')).setOption({
-    tooltip: { trigger: 'item', formatter: (p) => `${esc(p.name)}<br>${esc(t('tasks'))}: ${p.value || 0}` },
-    visualMap: { min: 0, max: Math.max(1, ...open.map((o) => o.value)), left: 'left', bottom: 10, calculable: true, inRange: { color: ['#f2f6fb', '#9ecae1', '#3182bd', '#08306b'] } },
-    series: [{ type: 'map', map: 'grids', roam: true, label: { show: false }, data: open }],
+    <div class="panel scroll" style="margin-top:12px"><h2>${esc(t('outcomes_by_reason'))}</h2><table id="outcomes" class="stack"><thead><tr><th>${esc(t('reason'))}</th>${outcomes.map((o) => `<th class="num">${esc(outcomeName(o))}</th>`).join('')}</tr></thead><tbody>
+      ${Object.entries(s.outcomes_by_reason).map(([code, o]) => `<tr><td class="wide" data-l="${esc(t('reason'))}"><span>${esc(t(code))}</span></td>${outcomes.map((x) => `<td class="num" data-l="${esc(outcomeName(x))}">${o[x] ? num(o[x]) : ''}</td>`).join('')}</tr>`).join('')}
+    </tbody></table></div>
+    ${may('route') ? '<div class="panel" id="queues" style="margin-top:12px"></div>' : ''}`;
+  const sumOver = (grids) => grids.reduce((x, g) => {
+    const st = byGrid[g];
+    if (st) { x.open += st.open || 0; x.accepted += st.accepted || 0; x.overdue += st.overdue || 0; }
+    return x;
+  }, { open: 0, accepted: 0, overdue: 0 });
+  cityMap($('#taskmap'), geo, {
+    key: 'board',
+    values: Object.fromEntries(Object.entries(byGrid).map(([g, st]) => [g, toDo(st)])),
+    label: t('board_open_accepted'),
+    colors: ['#f2f6fb', '#9ecae1', '#3182bd', '#08306b'],
+    detail: (grids) => {
+      const x = sumOver(grids);
+      return `${esc(t('state_open'))} ${num(x.open)} · ${esc(t('state_accepted'))} ${num(x.accepted)}<br>${x.overdue ? `<b style="color:#b3261e">${esc(t('board_overdue'))} ${num(x.overdue)}</b>` : `${esc(t('board_overdue'))} 0`}`;
+    },
+    areas,
+    onGrid: may('tasks') ? (code) => { location.hash = `#/tasks?grid=${encodeURIComponent(code)}`; } : null,
   });
   if (may('route')) {
     const [unrouted, escalated] = await Promise.all([
@@ -40,8 +61,8 @@ export async function pageBoard() {
     ]);
     const row = (k) => `<tr><td>${prioTag(k.priority)} <a href="#/task/${k.id}">${esc(k.subject)}</a></td><td>${tags(k.reasons)}</td>
       <td><form class="reassign" data-id="${k.id}"><input name="grid" size="15" placeholder="${esc(t('grid_code'))}"> <button class="ghost">${esc(t('reassign'))}</button></form></td></tr>`;
-    $('#queues').innerHTML = `<h2>${esc(t('unrouted_queue'))} (${unrouted.total})</h2><table id="unrouted">${unrouted.tasks.map(row).join('')}</table>
-      <h2>${esc(t('escalated'))} (${escalated.total})</h2><table id="escalated">${escalated.tasks.map(row).join('')}</table>`;
+    $('#queues').innerHTML = `<h2 title="${esc(t('board_to_route_hint'))}">${esc(t('board_to_route'))} (${num(unrouted.total)})</h2><p class="muted">${esc(t('board_to_route_hint'))}</p><div class="scroll"><table id="unrouted">${unrouted.tasks.map(row).join('')}</table></div>
+      <h2>${esc(t('escalated'))} (${num(escalated.total)})</h2><div class="scroll"><table id="escalated">${escalated.tasks.map(row).join('')}</table></div>`;
     document.querySelectorAll('form.reassign').forEach((f) => f.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       try { await post(`/api/tasks/${f.dataset.id}/reassign`, { grid_code: f.grid.value.trim() || null }); await pageBoard(); } catch (e) { showError(e); }
