@@ -168,6 +168,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut logins = vec![
         ("admin", Role::Admin),
         ("analyst", Role::Analyst),
+        ("epi", Role::Epidemiologist),
         ("viewer", Role::Viewer),
     ];
     if busiest_grid.is_some() {
@@ -238,7 +239,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         group(tasks.iter().filter(|t| t.grid_code.is_none()).count() as u64),
     );
     out!(
-        "\nThe command centre: log in as admin, analyst or viewer{} with the password {password}",
+        "\nThe command centre: log in as admin, analyst, epi (an epidemiologist) or viewer{} with the password {password}",
         busiest_grid.as_deref().map_or(String::new(), |g| format!(
             ", or as grid (a grid worker of grid {g})"
         ))

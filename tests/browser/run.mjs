@@ -74,11 +74,11 @@ try {
   // Alerts, then one alert's evidence.
   await page.goto(args.base + '/#/alerts');
   await page.waitForSelector('#alerts-table tbody tr');
-  const total = Number(await page.textContent('#alert-total'));
+  const total = Number(await page.getAttribute('#alert-total', 'data-n'));
   check(total === alertsCard, 'the alert list holds what the overview counts');
   await page.selectOption('select[name=reason]', 'CLOSE_CONTACT');
   await page.click('#filters button[type=submit]');
-  await page.waitForFunction((t) => Number(document.querySelector('#alert-total')?.textContent) < t, total);
+  await page.waitForFunction((t) => Number(document.querySelector('#alert-total')?.dataset.n) < t, total);
   await page.waitForSelector('#alerts-table tbody tr');
   await shot(page, '03-alerts');
   await page.click('#alerts-table tbody tr:first-child');
@@ -116,13 +116,13 @@ try {
   await page.fill('#area-form input[name=from]', '2020-01-20');
   await page.click('#area-form button[type=submit]');
   await page.waitForSelector('#changed');
-  const added = Number(await page.textContent('#new-alerts'));
+  const added = Number((await page.textContent('#new-alerts')).replace(/\D/g, '')); // written with thousands separators
   check(added > 0, `the area alerts ${added} more people at once`);
   check((await page.textContent('#areas-table')).includes('BROWSER-1'), 'the area is listed');
   await shot(page, '06-areas-and-cases');
   await page.goto(args.base + '/#/alerts');
   await page.waitForSelector('#alert-total');
-  check(Number(await page.textContent('#alert-total')) === total + added, 'the alert list grew by as many');
+  check(Number(await page.getAttribute('#alert-total', 'data-n')) === total + added, 'the alert list grew by as many');
 
   // An upload with one good and one bad row.
   await page.goto(args.base + '/#/import');
@@ -158,7 +158,15 @@ try {
   p2.on('pageerror', (e) => errors.push(p2.url() + ' ' + e.stack));
   await login(p2, 'wang');
   await p2.goto(args.base + '/#/alerts');
+  // On a phone the first read of a person's data asks why, once a session.
+  await p2.waitForSelector('#purpose-dialog input');
+  await p2.fill('#purpose-dialog input', '电话核实密接');
+  await shot(p2, '09a-grid-worker-purpose', false);
+  await p2.click('#purpose-dialog button[type=submit]');
   await p2.waitForSelector('#alerts-table tbody tr');
+  check((await p2.textContent('#purpose-chip')).includes('电话核实密接'), 'the purpose given is shown in the header');
+  const header = await p2.evaluate(() => document.querySelector('header#top').getBoundingClientRect().height);
+  check(header <= 60, `the header takes one line on a phone (${header}px)`);
   const grids = await p2.$$eval('#alerts-table tbody tr td:nth-child(4)', (tds) => [...new Set(tds.map((td) => td.textContent))]);
   check(grids.length === 1, `a grid worker sees one grid only (${grids})`);
   check(!(await p2.textContent('nav')).includes('追踪'), 'a grid worker has no trace menu');
@@ -166,7 +174,7 @@ try {
   await shot(p2, '09-grid-worker-phone-alerts', false);
   await p2.goto(args.base + '/#/alert/' + encodeURIComponent(args.outsider));
   await p2.waitForSelector('.error');
-  check((await p2.textContent('.error')).includes('in your grids'), "another grid's person is denied");
+  check((await p2.textContent('.error')).includes('不在您负责的网格'), "another grid's person is denied, in Chinese");
   await shot(p2, '10-grid-worker-denied');
 
   // A grid worker's day: today's tasks, accept, an outcome, a check-in with fever.
@@ -228,14 +236,17 @@ try {
   await p3.goto(args.base + '/#/audit');
   await p3.waitForSelector('#audit-table tbody tr');
   const audit = await p3.textContent('#audit-table');
-  check(audit.includes('alert.reveal') || audit.includes('person.reveal'), 'the reveal is in the audit log');
+  const actions = await p3.$$eval('#audit-table td[data-action]', (tds) => tds.map((td) => td.dataset.action));
+  check(actions.includes('alert.reveal') || actions.includes('person.reveal'), 'the reveal is in the audit log');
+  check(audit.includes('查看完整信息'), 'the actions are named in Chinese');
   check(audit.includes('wang'), "the grid worker's reads are in the audit log");
+  check(audit.includes('电话核实密接'), "the grid worker's reads carry the purpose given on the phone");
   await shot(p3, '11-audit');
   await p3.goto(args.base + '/#/board');
   await p3.waitForSelector('#taskmap canvas');
   await p3.waitForSelector('#grid-tasks tbody tr');
-  check(Number(await p3.textContent('[data-state="closed"]')) >= 0, 'the task board counts tasks by state');
-  check((await p3.textContent('#queues')).includes('无网格任务'), 'the board shows the unrouted queue');
+  check(Number((await p3.textContent('[data-state="closed"]')).replace(/\D/g, '')) >= 0, 'the task board counts tasks by state');
+  check((await p3.textContent('#queues')).includes('待分派任务'), 'the board shows the unrouted queue');
   await shot(p3, '16-task-board');
   check((await p3.textContent('nav')).includes('实时接入'), 'the administrator has the feeds menu');
   await adm.close();

@@ -1,5 +1,6 @@
 //! The command centre in headless Chromium: `tracegrid serve` on a small simulated city, driven
-//! by tests/browser/run.mjs (playwright-core). Screenshots of every page are kept in
+//! by tests/browser/run.mjs, gates.mjs and walk.mjs (playwright-core; walk.mjs opens every page
+//! as every role on a desktop and a phone). Screenshots of every page are kept in
 //! target/browser-screenshots for a person to look at. Needs Debian's `chromium`, Node.js and
 //! `npm ci` in tests/browser (`.ci/run` installs them).
 
@@ -133,6 +134,8 @@ fn the_command_centre_works_in_a_browser() {
     for (user, role, extra) in [
         ("admin", "admin", vec![]),
         ("analyst", "analyst", vec![]),
+        ("epi", "epidemiologist", vec![]),
+        ("viewer", "viewer", vec![]),
         ("wang", "grid_worker", vec!["--grid", grid.as_str()]),
         ("guard", "gate_guard", vec!["--gate", gate.as_str()]),
     ] {
@@ -237,7 +240,6 @@ fn the_command_centre_works_in_a_browser() {
         .args(["--gate", &gate])
         .output()
         .expect("node runs");
-    drop(server);
     let log = format!(
         "{}\n{}",
         String::from_utf8_lossy(&out.stdout),
@@ -249,6 +251,38 @@ fn the_command_centre_works_in_a_browser() {
     );
     assert!(shots.join("GATES-PASSED").is_file(), "{log}");
     println!("{log}");
+
+    // Every page as every role, on a desktop and a phone: timed, in Chinese, fitting the phone.
+    let out = Command::new("node")
+        .current_dir(&browser_dir)
+        .args([
+            "walk.mjs",
+            "--base",
+            &base,
+            "--out",
+            shots.to_str().unwrap(),
+            "--password",
+            PASSWORD,
+            "--case",
+            &case,
+            "--users",
+            "admin=admin,analyst=analyst,epidemiologist=epi,viewer=viewer,\
+             grid_worker=wang,gate_guard=guard",
+        ])
+        .output()
+        .expect("node runs");
+    drop(server);
+    let log = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "the walk through every page failed:\n{log}"
+    );
+    assert!(shots.join("WALK-PASSED").is_file(), "{log}");
+    println!("{log}");
     for name in [
         "02-overview-map",
         "04-alert-evidence",
@@ -256,6 +290,8 @@ fn the_command_centre_works_in_a_browser() {
         "09-grid-worker-phone-alerts",
         "g02-resident-pass-phone",
         "g04-gate-scan-phone",
+        "walk-analyst-desktop-overview",
+        "walk-grid_worker-phone-tasks",
     ] {
         let png = shots.join(format!("{name}.png"));
         assert!(

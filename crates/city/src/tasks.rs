@@ -111,6 +111,10 @@ pub struct Policy {
     pub fever_dc: i64,
     /// The zone of local days (check-ins are a day's) and of times written into reasons.
     pub zone: chrono_tz::Tz,
+    /// The screening's fixed moment, when the server screens at one (`serve --as-of`): a home
+    /// isolation's end is compared with it rather than with the wall clock, so that a replay of
+    /// February 2020 takes an end date in February 2020 (and its isolations end by it).
+    pub moment: Option<Millis>,
 }
 
 impl Default for Policy {
@@ -121,11 +125,17 @@ impl Default for Policy {
             escalate_after_hours: 4,
             fever_dc: 373,
             zone: chrono_tz::Asia::Shanghai,
+            moment: None,
         }
     }
 }
 
 impl Policy {
+    /// The moment an isolation's end is compared with: the screening's fixed moment, or `now`.
+    pub fn isolation_clock(&self, now: Millis) -> Millis {
+        self.moment.unwrap_or(now)
+    }
+
     /// The local date of an instant, `YYYY-MM-DD`.
     pub fn day(&self, t: Millis) -> String {
         let mut s = tracegrid_model::format_time(t, self.zone);
@@ -168,7 +178,9 @@ pub enum TaskError {
         state: &'static str,
         what: &'static str,
     },
-    #[error("home isolation needs its end date (isolation_until), after now")]
+    #[error(
+        "home isolation needs its end date (isolation_until), after now (the screening's moment when the server screens at a fixed one)"
+    )]
     IsolationNeedsEnd,
     #[error("this outcome is the server's to record")]
     ServerOnly,
@@ -372,7 +384,7 @@ pub fn apply(
                 }
                 Outcome::HomeIsolation => {
                     let until = isolation_until
-                        .filter(|&u| u > now)
+                        .filter(|&u| u > policy.isolation_clock(now))
                         .ok_or(TaskError::IsolationNeedsEnd)?;
                     n.state = State::Isolating.as_str().into();
                     n.isolation_from = Some(now);
@@ -445,6 +457,8 @@ pub fn apply(
 fn reopen(n: &mut TaskRow, code: TaskCode, at: String, policy: &Policy, now: Millis) {
     add_reason(n, TaskReason::of(code, at));
     n.state = State::Open.as_str().into();
+    // The isolation is no longer running: its end date no longer says anything.
+    n.isolation_until = None;
     n.priority = 1;
     n.due = policy.due(1, now);
     n.escalation = 0;
@@ -466,7 +480,9 @@ pub fn tick(
     n.updated = now.max(t.updated + 1);
     match state {
         State::Isolating => {
-            if t.isolation_until.is_some_and(|u| u <= now) {
+            if t.isolation_until
+                .is_some_and(|u| u <= policy.isolation_clock(now))
+            {
                 n.state = State::Closed.as_str().into();
                 n.closed = Some(now);
                 n.outcome = Some(Outcome::IsolationCompleted.as_str().into());
@@ -693,6 +709,7 @@ mod tests {
         escalate_after_hours: 4,
         fever_dc: 373,
         zone: chrono_tz::Asia::Shanghai,
+        moment: None,
     };
 
     #[test]
@@ -864,6 +881,53 @@ mod tests {
         let done = tick(&t, 10 * 24 * HOUR, &P, &days, "1970-01-10").unwrap();
         assert_eq!(done.task.outcome.as_deref(), Some("isolation_completed"));
         assert_eq!(done.task.state, "closed");
+    }
+
+    #[test]
+    fn an_isolation_end_is_compared_with_the_screening_moment() {
+        // A replay screening at day 40 while the wall clock reads day 2000.
+        let replay = Policy {
+            moment: Some(40 * 24 * HOUR),
+            ..P
+        };
+        let wall = 2000 * 24 * HOUR;
+        let isolate = |until| Action::Record {
+            outcome: Outcome::HomeIsolation,
+            isolation_until: Some(until),
+            note: None,
+        };
+        let t = task(State::Accepted);
+        let ok = apply(&t, &isolate(54 * 24 * HOUR), wall, &replay).unwrap();
+        assert_eq!(ok.task.state, "isolating");
+        assert!(matches!(
+            apply(&t, &isolate(39 * 24 * HOUR), wall, &replay),
+            Err(TaskError::IsolationNeedsEnd)
+        ));
+        // Without a fixed moment the wall clock decides.
+        assert!(matches!(
+            apply(&t, &isolate(54 * 24 * HOUR), wall, &P),
+            Err(TaskError::IsolationNeedsEnd)
+        ));
+        // It runs until the moment passes its end, not the wall clock.
+        let mut days = HashSet::new();
+        days.insert(replay.day(wall - 24 * HOUR));
+        let yesterday = replay.day(wall - 24 * HOUR);
+        assert!(tick(&ok.task, wall, &replay, &days, &yesterday).is_none());
+    }
+
+    #[test]
+    fn a_fever_at_check_in_reopens_without_the_old_isolation_end() {
+        let mut t = task(State::Isolating);
+        t.isolation_from = Some(0);
+        t.isolation_until = Some(10 * 24 * HOUR);
+        let fever = Action::Checkin {
+            temperature_dc: 384,
+            symptoms: String::new(),
+        };
+        let r = apply(&t, &fever, 2 * 24 * HOUR, &P).unwrap();
+        assert_eq!((r.kind, r.task.state.as_str()), ("reopened", "open"));
+        assert_eq!(r.task.isolation_until, None);
+        assert!(r.task.reasons.contains("FEVER_CHECKIN"));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use axum::http::{HeaderName, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 
@@ -41,6 +41,7 @@ const MODULES: &[(&str, &str)] = modules![
     "i18n/errors.js",
     "i18n/users.js",
     "i18n/work.js",
+    "i18n/areas.js",
     "citymap.js",
     "pages/users.js",
     "pages/login.js",
@@ -70,53 +71,61 @@ fn assets_dir() -> Option<PathBuf> {
     std::env::var_os("TRACEGRID_ASSETS_DIR").map(PathBuf::from)
 }
 
-type Headers = [(HeaderName, &'static str); 3];
+type Headers = Vec<(HeaderName, &'static str)>;
 
 fn asset_headers(mime: &'static str) -> Headers {
-    [
+    vec![
         (header::CONTENT_TYPE, mime),
         (header::CACHE_CONTROL, "no-cache"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     ]
 }
 
-const HTML_HEADERS: [(HeaderName, &str); 4] = [
-    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-    (header::CACHE_CONTROL, "no-cache"),
-    (
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
-    ),
-    (header::X_FRAME_OPTIONS, "DENY"),
-];
+fn html_headers() -> Headers {
+    vec![
+        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+        (header::CACHE_CONTROL, "no-cache"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+        ),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ]
+}
+
+fn with_headers(headers: &Headers, body: impl IntoResponse) -> Response {
+    let mut r = body.into_response();
+    for (name, value) in headers {
+        r.headers_mut()
+            .insert(name.clone(), HeaderValue::from_static(value));
+    }
+    r
+}
 
 /// `body` as compiled in, or `rel` read from the assets directory when one is set.
-fn served<S, H>(headers: H, body: &'static str, rel: String) -> MethodRouter<S>
-where
-    S: Clone + Send + Sync + 'static,
-    H: IntoIterator<Item = (HeaderName, &'static str)> + Clone + Send + Sync + 'static,
-    axum::response::AppendHeaders<H>: IntoResponse,
-{
+fn served<S: Clone + Send + Sync + 'static>(
+    headers: Headers,
+    body: &'static str,
+    rel: String,
+) -> MethodRouter<S> {
     match assets_dir() {
-        None => get(move || async move {
-            (axum::response::AppendHeaders(headers.clone()), body).into_response()
+        None => get(move || {
+            let headers = headers.clone();
+            async move { with_headers(&headers, body) }
         }),
         Some(dir) => get(move || {
             let (dir, rel, headers) = (dir.clone(), rel.clone(), headers.clone());
-            async move { from_disk(&dir, &rel, headers) }
+            async move { from_disk(&dir, &rel, &headers) }
         }),
     }
 }
 
-fn from_disk<H>(dir: &std::path::Path, rel: &str, headers: H) -> Response
-where
-    axum::response::AppendHeaders<H>: IntoResponse,
-{
+fn from_disk(dir: &std::path::Path, rel: &str, headers: &Headers) -> Response {
     if rel.split('/').any(|p| p == ".." || p.is_empty()) {
         return StatusCode::NOT_FOUND.into_response();
     }
     match std::fs::read(dir.join(rel)) {
-        Ok(bytes) => (axum::response::AppendHeaders(headers), bytes).into_response(),
+        Ok(bytes) => with_headers(headers, bytes),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -130,7 +139,7 @@ fn asset<S: Clone + Send + Sync + 'static>(
 }
 
 fn html<S: Clone + Send + Sync + 'static>(body: &'static str, rel: &str) -> MethodRouter<S> {
-    served(HTML_HEADERS, body, rel.to_string())
+    served(html_headers(), body, rel.to_string())
 }
 
 fn vendored<S: Clone + Send + Sync + 'static>(body: &'static str) -> MethodRouter<S> {
@@ -177,7 +186,9 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Vec<(String, MethodRouter<S
             get(
                 move |axum::extract::Path(path): axum::extract::Path<String>| {
                     let dir = dir.clone();
-                    async move { from_disk(&dir, &format!("js/{path}"), asset_headers(JAVASCRIPT)) }
+                    async move {
+                        from_disk(&dir, &format!("js/{path}"), &asset_headers(JAVASCRIPT))
+                    }
                 },
             ),
         ));

@@ -3,7 +3,7 @@
 // step: index.html and api.html load this file as an ES module, and it routes `#/page/arg` to
 // one module of pages/ each.
 
-import { lang, setLang, t, esc, $, main, me, setMe, api, disposeCharts, showError, drawShell, stopFollowing, navigate, Stale } from './core.js';
+import { lang, setLang, t, esc, $, main, me, setMe, api, disposeCharts, showError, drawShell, stopFollowing, navigate, Stale, askPurpose } from './core.js';
 import { pageLogin } from './pages/login.js';
 import { pageOverview } from './pages/overview.js';
 import { pageAlerts } from './pages/alerts.js';
@@ -13,6 +13,7 @@ import { pageAreas } from './pages/areas.js';
 import { pageImport } from './pages/import.js';
 import { pageFeeds } from './pages/feeds.js';
 import { pageAudit } from './pages/audit.js';
+import { pageUsers } from './pages/users.js';
 import { pageGate } from './pages/gate.js';
 import { pageTasks } from './pages/tasks.js';
 import { pageTask } from './pages/task.js';
@@ -31,12 +32,16 @@ async function route() {
   drawShell();
   const [, page, ...rest] = location.hash.split('?')[0].split('/');
   const arg = rest.length ? decodeURIComponent(rest.join('/')) : '';
-  const pages = { login: pageLogin, overview: pageOverview, alerts: pageAlerts, alert: pageAlert, trace: pageTrace, areas: pageAreas, import: pageImport, feeds: pageFeeds, audit: pageAudit, tasks: pageTasks, task: pageTask, board: pageBoard, residents: pageResidents };
+  const pages = { login: pageLogin, overview: pageOverview, alerts: pageAlerts, alert: pageAlert, trace: pageTrace, areas: pageAreas, import: pageImport, feeds: pageFeeds, audit: pageAudit, users: pageUsers, tasks: pageTasks, task: pageTask, board: pageBoard, residents: pageResidents };
   const home = { gate_guard: pageGate, grid_worker: pageTasks };
   const fn = pages[page] || (me && home[me.role]) || pageOverview;
   main().innerHTML = `<p class="muted">${esc(t('loading'))}</p>`;
+  // `data-ready` says the page has drawn what it fetched: the browser tests wait for it.
+  delete main().dataset.ready;
+  main().dataset.page = page || '';
   try {
     await fn(arg);
+    main().dataset.ready = '1';
   } catch (e) {
     // A stale page's answer is dropped: the page the user went to since draws itself.
     if (e instanceof Stale) return;
@@ -53,6 +58,7 @@ document.addEventListener('DOMContentLoaded', () => {
     route();
   });
   $('#purpose').addEventListener('change', () => localStorage.setItem('tg.purpose', $('#purpose').value));
+  $('#purpose-chip').addEventListener('click', () => askPurpose().then(() => route()).catch(() => {}));
   $('#logout').addEventListener('click', async () => {
     try { await api('/api/session', { method: 'DELETE' }); } catch (_) { /* logged out either way */ }
     setMe(null);

@@ -17,7 +17,7 @@ use tracegrid_store::{TaskFilter, TaskRow};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::now_ms;
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppError, AppResult, ErrorBody, Key, Msg};
 use crate::extract::{Json, Path, Query};
 use crate::guard::{Access, AuditNote, Why};
 use crate::roles::Principal;
@@ -65,6 +65,9 @@ pub struct TaskView {
     pub isolation_until: Option<String>,
     pub attempts: i64,
     pub first_contact: Option<String>,
+    /// The moment a home isolation's end must come after: the screening's fixed moment when the
+    /// server screens at one (`serve --as-of`), else now.
+    pub isolation_after: String,
 }
 
 /// A task as the pages show it; a grid worker does not see which case a contact came from, and
@@ -119,6 +122,7 @@ fn task_view(city: &City, t: &TaskRow, p: &Principal, reveal: bool, now: i64) ->
         isolation_until: t.isolation_until.map(|u| city.time(u)),
         attempts: t.attempts,
         first_contact: t.first_contact.map(|u| city.time(u)),
+        isolation_after: city.time(city.settings.as_of.unwrap_or(now)),
     }
 }
 
@@ -165,9 +169,9 @@ pub async fn list(
     if !matches!(wanted_state.as_str(), "active" | "all")
         && TaskState::parse(&wanted_state).is_none()
     {
-        return Err(AppError::BadRequest(format!(
-            "state {wanted_state}: use open, accepted, isolating, closed, active or all"
-        )));
+        return Err(AppError::BadRequest(
+            Msg::new(Key::BadTaskState).param("state", wanted_state),
+        ));
     }
     // The store selects by grid and state (a grid worker's list reads their grids' rows only);
     // the rest is filtered here.
@@ -388,7 +392,13 @@ pub async fn outcome(
         Some(t) => Some(
             TimeReader::new(state.city.board.policy.zone)
                 .time_or_date(t, true)
-                .map_err(|e| AppError::BadRequest(format!("isolation_until {t}: {e}")))?,
+                .map_err(|e| {
+                    AppError::BadRequest(
+                        Msg::new(Key::BadIsolationUntil)
+                            .param("value", t)
+                            .param("detail", e),
+                    )
+                })?,
         ),
         None => None,
     };
@@ -415,9 +425,9 @@ pub async fn reassign(
     if let Some(g) = &r.grid_code
         && !state.live().region_names.contains_key(g)
     {
-        return Err(AppError::BadRequest(format!(
-            "grid_code {g} is not a known region"
-        )));
+        return Err(AppError::BadRequest(
+            Msg::new(Key::UnknownGridCode).param("grid", g),
+        ));
     }
     change(
         &state,
@@ -440,10 +450,9 @@ pub async fn checkin(
     Json(c): Json<NewCheckin>,
 ) -> AppResult<Response> {
     if !(30.0..=45.0).contains(&c.temperature) {
-        return Err(AppError::BadRequest(format!(
-            "temperature {}: give degrees Celsius, between 30 and 45",
-            c.temperature
-        )));
+        return Err(AppError::BadRequest(
+            Msg::new(Key::BadCheckinTemperature).param("temperature", c.temperature),
+        ));
     }
     let action = tasks::Action::Checkin {
         temperature_dc: (c.temperature * 10.0).round() as i64,
@@ -556,10 +565,9 @@ pub async fn events(
 ) -> AppResult<Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>>> {
     let p = access.principal;
     let slot = state.streams.open(p.user_id).ok_or_else(|| {
-        AppError::Busy(format!(
-            "{} event streams are open for this user already; close a page",
-            crate::auth::MAX_STREAMS_PER_USER
-        ))
+        AppError::Busy(
+            Msg::new(Key::TooManyStreams).param("max", crate::auth::MAX_STREAMS_PER_USER),
+        )
     })?;
     let rx = state.city.board.subscribe();
     let stop = state.stopping.subscribe();
@@ -648,7 +656,7 @@ pub async fn residents(State(state): State<AppState>, access: Access) -> AppResu
     let grid = access
         .grid
         .clone()
-        .ok_or_else(|| AppError::BadRequest("name the grid: grid=…".into()))?;
+        .ok_or_else(|| AppError::BadRequest(Key::GridRequired.into()))?;
     let st = state.clone();
     let one = vec![grid.clone()];
     let open: HashMap<String, (i64, String)> = blocking(move || {
@@ -666,7 +674,9 @@ pub async fn residents(State(state): State<AppState>, access: Access) -> AppResu
     .collect();
     let city = state.live();
     if !city.region_names.contains_key(&grid) {
-        return Err(AppError::NotFound(format!("{grid} is not a known region")));
+        return Err(AppError::NotFound(
+            Msg::new(Key::UnknownRegion).param("grid", grid),
+        ));
     }
     let mut households: BTreeMap<&str, Vec<Resident>> = BTreeMap::new();
     let mut address: HashMap<&str, &str> = HashMap::new();
@@ -760,20 +770,19 @@ pub async fn add_photo(
         .unwrap_or("")
         .to_owned();
     if !matches!(mime.as_str(), "image/jpeg" | "image/png" | "image/webp") {
-        return Err(AppError::BadRequest(format!(
-            "a photo is image/jpeg, image/png or image/webp, not {mime:?}"
-        )));
+        return Err(AppError::BadRequest(
+            Msg::new(Key::BadPhotoType).param("mime", format!("{mime:?}")),
+        ));
     }
     if body.is_empty() || body.len() > crate::guard::PHOTO_LIMIT {
-        return Err(AppError::BadRequest(format!(
-            "a photo has 1 byte to 8 MB, this one {} bytes",
-            body.len()
-        )));
+        return Err(AppError::BadRequest(
+            Msg::new(Key::BadPhotoSize).param("bytes", body.len()),
+        ));
     }
     if image_kind(&body) != Some(mime.as_str()) {
-        return Err(AppError::BadRequest(format!(
-            "the photo's bytes are not a {mime} image"
-        )));
+        return Err(AppError::BadRequest(
+            Msg::new(Key::PhotoNotImage).param("mime", mime),
+        ));
     }
     let st = state.clone();
     let who = access.principal.username.clone();
@@ -809,7 +818,9 @@ pub async fn photo(
     let found = blocking(move || st.city.board.with(|t| t.photo(photo)))
         .await?
         .filter(|ph| ph.task_id == id)
-        .ok_or_else(|| AppError::NotFound(format!("task {id} has no photo {photo}")))?;
+        .ok_or_else(|| {
+            AppError::NotFound(Msg::new(Key::NoPhoto).param("id", id).param("photo", photo))
+        })?;
     Ok((
         AuditNote::detail(format!("task {id} photo {photo}")),
         [

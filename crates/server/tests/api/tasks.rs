@@ -138,14 +138,36 @@ async fn a_grid_worker_works_their_own_tasks_only() {
         .post(&outcome_path, Some(&w), &json!({"outcome": "vanished"}))
         .await;
     assert_error(&bad, StatusCode::BAD_REQUEST, "bad_request");
+    // The end is compared with the screening's moment (this server screens at the city's
+    // end, in 2020), not with the wall clock: a day before it is refused, two weeks on taken.
+    let as_of = &crate::helpers::city().as_of;
+    assert_eq!(u.body["isolation_after"].as_str(), Some(as_of.as_str()));
+    let day = &as_of[..10];
+    let before = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap() - chrono::Days::new(1);
+    let early = app
+        .post(
+            &outcome_path,
+            Some(&w),
+            &json!({"outcome": "home_isolation", "isolation_until": before.to_string()}),
+        )
+        .await;
+    assert_error(&early, StatusCode::CONFLICT, "conflict");
+    let two_weeks =
+        chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap() + chrono::Days::new(14);
     let iso = app
         .post(
             &outcome_path,
             Some(&w),
-            &json!({"outcome": "home_isolation", "isolation_until": "2099-01-14", "note": "家属已告知"}),
+            &json!({"outcome": "home_isolation", "isolation_until": two_weeks.to_string(), "note": "家属已告知"}),
         )
         .await;
     assert_eq!(iso.body["state"], "isolating", "{}", iso.body);
+    assert!(
+        iso.body["isolation_until"]
+            .as_str()
+            .unwrap()
+            .starts_with(&two_weeks.to_string())
+    );
 
     let checkin_path = format!("/api/tasks/{id}/checkins");
     assert_error(
@@ -158,6 +180,8 @@ async fn a_grid_worker_works_their_own_tasks_only() {
         .post(&checkin_path, Some(&w), &json!({"temperature": 38.2}))
         .await;
     assert_eq!(fever.body["state"], "open", "{}", fever.body);
+    // Reopened, the isolation no longer runs: its end date is dropped.
+    assert!(fever.body["isolation_until"].is_null(), "{}", fever.body);
     assert!(
         fever.body["reasons"]
             .as_array()

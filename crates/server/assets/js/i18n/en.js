@@ -5,9 +5,10 @@ import { en as trace } from './trace.js';
 import { en as errors } from './errors.js';
 import { en as users } from './users.js';
 import { en as work } from './work.js';
+import { en as areas } from './areas.js';
 
 export default {
-  ...map, ...trace, ...errors, ...users, ...work,
+  ...map, ...trace, ...errors, ...users, ...work, ...areas,
   status_red: 'Red', status_yellow: 'Yellow', status_green: 'Green', gate_day: 'Gates, last 24 h', gate_scans: 'scans', gate_fevers: 'fevers', gate_refusals: 'Refusals at gates', gate_no_scans: 'No scans in 24 h', gate_none: 'No refusals in 24 h',
   refuse_yellow: 'Yellow', refuse_red: 'Red', refuse_fever: 'Fever', refuse_forged: 'Forged or altered', refuse_expired: 'Expired', refuse_unknown_key: 'Unknown key', refuse_malformed: 'Unreadable', refuse_not_yet_valid: 'Issued in the future', refuse_unknown_person: 'Not registered',
   role_admin: 'admin', role_analyst: 'analyst', role_epidemiologist: 'epidemiologist', role_grid_worker: 'grid worker', role_gate_guard: 'gate guard', role_viewer: 'viewer', role_feeder: 'data source', role_resident: 'resident',

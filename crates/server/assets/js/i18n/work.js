@@ -1,7 +1,46 @@
-// Messages of tasks, cases and the rest of the command centre's work pages, in both languages side by side: zh.js and en.js take
-// their entries from here, so a key missing from one language shows up next to the other.
+// Messages of tasks, cases and the rest of the command centre's work pages, in both languages
+// side by side: zh.js and en.js take their entries from here, so a key missing from one language
+// shows up next to the other.
 export const zh = {
+  api_title: 'tracegrid 接口参考', api_intro: '以下是各系统对接所用的 HTTP 接口（OpenAPI 3）。接口说明保持英文原文，以便程序员对照 openapi.json。',
+  api_back: '返回指挥中心', api_method: '方法', api_path: '路径', api_what: '说明', api_responses: '响应', api_required: '必填',
+  ao_alert: '预警', ao_alerts: '预警列表', ao_area: '疫区', ao_case: '病例', ao_cases: '病例列表', ao_feed: '数据接入', ao_gate: '卡口',
+  ao_import: '导入', ao_login: '登录', ao_pass: '通行码', ao_pass_keys: '通行码密钥', ao_person: '人员', ao_photo: '照片',
+  ao_resident: '居民', ao_residents: '居民列表', ao_reveal: '完整信息', ao_screen: '筛查', ao_task: '任务', ao_tasks: '任务列表',
+  ao_token: '令牌', ao_trace: '追踪', ao_user: '用户', ao_users: '用户列表', ao_visitor: '访客',
+  av_denied: '被拒绝', av_read: '查看', av_reveal: '查看完整信息', av_list: '查看', av_end: '结束', av_save: '保存', av_rejects: '下载拒收行',
+  av_check: '核验', av_scan: '扫码', av_visitors: '查看访客', av_failed: '失败', av_refused: '被拒绝', av_issue: '签发', av_show: '出示',
+  av_rotate: '轮换', av_appeal: '申诉', av_code: '发送验证码', av_health: '健康打卡', av_login: '登录', av_forbidden: '被禁止',
+  av_change: '处理', av_add: '新增', av_register: '登记', av_revoke: '吊销', av_disable: '停用', av_enable: '启用', av_update: '修改',
+  av_password: '重置密码', av_tokens: '查看令牌',
+  ev_created: '筛查生成任务', ev_reasons_added: '新增原因', ev_accepted: '已接单', ev_outcome: '登记结果',
+  ev_reassigned: '改派', ev_missed_checkin: '{day} 未打卡，任务重开', ev_fever_checkin: '打卡发热，任务重开',
+  ev_checked: '健康打卡', ev_appeal: '居民申诉', ev_by_screening: '系统筛查',
+  escalated_grid: '网格', escalated_community: '已上报社区', escalated_command_centre: '已上报指挥部',
+  task_state_filter: '状态', state_active: '未办结', state_all: '全部',
+  page_of: '第 {from}–{to} 条，共 {total} 条', isolation_from_to: '隔离 {from} 至 {to}',
+  score_hint: '评分越高越急；同分时按原因紧急程度和最早接触排序',
+  purpose_needed: '查看个人信息需说明事由', purpose_set: '事由', ok: '确定', cancel: '取消',
 };
 
 export const en = {
+  api_title: 'tracegrid API reference', api_intro: 'The HTTP interface other systems connect to (OpenAPI 3).',
+  api_back: 'command centre', api_method: 'method', api_path: 'path', api_what: 'what', api_responses: 'responses', api_required: 'required',
+  ao_alert: 'Alert', ao_alerts: 'Alerts', ao_area: 'Area', ao_case: 'Case', ao_cases: 'Cases', ao_feed: 'Feed', ao_gate: 'Gate',
+  ao_import: 'Import', ao_login: 'Login', ao_pass: 'Pass', ao_pass_keys: 'Pass keys', ao_person: 'Person', ao_photo: 'Photo',
+  ao_resident: 'Resident', ao_residents: 'Residents', ao_reveal: 'Full data', ao_screen: 'Screening', ao_task: 'Task', ao_tasks: 'Tasks',
+  ao_token: 'Token', ao_trace: 'Trace', ao_user: 'User', ao_users: 'Users', ao_visitor: 'Visitor',
+  av_denied: 'denied', av_read: 'read', av_reveal: 'revealed', av_list: 'listed', av_end: 'ended', av_save: 'saved', av_rejects: 'rejects downloaded',
+  av_check: 'checked', av_scan: 'scanned', av_visitors: 'visitors read', av_failed: 'failed', av_refused: 'refused', av_issue: 'issued', av_show: 'shown',
+  av_rotate: 'rotated', av_appeal: 'appeal', av_code: 'code sent', av_health: 'health report', av_login: 'signed in', av_forbidden: 'forbidden',
+  av_change: 'changed', av_add: 'added', av_register: 'registered', av_revoke: 'revoked', av_disable: 'disabled', av_enable: 'enabled', av_update: 'changed',
+  av_password: 'password reset', av_tokens: 'tokens read',
+  ev_created: 'Task made by screening', ev_reasons_added: 'Reasons added', ev_accepted: 'Accepted', ev_outcome: 'Outcome',
+  ev_reassigned: 'Reassigned', ev_missed_checkin: 'No check-in on {day}: reopened', ev_fever_checkin: 'Fever at check-in: reopened',
+  ev_checked: 'Check-in', ev_appeal: 'Appeal', ev_by_screening: 'screening',
+  escalated_grid: 'Grid', escalated_community: 'Escalated to the community', escalated_command_centre: 'Escalated to the command centre',
+  task_state_filter: 'State', state_active: 'Not closed', state_all: 'All',
+  page_of: '{from}–{to} of {total}', isolation_from_to: 'Isolation {from} to {to}',
+  score_hint: 'Higher is more urgent; equal scores run by the most urgent reason, then the earliest contact',
+  purpose_needed: 'Reading a person\'s data needs a purpose', purpose_set: 'Purpose', ok: 'OK', cancel: 'Cancel',
 };

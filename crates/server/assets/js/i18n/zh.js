@@ -5,9 +5,10 @@ import { zh as trace } from './trace.js';
 import { zh as errors } from './errors.js';
 import { zh as users } from './users.js';
 import { zh as work } from './work.js';
+import { zh as areas } from './areas.js';
 
 export default {
-  ...map, ...trace, ...errors, ...users, ...work,
+  ...map, ...trace, ...errors, ...users, ...work, ...areas,
   status_red: '红码', status_yellow: '黄码', status_green: '绿码', gate_day: '卡口近24小时', gate_scans: '扫码', gate_fevers: '发热', gate_refusals: '卡口拒绝原因', gate_no_scans: '近24小时没有扫码', gate_none: '近24小时没有拒绝',
   refuse_yellow: '黄码', refuse_red: '红码', refuse_fever: '发热', refuse_forged: '伪造或篡改', refuse_expired: '过期', refuse_unknown_key: '未知密钥', refuse_malformed: '无法识别', refuse_not_yet_valid: '签发时间异常', refuse_unknown_person: '不在名单',
   role_admin: '管理员', role_analyst: '分析员', role_epidemiologist: '流调人员', role_grid_worker: '网格员', role_gate_guard: '门卫', role_viewer: '查看者', role_feeder: '数据源', role_resident: '居民',

@@ -1,6 +1,6 @@
 // The alert list: filters by reason, grid, score and text, sortable columns, pages of 50.
 
-import { t, esc, $, main, api, withPurpose, may, tags, hashParams } from '../core.js';
+import { t, esc, $, main, api, withPurpose, may, tags, hashParams, num, pagerHtml, wirePager } from '../core.js';
 
 const REASONS = ['CLOSE_CONTACT', 'SECONDARY_CONTACT', 'GENERAL_CONTACT', 'EPI_AREA', 'DELIVERY_FROM_AREA', 'FEVER_MEDICINE', 'FEVER_REPORTED', 'OUTSIDE_ARRIVAL'];
 
@@ -11,7 +11,7 @@ export async function pageAlerts() {
   const cols = [['score', 'score'], ['subject', 'subject'], ['name', null], ['grid', 'grid'], ['reasons', 'first_at']];
   // Scores run highest first unless reversed; everything else runs ascending.
   const arrow = (s) => (f.sort === s ? ((f.desc === 'true') !== (s === 'score') ? ' ▼' : ' ▲') : '');
-  main().innerHTML = `<h1>${esc(t('alerts'))} <span class="muted">${esc(t('total'))} <span id="alert-total">${page.total}</span></span></h1>
+  main().innerHTML = `<h1>${esc(t('alerts'))} <span class="muted">${esc(t('total'))} <span id="alert-total" data-n="${page.total}">${num(page.total)}</span></span></h1>
     <form class="filters" id="filters">
       <label>${esc(t('reason'))}<select name="reason"><option value="">${esc(t('all'))}</option>
         ${REASONS.map((r) => `<option value="${r}" ${f.reason === r ? 'selected' : ''}>${esc(t(r))}</option>`).join('')}</select></label>
@@ -21,17 +21,13 @@ export async function pageAlerts() {
       <button class="primary" type="submit">${esc(t('filter'))}</button>
     </form>
     <div class="scroll"><table id="alerts-table"><thead><tr>
-      ${cols.map(([k, s]) => `<th data-sort="${s || ''}">${esc(t(k))}${s ? arrow(s) : ''}</th>`).join('')}
+      ${cols.map(([k, s]) => `<th data-sort="${s || ''}" ${k === 'score' ? `title="${esc(t('score_hint'))}"` : ''}>${esc(t(k))}${s ? arrow(s) : ''}</th>`).join('')}
     </tr></thead><tbody>
       ${page.alerts.map((a) => `<tr ${may('person') ? `class="click" data-subject="${esc(a.ref || a.subject)}"` : ''}>
-        <td>${a.score.toFixed(3)}</td><td>${esc(a.subject)}<div class="muted hide-sm">${esc(a.id_number || '')}</div></td>
+        <td class="num" title="${esc(t('score_hint'))}">${a.score.toFixed(3)}</td><td>${esc(a.subject)}<div class="muted hide-sm">${esc(a.id_number || '')}</div></td>
         <td>${esc(a.name || '')}</td><td>${esc(a.grid_code || '')}</td><td>${tags(a.reasons)}</td></tr>`).join('')}
     </tbody></table></div>
-    <div class="pager">
-      <button class="ghost" id="prev" ${page.offset === 0 ? 'disabled' : ''}>${esc(t('prev'))}</button>
-      <span>${page.total ? page.offset + 1 : 0}–${Math.min(page.offset + page.limit, page.total)} / ${page.total}</span>
-      <button class="ghost" id="next" ${page.offset + page.limit >= page.total ? 'disabled' : ''}>${esc(t('next'))}</button>
-    </div>`;
+    ${pagerHtml('alert-pager', page.offset, page.limit, page.total)}`;
   const go = (changes) => {
     const next = { ...f, ...changes };
     const qs = new URLSearchParams(Object.fromEntries(Object.entries(next).filter(([, v]) => v !== '' && v != null)));
@@ -47,8 +43,7 @@ export async function pageAlerts() {
     if (!s) return;
     go({ sort: s, desc: f.sort === s && f.desc !== 'true' ? 'true' : 'false', offset: '0' });
   }));
-  $('#prev').addEventListener('click', () => go({ offset: String(Math.max(0, page.offset - page.limit)) }));
-  $('#next').addEventListener('click', () => go({ offset: String(page.offset + page.limit) }));
+  wirePager('alert-pager', page.offset, page.limit, page.total, (o) => go({ offset: String(o) }));
   document.querySelectorAll('tr[data-subject]').forEach((tr) => tr.addEventListener('click', () => {
     location.hash = '#/alert/' + encodeURIComponent(tr.dataset.subject);
   }));

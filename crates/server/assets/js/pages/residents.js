@@ -1,6 +1,6 @@
 // The households of a grid and who in them is a case, alerted, or has a task.
 
-import { t, esc, $, main, me, api, withPurpose } from '../core.js';
+import { t, esc, $, main, me, api, withPurpose, num } from '../core.js';
 
 export async function pageResidents(grid) {
   const mine = me.role === 'grid_worker';
@@ -14,7 +14,7 @@ export async function pageResidents(grid) {
   const g = grid || (mine ? me.grids[0] : '');
   if (!g) return;
   const r = await api(withPurpose('/api/residents', { grid: g }));
-  $('#households').innerHTML = `<p class="muted">${esc(r.grid_name || '')} · ${esc(t('persons'))} ${r.residents} · ${r.households.length} ${esc(t('household'))}</p>`
+  $('#households').innerHTML = `<p class="muted">${esc(r.grid_name || '')} · ${esc(t('persons'))} ${num(r.residents)} · ${num(r.households.length)} ${esc(t('household'))}</p>`
     + r.households.map((h) => `<div class="panel household" style="margin:8px 0"><b>${esc(h.address || '')}</b> <span class="muted">${esc(h.household_id)}</span>
       ${h.members.map((m) => `<div>${esc((m.person && m.person.name) || m.subject)} <span class="muted">${esc((m.person && m.person.id_number) || '')}</span>
         ${m.is_case ? `<span class="tag CLOSE_CONTACT">${esc(t('is_case'))}</span>` : ''}
