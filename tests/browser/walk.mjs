@@ -13,7 +13,9 @@
 //   on a Chinese page: any run of two or more Latin letters fails unless it is a code with
 //   digits (P000045, 浙A12345, G1234), an identifier in capitals and hyphens (A-WUHAN,
 //   GATE-330802001001001), a command-line option (--mqtt), a unit after a number, a user's
-//   name opening a text, or one of the few names allowed below;
+//   name opening a text, or one of the few names allowed below; text the page marks
+//   translate="no" (data shown as written: a user's or a file's name, a raw record, the import's
+//   own words for a reason it has no translation of) is not read;
 // - on a phone, fails on sideways scrolling and on a header taller than 15% of the screen;
 // - fails on a script error, on a request the server answers with 400 or more, and on an error
 //   box where the role was offered the page.
@@ -179,7 +181,9 @@ function looks(page, width) {
       for (let n = walker.nextNode(); n; n = walker.nextNode()) {
         const el = n.parentElement;
         const s = n.textContent.trim();
-        if (!s || el.closest('select, script, style') || !visible(el)) continue;
+        // Data shown as written — a user's or a file's name, a raw record, a purpose typed in —
+        // is marked translate="no" (HTML's own word for it) by the page.
+        if (!s || el.closest('select, script, style, [translate="no"]') || !visible(el)) continue;
         texts.push({ text: s, where: path(el) });
       }
       // A list's options are read when it is opened.

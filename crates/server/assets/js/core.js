@@ -229,6 +229,13 @@ export function tags(reasons) {
     .map((r) => `<span class="tag ${esc(r.code)}">${esc(t(r.code))}</span>`).join('');
 }
 
+// A subject as the page shows it: an unresolved `TYPE:VALUE` with its type in words
+// ("电话 151****6651"); a person id as it is.
+export function subjectText(s) {
+  const m = /^(id_number|phone|plate|person_id):(.*)$/.exec(s || '');
+  return m ? `${t('subject_type_' + m[1])} ${m[2]}` : (s || '');
+}
+
 // A count with the thousands separated, as the page's language writes it.
 export const num = (n) => (n == null || n === '' ? '-' : Number(n).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB'));
 
@@ -391,6 +398,8 @@ export function drawShell() {
   $('#user').textContent = me ? `${me.username} · ${t(`role_${me.role}`)}` : '';
   $('#logout').hidden = !me;
   $('#logout').textContent = t('logout');
+  // A gate guard reads no one's data by purpose: no box for it.
+  $('.who .purpose').hidden = !me || me.role === 'gate_guard';
   drawPurposeChip();
 }
 

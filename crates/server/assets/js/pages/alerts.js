@@ -1,13 +1,14 @@
 // The alert list: filters by reason, grid, score and text, sortable columns, pages of 50.
 
-import { t, esc, $, main, api, withPurpose, may, tags, hashParams, num, pagerHtml, wirePager } from '../core.js';
+import { t, esc, $, main, api, withPurpose, may, tags, hashParams, num, pagerHtml, wirePager, subjectText, loadGrids } from '../core.js';
 
 const REASONS = ['CLOSE_CONTACT', 'SECONDARY_CONTACT', 'GENERAL_CONTACT', 'EPI_AREA', 'DELIVERY_FROM_AREA', 'FEVER_MEDICINE', 'FEVER_REPORTED', 'OUTSIDE_ARRIVAL'];
 
 export async function pageAlerts() {
   const f = { sort: 'score', desc: 'false', offset: '0', limit: '50', ...hashParams() };
   const q = new URLSearchParams(Object.fromEntries(Object.entries(f).filter(([, v]) => v !== '')));
-  const page = await api(withPurpose('/api/alerts?' + q.toString()));
+  const [page, geo] = await Promise.all([api(withPurpose('/api/alerts?' + q.toString())), loadGrids()]);
+  const gridName = new Map(geo.features.map((g) => [g.properties.code, g.properties.name]));
   const cols = [['score', 'score'], ['subject', 'subject'], ['name', null], ['grid', 'grid'], ['reasons', 'first_at']];
   // Scores run highest first unless reversed; everything else runs ascending.
   const arrow = (s) => (f.sort === s ? ((f.desc === 'true') !== (s === 'score') ? ' ▼' : ' ▲') : '');
@@ -20,12 +21,15 @@ export async function pageAlerts() {
       <label>${esc(t('search'))}<input name="q" value="${esc(f.q || '')}" size="14"></label>
       <button class="primary" type="submit">${esc(t('filter'))}</button>
     </form>
-    <div class="scroll"><table id="alerts-table"><thead><tr>
+    <div class="scroll"><table id="alerts-table" class="stack"><thead><tr>
       ${cols.map(([k, s]) => `<th data-sort="${s || ''}" ${k === 'score' ? `title="${esc(t('score_hint'))}"` : ''}>${esc(t(k))}${s ? arrow(s) : ''}</th>`).join('')}
     </tr></thead><tbody>
       ${page.alerts.map((a) => `<tr ${may('person') ? `class="click" data-subject="${esc(a.ref || a.subject)}"` : ''}>
-        <td class="num" title="${esc(t('score_hint'))}">${a.score.toFixed(3)}</td><td>${esc(a.subject)}<div class="muted hide-sm">${esc(a.id_number || '')}</div></td>
-        <td>${esc(a.name || '')}</td><td>${esc(a.grid_code || '')}</td><td>${tags(a.reasons)}</td></tr>`).join('')}
+        <td class="num" data-l="${esc(t('score'))}" title="${esc(t('score_hint'))}"><span>${a.score.toFixed(3)}</span></td>
+        <td data-l="${esc(t('subject'))}"><span>${esc(subjectText(a.subject))}<span class="muted hide-sm"> ${esc(a.id_number || '')}</span></span></td>
+        <td data-l="${esc(t('name'))}"><span>${esc(a.name || '')}</span></td>
+        <td data-l="${esc(t('grid'))}" title="${esc(a.grid_code || '')}"><span>${esc(gridName.get(a.grid_code) || a.grid_code || '')}</span></td>
+        <td class="wide" data-l="${esc(t('reasons'))}"><span>${tags(a.reasons)}</span></td></tr>`).join('')}
     </tbody></table></div>
     ${pagerHtml('alert-pager', page.offset, page.limit, page.total)}`;
   const go = (changes) => {

@@ -2,7 +2,7 @@
 // the tooltip, the epidemic areas drawn on it), outcomes by reason, tasks by grid, and the queues
 // of tasks to route and escalated tasks with a form to reassign them.
 
-import { t, esc, $, main, api, withPurpose, post, may, loadGrids, tags, showError, num } from '../core.js';
+import { t, esc, $, main, api, withPurpose, post, may, loadGrids, tags, showError, num, subjectText } from '../core.js';
 import { cityMap } from '../citymap.js';
 import { OUTCOMES, outcomeName, prioTag } from '../task-cards.js';
 
@@ -18,7 +18,7 @@ export async function pageBoard() {
   // Grids with most to do first; the tasks waiting for a grid last.
   const rows = s.by_grid.filter((g) => g.grid_code).sort((a, b) => toDo(b.states) - toDo(a.states) || (b.states.overdue || 0) - (a.states.overdue || 0));
   if (toRoute) rows.push(toRoute);
-  const cell = (k, n) => `<td class="num" data-l="${esc(t('state_' + k))}">${n ? num(n) : ''}</td>`;
+  const cell = (k, n) => `<td class="num" data-l="${esc(t('state_' + k))}">${num(n || 0)}</td>`;
   main().innerHTML = `<h1>${esc(t('board'))}</h1>
     <div class="cards">
       ${states.map((k) => `<div class="card"><div class="n" data-state="${k}">${num(s.by_state[k] || 0)}</div><div class="l">${esc(t('state_' + k))}</div></div>`).join('')}
@@ -30,11 +30,12 @@ export async function pageBoard() {
       <div class="panel scroll" style="max-height:560px;overflow-y:auto"><h2>${esc(t('by_grid_tasks'))}</h2><table id="grid-tasks" class="stack"><thead><tr><th>${esc(t('grid'))}</th>${states.map((k) => `<th class="num">${esc(t('state_' + k))}</th>`).join('')}<th class="num">${esc(t('overdue'))}</th></tr></thead><tbody>
         ${rows.map((g) => `<tr><td class="wide" data-l="${esc(t('grid'))}">${g.grid_code
           ? `<span>${esc(names[g.grid_code] || g.grid_code)} <span class="muted mono">${esc(g.grid_code)}</span></span>`
-          : `<span title="${esc(t('board_to_route_hint'))}">${esc(t('board_to_route'))}</span>`}</td>${states.map((k) => cell(k, g.states[k])).join('')}<td class="num${g.states.overdue ? ' bad' : ''}" data-l="${esc(t('overdue'))}">${g.states.overdue ? num(g.states.overdue) : ''}</td></tr>`).join('')}
+          : `<span title="${esc(t('board_to_route_hint'))}">${esc(t('board_to_route'))}</span>`}</td>${states.map((k) => cell(k, g.states[k])).join('')}<td class="num${g.states.overdue ? ' bad' : ''}" data-l="${esc(t('overdue'))}">${num(g.states.overdue || 0)}</td></tr>`).join('')}
       </tbody></table></div>
     </div>
     <div class="panel scroll" style="margin-top:12px"><h2>${esc(t('outcomes_by_reason'))}</h2><table id="outcomes" class="stack"><thead><tr><th>${esc(t('reason'))}</th>${outcomes.map((o) => `<th class="num">${esc(outcomeName(o))}</th>`).join('')}</tr></thead><tbody>
-      ${Object.entries(s.outcomes_by_reason).map(([code, o]) => `<tr><td class="wide" data-l="${esc(t('reason'))}"><span>${esc(t(code))}</span></td>${outcomes.map((x) => `<td class="num" data-l="${esc(outcomeName(x))}">${o[x] ? num(o[x]) : ''}</td>`).join('')}</tr>`).join('')}
+      ${Object.keys(s.outcomes_by_reason).length ? Object.entries(s.outcomes_by_reason).map(([code, o]) => `<tr><td class="wide" data-l="${esc(t('reason'))}"><span>${esc(t(code))}</span></td>${outcomes.map((x) => `<td class="num" data-l="${esc(outcomeName(x))}">${num(o[x] || 0)}</td>`).join('')}</tr>`).join('')
+        : `<tr><td colspan="${outcomes.length + 1}" class="muted">${esc(t('no_outcomes_yet'))}</td></tr>`}
     </tbody></table></div>
     ${may('route') ? '<div class="panel" id="queues" style="margin-top:12px"></div>' : ''}`;
   const sumOver = (grids) => grids.reduce((x, g) => {
@@ -59,7 +60,7 @@ export async function pageBoard() {
       api(withPurpose('/api/tasks', { unrouted: 'true', limit: '50' })),
       api(withPurpose('/api/tasks', { escalation: '1', limit: '50' })),
     ]);
-    const row = (k) => `<tr><td>${prioTag(k.priority)} <a href="#/task/${k.id}">${esc(k.subject)}</a></td><td>${tags(k.reasons)}</td>
+    const row = (k) => `<tr><td>${prioTag(k.priority)} <a href="#/task/${k.id}">${esc(subjectText(k.subject))}</a></td><td>${tags(k.reasons)}</td>
       <td><form class="reassign" data-id="${k.id}"><input name="grid" size="15" placeholder="${esc(t('grid_code'))}"> <button class="ghost">${esc(t('reassign'))}</button></form></td></tr>`;
     $('#queues').innerHTML = `<h2 title="${esc(t('board_to_route_hint'))}">${esc(t('board_to_route'))} (${num(unrouted.total)})</h2><p class="muted">${esc(t('board_to_route_hint'))}</p><div class="scroll"><table id="unrouted">${unrouted.tasks.map(row).join('')}</table></div>
       <h2>${esc(t('escalated'))} (${num(escalated.total)})</h2><div class="scroll"><table id="escalated">${escalated.tasks.map(row).join('')}</table></div>`;

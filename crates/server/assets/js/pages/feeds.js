@@ -23,6 +23,35 @@ const fill = (msg, vars) => msg.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? var
 
 const num = (n) => Number(n || 0).toLocaleString();
 
+// A rejected row's reason in the page's language: the import's reasons have a few shapes (a
+// field and its value, then the rule it broke); a reason of another shape is shown as written,
+// marked as the server's own words. Field names are the contract's columns, shown as code.
+const REJECTS = [
+  [/^(\S+) (.*): must be 11 digits starting with 1, optionally after \+86$/, 'rj_phone'],
+  [/^(\S+) (.*): must be 18 characters, 17 digits then a digit or X$/, 'rj_id_form'],
+  [/^(\S+) (.*): check digit should be (\S+)$/, 'rj_id_check'],
+  [/^required field (\S+) is empty$/, 'rj_empty'],
+  [/^required field (\S+) is missing$/, 'rj_missing'],
+  [/^(\S+) (.*) is not a known place$/, 'rj_place'],
+  [/^(\S+) (.*) is not a known region$/, 'rj_region'],
+  [/^(\S+) (.*) is not a known person$/, 'rj_person'],
+  [/^(\S+) (.*) is not a number$/, 'rj_number'],
+  [/^(\S+) (.*) is out of range/, 'rj_range'],
+  [/^(\S+) (.*) is before (\S+) (.*)$/, 'rj_before'],
+  [/^(\S+) (.*): not a time/, 'rj_time'],
+  [/^(\S+) (.*): a date alone is not enough here/, 'rj_date_only'],
+];
+
+export function rejectText(reason) {
+  for (const [re, key] of REJECTS) {
+    const m = re.exec(reason || '');
+    if (!m) continue;
+    const part = (i) => `<code translate="no">${esc(m[i])}</code>`;
+    return t(key).split(/(\{\d\})/).map((x) => (/^\{\d\}$/.test(x) ? part(Number(x[1])) : esc(x))).join('');
+  }
+  return `${esc(t('rj_as_written'))}<span translate="no">${esc(reason)}</span>`;
+}
+
 function kindName(kind) {
   const name = t('kind_' + kind);
   return name === 'kind_' + kind ? kind : name;
@@ -104,7 +133,7 @@ export async function pageFeeds() {
         <label>${esc(t('route'))}<select name="route"><option value="">${esc(t('all'))}</option>
           ${ROUTES.map((r) => `<option value="${r}" ${f.route === r ? 'selected' : ''}>${esc(routeName(r))}</option>`).join('')}</select></label>
         <label>${esc(t('feed_kind'))}<select name="kind"><option value="">${esc(t('all'))}</option>
-          ${kinds.map((k) => `<option value="${esc(k)}" ${f.kind === k ? 'selected' : ''}>${esc(kindName(k))} · ${esc(k)}</option>`).join('')}</select></label>
+          ${kinds.map((k) => `<option value="${esc(k)}" ${f.kind === k ? 'selected' : ''}>${esc(kindName(k))}</option>`).join('')}</select></label>
         <label>${esc(t('sender'))}<input name="source" list="feed-senders" value="${esc(f.source || '')}" size="24"></label>
         <datalist id="feed-senders">${senders.map((s) => `<option value="${esc(s)}">`).join('')}</datalist>
         <button class="primary" type="submit">${esc(t('filter'))}</button>
@@ -206,7 +235,7 @@ function drawStatus(s, now) {
       : '';
     return `<div class="alarm" role="alert" data-route="${esc(r.route)}">
       <b>${esc(fill(t('route_down_alarm'), { route: routeName(r.route), for: r.since_ms ? span(now - r.since_ms) : '' }))}</b>
-      ${r.detail ? `<div class="mono">${esc(detailText(r.detail))}</div>` : ''}${what}</div>`;
+      ${r.detail ? `<div class="mono" translate="no">${esc(detailText(r.detail))}</div>` : ''}${what}</div>`;
   }).join('');
 
   $('#routes').innerHTML = s.routes.map((r) => routeCard(r, now)).join('');
@@ -226,7 +255,7 @@ function routeCard(r, now) {
     : state === 'up' ? `<div>${esc(t('since_start'))}</div>` : '';
   return `<div class="route ${state}" data-route="${esc(r.route)}">
     <h3>${esc(routeName(r.route))} <span class="pill ${state}">${esc(label)}</span></h3>
-    ${r.url ? `<div class="mono">${esc(r.url)}</div>` : ''}
+    ${r.url ? `<div class="mono" translate="no">${esc(r.url)}</div>` : ''}
     ${state === 'off' ? `<div class="muted">${esc(t('route_off_hint_' + r.route))}</div>` : ''}
     ${r.detail && state !== 'off' ? `<div class="${state === 'down' ? 'bad' : 'muted'}">${esc(detailText(r.detail))}</div>` : ''}
     <div class="muted">${since}</div>
@@ -286,8 +315,8 @@ function feedTable(s, now) {
     const link = JSON.stringify({ route: x.route, source: x.source, kind: x.kind });
     return `<tr class="${down ? 'down' : ''}" data-feed="${esc(x.route + ' ' + x.source + ' ' + x.kind)}">
       ${cell('route', `${esc(routeName(x.route))}${down ? ` <span class="pill down">${esc(t('route_down'))}</span>` : ''}`)}
-      ${cell('source', `<span class="mono">${esc(x.source)}</span>`, 'wide')}
-      ${cell('kind', `${esc(kindName(x.kind))} <span class="muted hide-sm">${esc(x.kind)}</span>`)}
+      ${cell('source', `<span class="mono" translate="no">${esc(x.source)}</span>`, 'wide')}
+      ${cell('kind', `<span title="${esc(x.kind)}">${esc(kindName(x.kind))}</span>`)}
       ${cell('rows_last_minute', num(x.rows_last_minute), x.rows_last_minute ? 'strong' : 'muted')}
       ${cell('accepted', num(x.accepted))}
       ${cell('rejected', x.rejected ? `<a href="#/feeds" data-rejects="${esc(link)}" class="bad">${num(x.rejected)}</a>${share}` : '0')}
@@ -313,10 +342,10 @@ function rejectsTable(rows) {
       <td ${l('received')} class="nowrap wide" title="${esc(r.received)}"><span>${esc(seconds(r.received))}</span></td>
       <td ${l('route')} class="nowrap"><span>${esc(routeName(r.route))}</span></td>
       <td ${l('feed_kind')} class="nowrap"><span>${esc(kindName(r.kind))}</span></td>
-      <td ${l('sender')} class="wide"><span class="mono">${esc(r.source)}</span></td>
+      <td ${l('sender')} class="wide"><span class="mono" translate="no">${esc(r.source)}</span></td>
       <td ${l('line')} class="num nowrap"><span>${r.line === 0 ? esc(t('whole_message')) : r.line}</span></td>
-      <td ${l('reason')} class="reason block"><span>${esc(r.reason)}</span></td>
-      <td ${l('raw_record')} class="block"><code class="rec" title="${esc(t('click_to_expand'))}">${esc(record(r.record))}</code></td>
+      <td ${l('reason')} class="reason block"><span title="${esc(r.reason)}">${rejectText(r.reason)}</span></td>
+      <td ${l('raw_record')} class="block"><code class="rec" translate="no" title="${esc(t('click_to_expand'))}">${esc(record(r.record))}</code></td>
     </tr>`).join('')}
     </tbody></table></div>`;
 }

@@ -133,7 +133,7 @@ function loadScript(src) {
 async function visitors(gate) {
   try {
     const list = await api(`/api/gates/${encodeURIComponent(gate)}/visitors`);
-    $('#visitors').innerHTML = list.length ? `<table><tr><th>访客码</th><th>姓名</th><th>来自</th><th>结果</th></tr>${list.map((v) => `<tr><td><b>${esc(v.code)}</b></td><td>${esc(v.name)}</td><td>${esc(v.came_from)}</td><td title="${esc(v.why)}">${v.verdict === 'admit' ? '✔ 可进入' : `✘ ${esc(v.why)}`}</td></tr>`).join('')}</table>` : '<p class="muted">今天还没有访客登记</p>';
+    $('#visitors').innerHTML = list.length ? `<table><tr><th>访客码</th><th>姓名</th><th>来自</th><th>结果</th></tr>${list.map((v) => `<tr><td translate="no"><b>${esc(v.code)}</b></td><td>${esc(v.name)}</td><td>${esc(v.came_from)}</td><td title="${esc(v.why)}">${v.verdict === 'admit' ? '✔ 可进入' : `✘ ${esc(v.why)}`}</td></tr>`).join('')}</table>` : '<p class="muted">今天还没有访客登记</p>';
   } catch (e) { $('#visitors').innerHTML = `<div class="err">${esc(e.message)}</div>`; }
 }
 

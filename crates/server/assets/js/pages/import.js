@@ -26,11 +26,11 @@ export async function pageImport() {
 function jobHtml(j) {
   const s = j.summary;
   return `<div class="panel" data-job="${esc(j.id)}" style="margin-top:10px">
-    <b>${esc(j.id)}</b> · ${esc(j.started_by)} · <span class="state">${esc(j.state === 'running' ? t('importing') : t(j.state))}</span>
-    ${j.state === 'running' ? `<div>${esc(t('rows_read'))}: ${num(j.rows_read)} ${esc(j.current_file || '')}</div><progress></progress>` : ''}
+    <b translate="no">${esc(j.id)}</b> · <span translate="no">${esc(j.started_by)}</span> · <span class="state">${esc(j.state === 'running' ? t('importing') : t(j.state))}</span>
+    ${j.state === 'running' ? `<div>${esc(t('rows_read'))}: ${num(j.rows_read)} <span translate="no">${esc(j.current_file || '')}</span></div><progress></progress>` : ''}
     ${j.error ? `<div class="error">${esc(j.error)}</div>` : ''}
     ${s ? `<table class="summary"><thead><tr><th>${esc(t('file'))}</th><th>${esc(t('accepted'))}</th><th>${esc(t('rejected'))}</th><th>${esc(t('duplicates'))}</th></tr></thead><tbody>
-      ${s.files.map((f) => `<tr><td>${esc(f.file)}</td><td class="num">${num(f.accepted)}</td><td class="num">${num(f.rejected)}</td><td class="num">${num(f.duplicates)}</td></tr>`).join('')}
+      ${s.files.map((f) => `<tr><td translate="no">${esc(f.file)}</td><td class="num">${num(f.accepted)}</td><td class="num">${num(f.rejected)}</td><td class="num">${num(f.duplicates)}</td></tr>`).join('')}
       <tr><th>Σ</th><th class="num">${num(s.accepted)}</th><th class="num">${num(s.rejected)}</th><th class="num">${num(s.duplicates)}</th></tr></tbody></table>` : ''}
     ${j.has_rejects ? `<a href="/api/imports/${encodeURIComponent(j.id)}/rejects.csv">${esc(t('download_rejects'))}</a>` : ''}
   </div>`;
