@@ -142,7 +142,7 @@ export async function pageGate() {
   const gates = (me && me.gates) || [];
   document.body.classList.add('scanner');
   main().innerHTML = `<div class="gatepage">
-    <div class="row"><label class="wide">卡口<select id="gate">${gates.map((g) => `<option>${esc(g)}</option>`).join('')}</select></label>
+    <div class="row"><label class="wide">卡口<select id="gate">${gates.map((g) => `<option value="${esc(g)}">${esc(g)}</option>`).join('')}</select></label>
       <label>方向<select id="dir"><option value="in">进</option><option value="out">出</option></select></label>
       <label>体温 ℃<input id="temp" type="number" step="0.1" min="34" max="43" inputmode="decimal" placeholder="可不填"></label></div>
     <div id="verdict"><div class="verdict idle"><div class="reason">请居民出示通行码</div></div></div>
@@ -152,6 +152,10 @@ export async function pageGate() {
     <p class="muted">非本小区住户请扫卡口二维码登记，再看下面的登记结果。</p>
     <div id="visitors"></div></div>`;
   if (!gates.length) { $('#verdict').innerHTML = '<div class="err">你还没有被分配卡口，请联系管理员</div>'; return; }
+  // Each gate by its name (the poster's answer has it), its id kept as the value.
+  gates.forEach((g, i) => api(`/api/gates/${encodeURIComponent(g)}/poster`)
+    .then((p) => { const o = $('#gate') && $('#gate').options[i]; if (o && p && p.name) o.textContent = p.name; })
+    .catch(() => {}));
   const gate = () => $('#gate').value;
   const setPoster = () => { $('#poster').href = `/visit?gate=${encodeURIComponent(gate())}&poster=1`; visitors(gate()); };
   $('#gate').addEventListener('change', setPoster);
