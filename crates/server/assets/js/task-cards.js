@@ -47,7 +47,7 @@ export function taskCard(k) {
       ${p.name ? `<span class="muted">${esc(k.subject)}</span>` : ''} · <span class="state">${esc(t('state_' + k.state))}</span>
       ${k.overdue ? `<span class="tag CLOSE_CONTACT">${esc(t('overdue'))}</span>` : ''}
       ${k.escalated_to !== 'grid' ? `<span class="tag">${esc(t('escalated_' + k.escalated_to.replace(' ', '_')))}</span>` : ''}</div>
-    <div class="muted">${esc(p.address || '')} ${p.phone ? '· ' + esc(p.phone) : ''} · ${esc(t('due'))} ${esc(short(k.due))}
+    <div class="muted">${may('route') && k.grid_name ? esc(k.grid_name) + ' · ' : ''}${esc(p.address || '')} ${p.phone ? '· ' + esc(p.phone) : ''} · ${esc(t('due'))} ${esc(short(k.due))}
       ${k.state === 'isolating' && k.isolation_until ? ` · ${esc(t('isolation_until'))} ${esc(k.isolation_until.slice(0, 10))}` : ''}</div>
     <div>${tags(k.reasons)}</div>
     <div class="row-actions">${actions.join(' ')}</div>

@@ -112,6 +112,8 @@ pub struct TraceAnswer<'a> {
     pub case_links: Vec<CaseLink>,
     /// What names the trajectory's places apart, by place_id.
     pub places: BTreeMap<String, PlaceNote>,
+    /// The registered names of the contacts who are residents, by the subject as shown.
+    pub names: BTreeMap<String, String>,
 }
 
 /// What a page needs to name a place in words and tell it from another of the same name: the
@@ -198,6 +200,14 @@ pub async fn trace(
         places: place_notes(&city, steps.iter().map(|x| &x.place)),
         steps,
         person: person_view(&city, s, false),
+        names: tr
+            .contacts
+            .iter()
+            .filter_map(|c| {
+                let (_, n, _) = city.world.person_of(c.subject)?;
+                Some((name(c.subject), n?.to_owned()))
+            })
+            .collect(),
         // Who infected whom, as far as the contacts show: a case met by a case.
         case_links: tr
             .contacts

@@ -342,6 +342,21 @@ async fn a_trace_gives_trajectory_contacts_and_case_links() {
             .iter()
             .all(|c| c["degree"] == 1 || c["degree"] == 2)
     );
+    // A resident contact is named as the registry has them.
+    let named = r.body["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["subject"].as_str().unwrap().starts_with('P'))
+        .map(|c| c["subject"].as_str().unwrap())
+        .collect::<Vec<_>>();
+    assert!(!named.is_empty());
+    for s in named {
+        assert!(
+            r.body["names"][s].as_str().is_some_and(|n| !n.is_empty()),
+            "{s} has no name"
+        );
+    }
     // Each place of the trajectory has its note, to be told apart from another of its name.
     for step in r.body["steps"].as_array().unwrap() {
         let id = step["place"]["place_id"].as_str().unwrap();

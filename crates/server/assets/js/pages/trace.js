@@ -144,7 +144,7 @@ function drawTrace(d, degree) {
     const rows = list.slice(state.offset, state.offset + PAGE).map((c) => {
       const kids = under.get(c.subject) || [];
       const open = state.open.has(c.subject);
-      return `<tr class="click" data-subject="${esc(refOf(c))}"><td>${esc(c.subject)}${caseTag(c)}</td>
+      return `<tr class="click" data-subject="${esc(refOf(c))}"><td>${d.names && d.names[c.subject] ? `${esc(d.names[c.subject])} <span class="muted">${esc(c.subject)}</span>` : esc(c.subject)}${caseTag(c)}</td>
           <td class="nowrap">${esc(at(c.first_at))}</td>
           ${folds ? `<td class="second">${kids.length ? `<button type="button" class="link" data-open="${esc(c.subject)}" aria-expanded="${open}">${open ? '▾' : '▸'} ${num(kids.length)}</button>` : '<span class="muted">0</span>'}</td>` : ''}</tr>
         ${open ? `<tr class="kids"><td colspan="3"><div class="muted" style="font-size:12px">${esc(t('tr_via_n').replace('{n}', num(kids.length)))}</div>
