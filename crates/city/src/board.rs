@@ -31,16 +31,39 @@ pub struct Notice {
 pub struct Board {
     tasks: Mutex<Tasks>,
     pub policy: Policy,
+    /// The screening's fixed moment as it is now (a re-screen moves it), or `NO_MOMENT`:
+    /// what an isolation's end is compared with (`Policy::moment`).
+    moment: std::sync::atomic::AtomicI64,
     notices: broadcast::Sender<Notice>,
 }
+
+const NO_MOMENT: i64 = i64::MIN;
 
 /// The user the server acts as when screening makes or changes tasks.
 pub const SCREENING: &str = "screening";
 
 impl Board {
+    /// Follows the screening to a new fixed moment (`None`: the clock), as a re-screen does.
+    pub fn set_moment(&self, moment: Option<Millis>) {
+        self.moment.store(
+            moment.unwrap_or(NO_MOMENT),
+            std::sync::atomic::Ordering::SeqCst,
+        );
+    }
+
+    /// The policy with the screening's moment as it is now.
+    fn policy_now(&self) -> Policy {
+        let m = self.moment.load(std::sync::atomic::Ordering::SeqCst);
+        Policy {
+            moment: (m != NO_MOMENT).then_some(m),
+            ..self.policy.clone()
+        }
+    }
+
     pub fn open(db: &str, policy: Policy) -> Result<Board, StoreError> {
         Ok(Board {
             tasks: Mutex::new(tracegrid_store::tasks(db)?),
+            moment: std::sync::atomic::AtomicI64::new(policy.moment.unwrap_or(NO_MOMENT)),
             policy,
             notices: broadcast::channel(256).0,
         })
@@ -181,7 +204,7 @@ impl Board {
                 .get(id)?
                 .filter(|t| sees(t.grid_code.as_deref()))
                 .ok_or_else(|| no_task(id))?;
-            let changed = tasks::apply(&t, action, now, &self.policy)
+            let changed = tasks::apply(&t, action, now, &self.policy_now())
                 .map_err(|e| CityError::Conflict(e.to_string()))?;
             if let Action::Checkin {
                 temperature_dc,
@@ -265,8 +288,9 @@ impl Board {
     /// Moves tasks on with time: escalations, isolations ended or missed. Returns how many
     /// changed.
     pub fn tick(&self, now: Millis) -> Result<usize, StoreError> {
+        let policy = self.policy_now();
         self.with(|store| {
-            let yesterday = self.policy.day(now - 86_400_000);
+            let yesterday = policy.day(now - 86_400_000);
             let mut changes = Vec::new();
             for t in store.all()? {
                 if t.state == State::Closed.as_str() {
@@ -277,7 +301,7 @@ impl Board {
                 } else {
                     HashSet::new()
                 };
-                if let Some(c) = tasks::tick(&t, now, &self.policy, &days, &yesterday) {
+                if let Some(c) = tasks::tick(&t, now, &policy, &days, &yesterday) {
                     changes.push((t.updated, c));
                 }
             }

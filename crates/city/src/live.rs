@@ -156,7 +156,14 @@ impl LiveCity {
         let mut store = tracegrid_store::open(db)?;
         store.lock_for_import()?;
         let intake = Intake::new(&store.load_registry()?, city.settings.zone);
-        let board = Board::open(db, policy)?;
+        // Isolations' ends follow the screening's moment, which a re-screen moves.
+        let board = Board::open(
+            db,
+            Policy {
+                moment: city.settings.as_of,
+                ..policy
+            },
+        )?;
         let (created, updated, tasks) = board.sync_tasks(&city, now_ms())?;
         tracing::info!(created, updated, "tasks ready");
         let statuses = StatusBook::open(db)?;
@@ -358,6 +365,7 @@ impl Core {
             let settings = city.settings.moved(as_of, lookback_days)?;
             let params = settings.params(&city.world, now_ms())?;
             city.settings = settings;
+            self.board.set_moment(city.settings.as_of);
             city.screening = Screening::new(&city.world, &params);
             city.generation += 1;
             (

@@ -178,9 +178,7 @@ pub enum TaskError {
         state: &'static str,
         what: &'static str,
     },
-    #[error(
-        "home isolation needs its end date (isolation_until), after now (the screening's moment when the server screens at a fixed one)"
-    )]
+    #[error("home isolation needs its end date (isolation_until), after now")]
     IsolationNeedsEnd,
     #[error("this outcome is the server's to record")]
     ServerOnly,

@@ -89,6 +89,9 @@ pub fn principal(u: &UserRow, live: &tracegrid_city::City) -> Result<Principal, 
 #[derive(Debug, Default)]
 pub struct SessionCache {
     entries: Mutex<HashMap<String, (Principal, Instant)>>,
+    /// Bumped by every [`SessionCache::forget_user`]: a look-up that read the store before a
+    /// user was changed must not put the old principal back after it ([`SessionCache::put_if`]).
+    forgotten: std::sync::atomic::AtomicU64,
 }
 
 impl SessionCache {
@@ -100,8 +103,18 @@ impl SessionCache {
             .map(|(p, _)| p.clone())
     }
 
-    pub fn put(&self, hash: String, p: Principal) {
+    /// The generation a look-up starts from, for [`SessionCache::put_if`].
+    pub fn generation(&self) -> u64 {
+        self.forgotten.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Caches `p` unless a user was forgotten since `generation` was read (the store may have
+    /// answered with what the change has since replaced).
+    pub fn put_if(&self, generation: u64, hash: String, p: Principal) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if self.generation() != generation {
+            return;
+        }
         if entries.len() > 100_000 {
             entries.retain(|_, (_, at)| at.elapsed() < Duration::from_secs(CACHE_SECONDS));
         }
@@ -111,10 +124,10 @@ impl SessionCache {
     /// Forgets every session and token of a user, so that a change of them (disabled, another
     /// role or grids) holds from their next request.
     pub fn forget_user(&self, user_id: i64) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|_, (p, _)| p.user_id != user_id);
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        self.forgotten
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        entries.retain(|_, (p, _)| p.user_id != user_id);
     }
 
     pub fn forget(&self, hash: &str) {
@@ -370,6 +383,27 @@ pub fn add_token(db: &str, username: &str, name: &str) -> anyhow::Result<String>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_look_up_begun_before_a_user_changed_does_not_cache_the_old_user() {
+        let cache = super::SessionCache::default();
+        let p = crate::roles::Principal {
+            user_id: 7,
+            username: "wang".into(),
+            role: crate::roles::Role::GridWorker,
+            grids: vec!["G1".into()],
+            gates: vec![],
+            person: None,
+        };
+        let begun = cache.generation();
+        cache.forget_user(7); // disabled meanwhile
+        cache.put_if(begun, "h".into(), p.clone());
+        assert_eq!(cache.get("h"), None);
+        cache.put_if(cache.generation(), "h".into(), p.clone());
+        assert_eq!(cache.get("h"), Some(p));
+        cache.forget_user(7);
+        assert_eq!(cache.get("h"), None);
+    }
+
     use super::*;
 
     #[test]

@@ -339,7 +339,6 @@ impl Config {
             due_hours: self.task_due_hours,
             escalate_after_hours: self.escalate_after_hours,
             zone: self.zone()?,
-            moment: self.settings()?.as_of,
             ..Default::default()
         })
     }

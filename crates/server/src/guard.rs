@@ -509,6 +509,7 @@ async fn authenticate(
     if let Some(p) = state.sessions.get(&hash) {
         return Ok(p);
     }
+    let generation = state.sessions.generation();
     let accounts = state.accounts.clone();
     let h = hash.clone();
     let user = crate::state::blocking(move || {
@@ -521,7 +522,7 @@ async fn authenticate(
     .await?;
     let user = user.ok_or(AppError::Unauthenticated)?;
     let p = auth::principal(&user, &state.live())?;
-    state.sessions.put(hash, p.clone());
+    state.sessions.put_if(generation, hash, p.clone());
     Ok(p)
 }
 

@@ -485,6 +485,17 @@ fn token_name(name: &str) -> AppResult<String> {
     Ok(name)
 }
 
+/// A resident signs in by a code on their own phone: no token acts as one (it would hold the
+/// resident's self-service rights, which no administrator has).
+fn not_a_resident(user: &UserRow) -> AppResult<()> {
+    if user.role == Role::Resident.as_str() {
+        return Err(AppError::BadRequest(
+            Msg::new(Key::ResidentAccount).param("username", &user.username),
+        ));
+    }
+    Ok(())
+}
+
 /// Issues a machine token acting as the user: shown once.
 #[utoipa::path(post, path = "/api/users/{id}/tokens", tag = "admin", request_body = TokenName,
     params(("id" = i64, Path)),
@@ -499,6 +510,7 @@ pub async fn add_user_token(
 ) -> AppResult<Response> {
     let name = token_name(&b.name)?;
     let user = user_of(&state, id).await?;
+    not_a_resident(&user)?;
     let issued = issue(&state, user.id, name.clone()).await?;
     Ok((
         StatusCode::CREATED,
@@ -572,6 +584,7 @@ pub async fn add_token(
     let user = blocking(&state, move |a| a.user_by_name(&username))
         .await?
         .ok_or_else(|| AppError::NotFound(Msg::new(Key::NoUser).param("username", &b.username)))?;
+    not_a_resident(&user)?;
     let issued = issue(&state, user.id, name.clone()).await?;
     Ok((
         StatusCode::CREATED,

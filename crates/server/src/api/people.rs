@@ -221,8 +221,10 @@ pub async fn trace(
             })
             .collect(),
     };
+    // The contacts' names are read with the trace: the entry says how many.
+    let detail = format!("degree {degree}, {} names", answer.names.len());
     Ok((
-        AuditNote::detail(format!("degree {degree}")),
+        AuditNote::detail(detail),
         axum::Json(answer),
     )
         .into_response())

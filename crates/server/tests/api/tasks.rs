@@ -648,3 +648,39 @@ async fn a_photo_of_a_document_is_kept_with_the_task() {
     assert_eq!(log[0]["action"], "task.denied");
     assert_eq!(log[1]["action"], "photo.read");
 }
+
+#[tokio::test]
+async fn an_isolation_end_follows_a_rescreen_to_another_moment() {
+    let app = spawn();
+    let a = app.login("analyst").await;
+    let w = app.login("wang").await;
+    let as_of = &crate::helpers::city().as_of;
+    let day = chrono::NaiveDate::parse_from_str(&as_of[..10], "%Y-%m-%d").unwrap();
+    let earlier = day - chrono::Days::new(3);
+    let r = app
+        .post(
+            "/api/screen",
+            Some(&a),
+            &json!({"as_of": earlier.to_string()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let list = tasks(&app, &w, "").await;
+    let id = list["tasks"][0]["id"].as_i64().unwrap();
+    assert!(
+        list["tasks"][0]["isolation_after"]
+            .as_str()
+            .unwrap()
+            .starts_with(&earlier.to_string())
+    );
+    // A day before the first moment, but after the moment the re-screen moved to.
+    let end = day - chrono::Days::new(1);
+    let iso = app
+        .post(
+            &format!("/api/tasks/{id}/outcome"),
+            Some(&w),
+            &json!({"outcome": "home_isolation", "isolation_until": end.to_string()}),
+        )
+        .await;
+    assert_eq!(iso.body["state"], "isolating", "{}", iso.body);
+}

@@ -20,6 +20,7 @@ const DETAILS = [
   [/^(\d+) of (\d+) from (\d+)$/, 'ad_page', ['n', 'total', 'from']],
   [/^(\d+) (cases|tasks|residents|new alerts)$/, 'ad_count', ['n', 'what']],
   [/^degree (\d)$/, 'ad_degree', ['n']],
+  [/^degree (\d), (\d+) names$/, 'ad_degree_names', ['n', 'names']],
   [/^task (\d+) photo (\d+)$/, 'ad_task_photo', ['task', 'photo']],
   [/^task (\d+)$/, 'ad_task', ['task']],
   [/^shown by (\S+)$/, 'ad_shown_by', ['who']],

@@ -17,9 +17,9 @@ export async function pageTasks() {
   // A live update does not draw over a form being filled in, even one opened while the list
   // was being fetched; the list is drawn again once the form is sent.
   const load = async (force) => {
-    const r = await api(withPurpose('/api/tasks', { state: f.state, offset: String(offset), limit: String(LIMIT) }));
+    const r = await api(withPurpose('/api/tasks', { state: f.state, offset: String(offset), limit: String(LIMIT), ...(f.grid ? { grid: f.grid } : {}) }));
     if (!force && document.querySelector('.form-slot form')) return;
-    main().innerHTML = `<h1>${esc(t('tasks'))} <span class="muted" id="task-total" data-n="${r.total}">${num(r.total)}</span></h1>
+    main().innerHTML = `<h1>${esc(t('tasks'))}${f.grid ? ` · ${esc((r.tasks[0] && r.tasks[0].grid_name) || f.grid)}` : ''} <span class="muted" id="task-total" data-n="${r.total}">${num(r.total)}</span></h1>
       <form class="filters" id="task-filter"><label>${esc(t('task_state_filter'))}<select name="state">
         ${STATES.map((s) => `<option value="${s}" ${f.state === s ? 'selected' : ''}>${esc(t('state_' + s))}</option>`).join('')}</select></label></form>
       <div id="live-note"></div>

@@ -96,7 +96,11 @@ export async function pageUsers() {
   // A list of grids or gates to tick, filtered by code or name as the admin types; those the
   // user has come first.
   const picker = (id, all, picked) => {
-    const items = [...all.filter((c) => picked.includes(c.id)), ...all.filter((c) => !picked.includes(c.id))];
+    // A region the user has that the list does not hold (a community a cadre looks after) is
+    // kept in it, ticked, so that saving another change does not drop it.
+    const known = new Set(all.map((c) => c.id));
+    const extra = picked.filter((p) => !known.has(p)).map((p) => ({ id: p, name: p }));
+    const items = [...extra, ...all.filter((c) => picked.includes(c.id)), ...all.filter((c) => !picked.includes(c.id))];
     return `<div class="picker" id="${id}">
       <input type="search" placeholder="${esc(t('users_pick_search'))}"><span class="count"></span>
       <div class="list">${items.length ? items.map((c) => `<label data-s="${esc(`${c.id} ${c.name || ''}`.toLowerCase())}">
