@@ -223,11 +223,7 @@ pub async fn trace(
     };
     // The contacts' names are read with the trace: the entry says how many.
     let detail = format!("degree {degree}, {} names", answer.names.len());
-    Ok((
-        AuditNote::detail(detail),
-        axum::Json(answer),
-    )
-        .into_response())
+    Ok((AuditNote::detail(detail), axum::Json(answer)).into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
