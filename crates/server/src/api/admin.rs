@@ -293,11 +293,7 @@ pub async fn change_user(
     Body(b): Body<UserChange>,
 ) -> AppResult<Response> {
     let user = user_of(&state, id).await?;
-    if user.role == Role::Resident.as_str() {
-        return Err(AppError::BadRequest(
-            Msg::new(Key::ResidentAccount).param("username", &user.username),
-        ));
-    }
+    not_a_resident(&user)?;
     let (role, grids, gates) = assignment(&state, &b.role, &b.grids, &b.gates)?;
     if id == access.principal.user_id && role != access.principal.role {
         return Err(AppError::BadRequest(Key::NotYourself.into()));
@@ -387,11 +383,7 @@ pub async fn set_password(
     Body(b): Body<NewPassword>,
 ) -> AppResult<Response> {
     let user = user_of(&state, id).await?;
-    if user.role == Role::Resident.as_str() {
-        return Err(AppError::BadRequest(
-            Msg::new(Key::ResidentAccount).param("username", &user.username),
-        ));
-    }
+    not_a_resident(&user)?;
     check_password(&b.password)?;
     let password_hash = hash(b.password).await?;
     blocking(&state, move |a| {
@@ -485,8 +477,9 @@ fn token_name(name: &str) -> AppResult<String> {
     Ok(name)
 }
 
-/// A resident signs in by a code on their own phone: no token acts as one (it would hold the
-/// resident's self-service rights, which no administrator has).
+/// A resident signs in by a code on their own phone: no administrator changes their account,
+/// and no token acts as one (it would hold the resident's self-service rights, which no
+/// administrator has).
 fn not_a_resident(user: &UserRow) -> AppResult<()> {
     if user.role == Role::Resident.as_str() {
         return Err(AppError::BadRequest(
