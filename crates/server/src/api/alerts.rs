@@ -71,12 +71,18 @@ pub struct Overview {
     pub unrouted: usize,
     pub over_time: Vec<DateCount>,
     pub cases_by_date: Vec<DateCases>,
+    /// `city`, or `grids` when the alerts' figures (the count, by reason, by grid, over time)
+    /// are of the reader's grids only, as a grid worker's alert list is; the rest stays the
+    /// city's.
+    pub scope: &'static str,
 }
 
-/// The city at a glance: counts, by reason, by grid, over time. Nothing about one person.
+/// The city at a glance: counts, by reason, by grid, over time. Nothing about one person. A grid
+/// worker's alert figures are of their own grids, so that they agree with their alert list.
 #[utoipa::path(get, path = "/api/overview", tag = "screening",
     responses((status = 200, body = Overview), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn overview(State(state): State<AppState>, _: Access) -> axum::Json<Overview> {
+pub async fn overview(State(state): State<AppState>, access: Access) -> axum::Json<Overview> {
+    let p = &access.principal;
     let city = state.live();
     let w = &city.world;
     let mut by_reason: BTreeMap<&'static str, usize> = BTreeMap::new();
@@ -84,7 +90,13 @@ pub async fn overview(State(state): State<AppState>, _: Access) -> axum::Json<Ov
     let mut by_date: BTreeMap<String, usize> = BTreeMap::new();
     let mut alerts = 0;
     let mut unrouted = 0;
+    // A grid worker's alerts are those of their list (a cadre's community holds its grids).
+    let mine: Option<std::collections::HashSet<_>> =
+        (!p.sees_everyone()).then(|| city.alerted_in(&p.grids).into_iter().collect());
     for a in city.screening.alerts() {
+        if mine.as_ref().is_some_and(|m| !m.contains(&a.subject)) {
+            continue;
+        }
         alerts += 1;
         let mut codes: Vec<&'static str> = a.reasons.iter().map(|r| r.code.as_str()).collect();
         codes.sort_unstable();
@@ -137,6 +149,7 @@ pub async fn overview(State(state): State<AppState>, _: Access) -> axum::Json<Ov
             })
             .collect(),
         unrouted,
+        scope: if p.sees_everyone() { "city" } else { "grids" },
         over_time: by_date
             .into_iter()
             .map(|(date, alerts)| DateCount { date, alerts })

@@ -407,6 +407,25 @@ async fn the_overview_counts_what_the_list_holds() {
         .map(|g| g["alerts"].as_u64().unwrap())
         .sum();
     assert_eq!(over_time, a["total"].as_u64().unwrap());
+    assert_eq!(o["scope"], "city");
+    // A grid worker's figures are their grids', as their list is.
+    let w = app.login("wang").await;
+    let mine = app.get("/api/overview", Some(&w)).await.body;
+    let list = app
+        .get("/api/alerts?purpose=p&limit=1", Some(&w))
+        .await
+        .body;
+    assert_eq!(mine["scope"], "grids");
+    assert_eq!(mine["counts"]["alerts"], list["total"]);
+    assert!(mine["counts"]["alerts"].as_u64().unwrap() < a["total"].as_u64().unwrap());
+    assert!(
+        mine["by_grid"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["grid_code"] == app.grid.as_str())
+    );
+    assert_eq!(mine["unrouted"], 0);
     let geo = app.get("/api/grids.geojson", Some(&c)).await.body;
     assert_eq!(geo["type"], "FeatureCollection");
     assert!(

@@ -2,6 +2,7 @@
 // the overview and the task board, in both languages side by side: zh.js and en.js take their
 // entries from here, so a key missing from one language shows up next to the other.
 export const zh = {
+  ov_alerts_mine: '我的网格预警人数',
   map_levels: '地图层级', map_all: '全部', map_area: '疫区', map_click_in: '点击查看下一级', map_click_grid: '点击查看本网格',
   map_view_in_area: '本区域整体处于疫区', map_areas_elsewhere: '市外疫区',
   map_risk_high: '高风险', map_risk_medium: '中风险', map_risk_low: '低风险',
@@ -14,6 +15,7 @@ export const zh = {
 };
 
 export const en = {
+  ov_alerts_mine: 'Alerts in my grids',
   map_levels: 'Map levels', map_all: 'All', map_area: 'Epidemic area', map_click_in: 'Click to go in', map_click_grid: 'Click to see this grid',
   map_view_in_area: 'All of this region is in an epidemic area', map_areas_elsewhere: 'Areas outside the city',
   map_risk_high: 'High risk', map_risk_medium: 'Medium risk', map_risk_low: 'Low risk',

@@ -15,9 +15,10 @@ export async function pageOverview() {
   const card = (k, n, label, hint) => `<div class="card"${hint ? ` title="${esc(hint)}"` : ''}><div class="n" data-count="${k}">${num(n)}</div><div class="l">${esc(label)}</div></div>`;
   main().innerHTML = `<h1>${esc(t('overview'))} <span class="muted">${esc(short(o.as_of))}</span></h1>
     <div class="cards">
-      ${[['alerts_n', c.alerts], ['cases_active', c.cases_active], ['areas_open', c.areas_open], ['persons', c.persons], ['sightings', c.sightings]]
+      ${card('alerts_n', c.alerts, t(o.scope === 'grids' ? 'ov_alerts_mine' : 'alerts_n'))}
+      ${[['cases_active', c.cases_active], ['areas_open', c.areas_open], ['persons', c.persons], ['sightings', c.sightings]]
         .map(([k, n]) => card(k, n, t(k))).join('')}
-      ${card('unrouted', o.unrouted, t('ov_no_home_grid'), t('ov_no_home_grid_hint'))}
+      ${o.scope === 'grids' ? '' : card('unrouted', o.unrouted, t('ov_no_home_grid'), t('ov_no_home_grid_hint'))}
       <div class="card" title="${esc(t('ov_tasks_hint'))}"><div class="n">${num((ts.by_state.open || 0) + (ts.by_state.accepted || 0))}</div><div class="l">${esc(t('ov_open_tasks'))}</div></div>
       <div class="card"><div class="n" id="answered-in-time">${answered}</div><div class="l">${esc(t('answered_in_time'))}</div></div>
       ${['red', 'yellow', 'green'].map((k) => `<div class="card status-${k}"><div class="n" data-status-count="${k}">${num(st[k])}</div><div class="l">${esc(t(`status_${k}`))}</div></div>`).join('')}
