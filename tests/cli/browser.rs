@@ -190,99 +190,54 @@ fn the_command_centre_works_in_a_browser() {
     let shots = root.join("target/browser-screenshots");
     let _ = std::fs::remove_dir_all(&shots);
     let district = &grid[..6];
-    let out = Command::new("node")
-        .current_dir(&browser_dir)
-        .args([
-            "run.mjs",
-            "--base",
-            &base,
-            "--out",
-            shots.to_str().unwrap(),
-            "--password",
-            PASSWORD,
-        ])
-        .args([
+    let common = [
+        "--base",
+        base.as_str(),
+        "--out",
+        shots.to_str().unwrap(),
+        "--password",
+        PASSWORD,
+    ];
+    node(
+        &browser_dir,
+        "run.mjs",
+        &common,
+        &[
             "--case",
             &case,
             "--district",
             district,
             "--outsider",
             &outsider,
-        ])
-        .output()
-        .expect("node runs (install Node.js)");
-    let log = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        ],
+        &shots,
+        "PASSED",
     );
-    assert!(out.status.success(), "the browser test failed:\n{log}");
-    assert!(shots.join("PASSED").is_file(), "{log}");
-
     // The gate and the resident: a pass on the resident's phone, filmed by the guard's.
-    let out = Command::new("node")
-        .current_dir(&browser_dir)
-        .args([
-            "gates.mjs",
-            "--base",
-            &base,
-            "--out",
-            shots.to_str().unwrap(),
-        ])
-        .args([
-            "--password",
-            PASSWORD,
-            "--resident",
-            &resident,
-            "--phone",
-            &phone,
-        ])
-        .args(["--gate", &gate])
-        .output()
-        .expect("node runs");
-    let log = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    node(
+        &browser_dir,
+        "gates.mjs",
+        &common,
+        &["--resident", &resident, "--phone", &phone, "--gate", &gate],
+        &shots,
+        "GATES-PASSED",
     );
-    assert!(
-        out.status.success(),
-        "the gates' browser test failed:\n{log}"
-    );
-    assert!(shots.join("GATES-PASSED").is_file(), "{log}");
-    println!("{log}");
-
     // Every page as every role, on a desktop and a phone: timed, in Chinese, fitting the phone.
-    let out = Command::new("node")
-        .current_dir(&browser_dir)
-        .args([
-            "walk.mjs",
-            "--base",
-            &base,
-            "--out",
-            shots.to_str().unwrap(),
-            "--password",
-            PASSWORD,
+    node(
+        &browser_dir,
+        "walk.mjs",
+        &common,
+        &[
             "--case",
             &case,
             "--users",
             "admin=admin,analyst=analyst,epidemiologist=epi,viewer=viewer,\
              grid_worker=wang,gate_guard=guard",
-        ])
-        .output()
-        .expect("node runs");
+        ],
+        &shots,
+        "WALK-PASSED",
+    );
     drop(server);
-    let log = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success(),
-        "the walk through every page failed:\n{log}"
-    );
-    assert!(shots.join("WALK-PASSED").is_file(), "{log}");
-    println!("{log}");
     for name in [
         "02-overview-map",
         "04-alert-evidence",
@@ -316,4 +271,24 @@ fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
                 .collect()
         })
         .collect()
+}
+
+/// Runs one browser script of tests/browser against the server; it must pass and leave its
+/// `passed` mark in the screenshots' folder. Its output is printed (the timings a walk takes).
+fn node(dir: &Path, script: &str, common: &[&str], own: &[&str], shots: &Path, passed: &str) {
+    let out = Command::new("node")
+        .current_dir(dir)
+        .arg(script)
+        .args(common)
+        .args(own)
+        .output()
+        .expect("node runs (install Node.js)");
+    let log = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{script} failed:\n{log}");
+    assert!(shots.join(passed).is_file(), "{log}");
+    println!("{log}");
 }

@@ -71,29 +71,32 @@ fn assets_dir() -> Option<PathBuf> {
     std::env::var_os("TRACEGRID_ASSETS_DIR").map(PathBuf::from)
 }
 
-type Headers = Vec<(HeaderName, &'static str)>;
+/// The headers of one kind of answer, made once.
+type Headers = &'static [(HeaderName, &'static str)];
 
-fn asset_headers(mime: &'static str) -> Headers {
-    vec![
-        (header::CONTENT_TYPE, mime),
-        (header::CACHE_CONTROL, "no-cache"),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-    ]
-}
+const JS_HEADERS: Headers = &[
+    (header::CONTENT_TYPE, JAVASCRIPT),
+    (header::CACHE_CONTROL, "no-cache"),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+];
 
-fn html_headers() -> Headers {
-    vec![
-        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-        (header::CACHE_CONTROL, "no-cache"),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
-        ),
-        (header::X_FRAME_OPTIONS, "DENY"),
-    ]
-}
+const CSS_HEADERS: Headers = &[
+    (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+    (header::CACHE_CONTROL, "no-cache"),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+];
 
-fn with_headers(headers: &Headers, body: impl IntoResponse) -> Response {
+const HTML_HEADERS: Headers = &[
+    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+    (header::CACHE_CONTROL, "no-cache"),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+    ),
+    (header::X_FRAME_OPTIONS, "DENY"),
+];
+
+fn with_headers(headers: Headers, body: impl IntoResponse) -> Response {
     let mut r = body.into_response();
     for (name, value) in headers {
         r.headers_mut()
@@ -109,18 +112,15 @@ fn served<S: Clone + Send + Sync + 'static>(
     rel: String,
 ) -> MethodRouter<S> {
     match assets_dir() {
-        None => get(move || {
-            let headers = headers.clone();
-            async move { with_headers(&headers, body) }
-        }),
+        None => get(move || async move { with_headers(headers, body) }),
         Some(dir) => get(move || {
-            let (dir, rel, headers) = (dir.clone(), rel.clone(), headers.clone());
-            async move { from_disk(&dir, &rel, &headers) }
+            let (dir, rel) = (dir.clone(), rel.clone());
+            async move { from_disk(&dir, &rel, headers) }
         }),
     }
 }
 
-fn from_disk(dir: &std::path::Path, rel: &str, headers: &Headers) -> Response {
+fn from_disk(dir: &std::path::Path, rel: &str, headers: Headers) -> Response {
     if rel.split('/').any(|p| p == ".." || p.is_empty()) {
         return StatusCode::NOT_FOUND.into_response();
     }
@@ -133,13 +133,13 @@ fn from_disk(dir: &std::path::Path, rel: &str, headers: &Headers) -> Response {
 fn asset<S: Clone + Send + Sync + 'static>(
     body: &'static str,
     rel: &str,
-    mime: &'static str,
+    headers: Headers,
 ) -> MethodRouter<S> {
-    served(asset_headers(mime), body, rel.to_string())
+    served(headers, body, rel.to_string())
 }
 
 fn html<S: Clone + Send + Sync + 'static>(body: &'static str, rel: &str) -> MethodRouter<S> {
-    served(html_headers(), body, rel.to_string())
+    served(HTML_HEADERS, body, rel.to_string())
 }
 
 fn vendored<S: Clone + Send + Sync + 'static>(body: &'static str) -> MethodRouter<S> {
@@ -164,19 +164,19 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Vec<(String, MethodRouter<S
         ("/visit".into(), html(VISIT_HTML, "visit.html")),
         (
             "/assets/self.css".into(),
-            asset(SELF_CSS, "self.css", "text/css; charset=utf-8"),
+            asset(SELF_CSS, "self.css", CSS_HEADERS),
         ),
         ("/assets/vendor/jsQR.js".into(), vendored(JSQR)),
         (
             "/assets/app.css".into(),
-            asset(APP_CSS, "app.css", "text/css; charset=utf-8"),
+            asset(APP_CSS, "app.css", CSS_HEADERS),
         ),
         ("/assets/vendor/echarts.min.js".into(), vendored(ECHARTS)),
     ];
     routes.extend(MODULES.iter().map(|&(path, body)| {
         (
             format!("/assets/js/{path}"),
-            asset(body, &format!("js/{path}"), JAVASCRIPT),
+            asset(body, &format!("js/{path}"), JS_HEADERS),
         )
     }));
     if let Some(dir) = assets_dir() {
@@ -186,9 +186,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Vec<(String, MethodRouter<S
             get(
                 move |axum::extract::Path(path): axum::extract::Path<String>| {
                     let dir = dir.clone();
-                    async move {
-                        from_disk(&dir, &format!("js/{path}"), &asset_headers(JAVASCRIPT))
-                    }
+                    async move { from_disk(&dir, &format!("js/{path}"), JS_HEADERS) }
                 },
             ),
         ));

@@ -16,6 +16,10 @@ export function setLang(l) {
 }
 
 export const t = (k) => (T[lang] && T[lang][k]) || k;
+// A message with its {placeholders} filled from `params` (a placeholder without one is kept).
+export const tf = (k, params = {}) => t(k).replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+// The message of `k` if the catalogue has one, else `fallback`.
+export const tOr = (k, fallback) => (T[lang] && k in T[lang] ? T[lang][k] : fallback);
 export const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 export const $ = (sel, root = document) => root.querySelector(sel);
 export const main = () => $('#main');
@@ -253,7 +257,7 @@ export function pagerHtml(id, offset, limit, total) {
   const to = Math.min(offset + limit, total);
   return `<div class="pager" id="${id}" ${total <= limit && offset === 0 ? 'hidden' : ''}>
     <button class="ghost" id="${id}-prev" type="button" ${offset === 0 ? 'disabled' : ''}>${esc(t('prev'))}</button>
-    <span>${esc(t('page_of').replace('{from}', num(from)).replace('{to}', num(to)).replace('{total}', num(total)))}</span>
+    <span>${esc(tf('page_of', { from: num(from), to: num(to), total: num(total) }))}</span>
     <button class="ghost" id="${id}-next" type="button" ${offset + limit >= total ? 'disabled' : ''}>${esc(t('next'))}</button></div>`;
 }
 

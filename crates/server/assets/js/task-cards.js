@@ -2,7 +2,7 @@
 // behind its buttons: accept, record an outcome with an optional photo, a daily check-in, and a
 // call that reveals the full phone number. Shared by the task list, one task and the board.
 
-import { t, esc, api, withPurpose, post, may, tags, short, showError, subjectText } from './core.js';
+import { t, tf, esc, api, withPurpose, post, may, tags, short, showError, subjectText } from './core.js';
 
 export const OUTCOMES = ['confirmed', 'home_isolation', 'central_isolation', 'hospital', 'unreachable', 'wrong_person', 'cleared'];
 export const outcomeName = (o) => t(o === 'confirmed' ? 'confirmed_o' : o);
@@ -21,7 +21,7 @@ export function eventText(e) {
     case 'reassigned': return `${t('ev_reassigned')}: ${d.replaceAll('(unrouted)', t('unrouted_queue'))}`;
     case 'reopened': {
       const missed = d.match(/^no check-in on (\S+)/);
-      return missed ? t('ev_missed_checkin').replace('{day}', missed[1]) : `${t('ev_fever_checkin')}: ${d}`;
+      return missed ? tf('ev_missed_checkin', { day: missed[1] }) : `${t('ev_fever_checkin')}: ${d}`;
     }
     case 'checked':
     case 'checkin': return `${t('ev_checked')}: ${d}`;

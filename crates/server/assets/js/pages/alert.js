@@ -2,7 +2,7 @@
 // each reason in one sentence saying where, when and for how long, the sightings behind it on
 // demand — and their places on a map and a timeline.
 
-import { t, esc, $, main, api, withPurpose, may, chart, loadGrids, tags, placesOption, timelineOption } from '../core.js';
+import { t, tf, esc, $, main, api, withPurpose, may, chart, loadGrids, tags, placesOption, timelineOption } from '../core.js';
 import { fill, placeName, laneOf, kindWord, sourceWord, at, day, days, clock, timelineHeight, labelWidth } from './trace.js';
 
 const WITHHELD = '(withheld)';
@@ -26,7 +26,7 @@ export async function pageAlert(subject) {
         </dl>
         <p>${may('reveal') ? `<button class="ghost" id="reveal">${esc(t('reveal'))}</button>` : ''}
            ${may('trace') ? `<a class="ghost" href="#/trace/${encodeURIComponent(a.ref || a.subject)}">${esc(t('open_trace'))}</a>` : ''}</p>
-        <h2>${esc(t('ev_summary').replace('{n}', d.evidence.length))}</h2>
+        <h2>${esc(tf('ev_summary', { n: d.evidence.length }))}</h2>
         <div id="evidence">${items(d.evidence).map((list) => `<div class="ev">
           <div class="say"><span class="tag ${esc(list[0].reason.code)}">${esc(t(list[0].reason.code))}</span> ${list.length > 1 ? many(list, notes) : sentence(list[0], notes)}</div>
           ${list.length > 1 ? eachOf(list, notes) : aside(list[0]) + details(list[0], notes)}
@@ -57,7 +57,7 @@ function duration(min) {
   const h = Math.floor(min / 60);
   const m = min % 60;
   const key = !h ? 'dur_m' : m ? 'dur_hm' : 'dur_h';
-  return t(key).replace('{h}', h).replace('{m}', m);
+  return tf(key, { h, m });
 }
 
 // Reasons of one code at one place (a workplace shared with a dozen cases) read as one
@@ -82,9 +82,9 @@ function many(list, notes) {
   const mins = list.map((e) => e.together.minutes);
   const [lo, hi] = [Math.min(...mins), Math.max(...mins)];
   const span = lo === hi ? duration(lo)
-    : lo >= 60 ? t('dur_h').replace('{h}', `${Math.floor(lo / 60)}–${Math.ceil(hi / 60)}`)
-      : hi < 60 ? t('dur_m').replace('{m}', `${lo}–${hi}`)
-        : t('dur_range').replace('{a}', duration(lo)).replace('{b}', duration(hi));
+    : lo >= 60 ? tf('dur_h', { h: `${Math.floor(lo / 60)}–${Math.ceil(hi / 60)}` })
+      : hi < 60 ? tf('dur_m', { m: `${lo}–${hi}` })
+        : tf('dur_range', { a: duration(lo), b: duration(hi) });
   return fill(VEHICLES.includes(list[0].place.kind) ? 'ev_many_ride' : 'ev_many', {
     whom: esc(t(secondary ? 'ev_whom_via' : 'ev_whom_case')),
     days: esc(days(froms[0], froms.at(-1))),
@@ -95,7 +95,7 @@ function many(list, notes) {
 }
 
 function eachOf(list, notes) {
-  return `<details><summary>${esc(t('ev_each').replace('{n}', list.length))}</summary>${list.map((e) => `<div class="line">${sentence(e, notes)}${aside(e)}</div>`).join('')}</details>`;
+  return `<details><summary>${esc(tf('ev_each', { n: list.length }))}</summary>${list.map((e) => `<div class="line">${sentence(e, notes)}${aside(e)}</div>`).join('')}</details>`;
 }
 
 // Who the subject met: the case, or for a secondary contact the close contact it came through;
@@ -186,8 +186,8 @@ function details(e, notes) {
   if (r.code === 'DELIVERY_FROM_AREA') lines.push(line(esc(t('ev_delivery_detail'))));
   if (r.code === 'FEVER_REPORTED' && !e.place) lines.push(line(esc(t('ev_fever_detail'))));
   const title = CONTACTS.includes(r.code) && e.place
-    ? t('ev_sightings').replace('{n}', mine.length + theirs.length)
-    : mine.length ? t('ev_stretches').replace('{n}', mine.length) : t('detail');
+    ? tf('ev_sightings', { n: mine.length + theirs.length })
+    : mine.length ? tf('ev_stretches', { n: mine.length }) : t('detail');
   return `<details><summary>${esc(title)}</summary>${lines.join('')}</details>`;
 }
 

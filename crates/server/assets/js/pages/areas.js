@@ -3,7 +3,7 @@
 // add or change them. A click on an area, on the map or in its list, or on a case fills its form
 // for a change; what each change did to the alerts is shown at once.
 
-import { t, esc, $, main, api, withPurpose, post, disposeCharts, chart, loadGrids, short, num, pagerHtml, wirePager } from '../core.js';
+import { t, tf, esc, $, main, api, withPurpose, post, disposeCharts, chart, loadGrids, short, num, pagerHtml, wirePager } from '../core.js';
 
 const PAGE = 50;
 const RISKS = ['high', 'medium', 'low'];
@@ -16,7 +16,6 @@ const DRAW_COLOR = '#1f6fbf';
 const view = { areaOffset: 0, caseOffset: 0, q: '', status: '' };
 
 const rgba = ([r, g, b], a) => `rgba(${r},${g},${b},${a})`;
-const fill = (text, vars) => Object.entries(vars).reduce((s, [k, v]) => s.replaceAll(`{${k}}`, v), text);
 // A time as the server prints it ("2020-01-23T14:05:00+08:00", in the server's zone) as a date
 // picker and a date-time picker hold it; and back as the contract reads it.
 const dateOf = (ts) => (ts ? ts.slice(0, 10) : '');
@@ -106,12 +105,12 @@ export async function pageAreas(focus = '') {
         <p class="muted" style="font-size:12px">${esc(t('pick_hint'))}</p>
       </div>
     </div>
-    <div class="panel" style="margin-top:12px"><h2>${esc(t('areas_list'))} <span class="muted note">${esc(fill(t('areas_count'), { n: num(areas.length), active: num(active) }))}</span></h2>
+    <div class="panel" style="margin-top:12px"><h2>${esc(t('areas_list'))} <span class="muted note">${esc(tf('areas_count', { n: num(areas.length), active: num(active) }))}</span></h2>
       <div class="scroll"><table id="areas-table" class="stack"><thead><tr><th>${esc(t('area_id'))}</th><th>${esc(t('area_name'))}</th><th>${esc(t('area_where'))}</th>
         <th>${esc(t('from'))}</th><th>${esc(t('to'))}</th><th>${esc(t('risk'))}</th><th>${esc(t('status'))}</th><th></th></tr></thead><tbody id="areas-body"></tbody></table></div>
       <div id="areas-pager-slot"></div>
     </div>
-    <div class="panel" style="margin-top:12px"><h2>${esc(t('cases'))} <span class="muted note">${esc(fill(t('cases_count'), { n: num(cases.length) }))}</span></h2>
+    <div class="panel" style="margin-top:12px"><h2>${esc(t('cases'))} <span class="muted note">${esc(tf('cases_count', { n: num(cases.length) }))}</span></h2>
       <h2 id="case-form-title" style="font-size:14px"></h2>
       <form class="row" id="case-form" novalidate>
         <label>${esc(t('subject_or_person'))}<input name="subject" required autocomplete="off"></label>
@@ -209,7 +208,7 @@ export async function pageAreas(focus = '') {
     else if (kept && !poly.length) h = t('kept_shape_hint');
     else h = t('region_or_draw_hint');
     $('#area-hint').textContent = h;
-    $('#poly-n').textContent = poly.length ? fill(t('corners_n'), { n: num(poly.length) }) : '';
+    $('#poly-n').textContent = poly.length ? tf('corners_n', { n: num(poly.length) }) : '';
     $('#draw-toggle').textContent = t(drawing ? 'draw_stop' : 'draw_start');
     $('#draw-undo').disabled = !poly.length;
     $('#clear-poly').disabled = !poly.length && !kept;
@@ -284,7 +283,7 @@ export async function pageAreas(focus = '') {
     set('to', dateOf(a.to));
     set('risk', a.risk);
     kept = a.geometry || null;
-    $('#area-form-title').textContent = fill(t('area_edit'), { id: a.area_id });
+    $('#area-form-title').textContent = tf('area_edit', { id: a.area_id });
     const at = areas.indexOf(a);
     view.areaOffset = Math.floor(at / PAGE) * PAGE;
     drawAreasTable();
@@ -298,7 +297,7 @@ export async function pageAreas(focus = '') {
     ev.preventDefault();
     const d = Object.fromEntries(new FormData(areaForm));
     const editing = areas.find((x) => x.area_id === selected && x.area_id === d.area_id);
-    const refuse = (key, vars = {}) => areaResult(failed(fill(t(key), vars)));
+    const refuse = (key, vars = {}) => areaResult(failed(tf(key, vars)));
     if (!d.area_id.trim()) return refuse('need_area_id');
     if (!d.from) return refuse('need_from');
     if (d.to && d.to < d.from) return refuse('to_before_from');
@@ -363,7 +362,7 @@ export async function pageAreas(focus = '') {
     set('onset', dateOf(c.onset));
     set('confirmed', minuteOf(c.confirmed));
     set('isolated', minuteOf(c.isolated));
-    $('#case-form-title').textContent = fill(t('case_edit'), { id: c.subject || c.id_number });
+    $('#case-form-title').textContent = tf('case_edit', { id: c.subject || c.id_number });
     caseForm.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
   }
   $('#case-new').addEventListener('click', blankCase);
@@ -380,7 +379,7 @@ export async function pageAreas(focus = '') {
   caseForm.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const d = Object.fromEntries(new FormData(caseForm));
-    const refuse = (key, vars = {}) => caseResult(failed(fill(t(key), vars)));
+    const refuse = (key, vars = {}) => caseResult(failed(tf(key, vars)));
     if (!d.subject.trim()) return refuse('need_subject');
     if (!d.confirmed) return refuse('need_confirmed');
     if (asOf && d.confirmed > minuteOf(asOf)) return refuse('confirmed_future', { t: d.confirmed.replace('T', ' '), as_of: short(asOf) });

@@ -2,7 +2,7 @@
 // page's language (what was done to what); its detail is the server's own record of it, shown
 // as written.
 
-import { t, esc, main, api, short, hashParams } from '../core.js';
+import { t, tf, tOr, esc, main, api, short, hashParams } from '../core.js';
 
 export function actionName(action) {
   const [what, verb] = action.split('.');
@@ -15,7 +15,7 @@ export function actionName(action) {
 // What the server writes of itself — the fixed purposes of its own changes, the targets of list
 // reads, the usual details — in the page's language; anything else as written.
 const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_');
-const known = (prefix, s) => { const k = prefix + slug(s); const v = t(k); return v === k ? null : v; };
+const known = (prefix, s) => tOr(prefix + slug(s), null);
 const DETAILS = [
   [/^(\d+) of (\d+) from (\d+)$/, 'ad_page', ['n', 'total', 'from']],
   [/^(\d+) (cases|tasks|residents|new alerts)$/, 'ad_count', ['n', 'what']],
@@ -35,14 +35,8 @@ export function detailText(d) {
   for (const [re, key, names] of DETAILS) {
     const m = d.match(re);
     if (!m) continue;
-    let text = t(key);
-    names.forEach((n, i) => {
-      let v = m[i + 1];
-      if (n === 'what') v = t('ad_' + slug(v));
-      if (n === 'status') v = t('status_' + v);
-      text = text.replace(`{${n}}`, v);
-    });
-    return text;
+    const word = { what: (v) => t('ad_' + slug(v)), status: (v) => t('status_' + v) };
+    return tf(key, Object.fromEntries(names.map((n, i) => [n, word[n] ? word[n](m[i + 1]) : m[i + 1]])));
   }
   return known('ad_', d) || d;
 }

@@ -1,6 +1,6 @@
 // One grid task: its card, the person, the outcome, its history, photos and check-ins.
 
-import { t, esc, main, api, withPurpose, short } from '../core.js';
+import { t, tf, esc, main, api, withPurpose, short } from '../core.js';
 import { outcomeName, prioTag, taskCard, wireTaskCards, eventText, eventUser } from '../task-cards.js';
 
 export async function pageTask(id) {
@@ -9,7 +9,7 @@ export async function pageTask(id) {
   // An isolation's dates say something only while it runs (a fever at check-in reopens the
   // task, and the server drops the end it had).
   const isolation = k.state === 'isolating' && k.isolation_until
-    ? t('isolation_from_to').replace('{from}', short(k.isolation_from).slice(0, 10)).replace('{to}', k.isolation_until.slice(0, 10))
+    ? tf('isolation_from_to', { from: short(k.isolation_from).slice(0, 10), to: k.isolation_until.slice(0, 10) })
     : '';
   main().innerHTML = `<h1>${prioTag(k.priority)} ${esc(p.name || k.subject)} <span class="muted">${esc(t('state_' + k.state))}</span></h1>
     ${taskCard(k)}

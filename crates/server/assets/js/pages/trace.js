@@ -3,7 +3,7 @@
 // among them; the trajectory on a map and a timeline. Also the words and dates the alert page
 // shares: place kinds, sources, "2月1日 08:15".
 
-import { t, esc, $, main, api, withPurpose, chart, loadGrids, num, hashParams, placesOption, timelineOption, pagerHtml, wirePager } from '../core.js';
+import { t, tf, tOr, esc, $, main, api, withPurpose, chart, loadGrids, num, hashParams, placesOption, timelineOption, pagerHtml, wirePager } from '../core.js';
 
 const PAGE = 50;
 const RING = 36; // close contacts drawn one by one on the graph; more are folded into one node
@@ -12,7 +12,7 @@ const RING = 36; // close contacts drawn one by one on the graph; more are folde
 
 // A template of the catalogue with its {parts} filled by HTML the caller has escaped.
 export const fill = (key, parts) => esc(t(key)).replace(/\{(\w+)\}/g, (_, k) => (parts[k] ?? ''));
-const word = (prefix, code, fallback) => (code ? (t(prefix + code) !== prefix + code ? t(prefix + code) : (fallback ?? code)) : '');
+const word = (prefix, code, fallback) => (code ? tOr(prefix + code, fallback ?? code) : '');
 export const kindWord = (kind) => word('pk_', kind, t('pk_other'));
 export const sourceWord = (source) => word('src_', source, source);
 
@@ -23,7 +23,7 @@ export function day(ts) {
   if (!ts) return '';
   const [, m, d] = ts.slice(0, 10).split('-').map(Number);
   const mon = new Date(Date.UTC(2000, m - 1, 1)).toLocaleString('en-GB', { month: 'short', timeZone: 'UTC' });
-  return t('day_fmt').replace('{m}', m).replace('{d}', d).replace('{mon}', mon);
+  return tf('day_fmt', { m, d, mon });
 }
 export const at = (ts) => `${day(ts)} ${hm(ts)}`;
 // "2月1日 08:15–08:52", or across midnight "2月1日 23:50–2月2日 00:20".
@@ -37,7 +37,7 @@ export function placeName(place, notes) {
   const n = (notes && notes[place.place_id]) || {};
   if (n.train) {
     const car = n.car && /^\d+$/.test(n.car) ? String(Number(n.car)) : n.car;
-    return car ? t('ev_vehicle_train').replace('{train}', n.train).replace('{car}', car) : t('ev_vehicle_train_nocar').replace('{train}', n.train);
+    return car ? tf('ev_vehicle_train', { train: n.train, car }) : tf('ev_vehicle_train_nocar', { train: n.train });
   }
   return place.name || place.place_id;
 }
@@ -147,7 +147,7 @@ function drawTrace(d, degree) {
       return `<tr class="click" data-subject="${esc(refOf(c))}"><td>${d.names && d.names[c.subject] ? `${esc(d.names[c.subject])} <span class="muted">${esc(c.subject)}</span>` : esc(c.subject)}${caseTag(c)}</td>
           <td class="nowrap">${esc(at(c.first_at))}</td>
           ${folds ? `<td class="second">${kids.length ? `<button type="button" class="link" data-open="${esc(c.subject)}" aria-expanded="${open}">${open ? '▾' : '▸'} ${num(kids.length)}</button>` : '<span class="muted">0</span>'}</td>` : ''}</tr>
-        ${open ? `<tr class="kids"><td colspan="3"><div class="muted" style="font-size:12px">${esc(t('tr_via_n').replace('{n}', num(kids.length)))}</div>
+        ${open ? `<tr class="kids"><td colspan="3"><div class="muted" style="font-size:12px">${esc(tf('tr_via_n', { n: num(kids.length) }))}</div>
           ${kids.map((k) => `<a class="chip ${k.is_case ? 'case' : ''}" href="${esc(traceHash(refOf(k), degree))}" title="${esc(at(k.first_at))}">${esc(k.subject)}</a>`).join('')}</td></tr>` : ''}`;
     }).join('');
     $('#contacts-slot').innerHTML = `<div class="scroll"><table id="contacts-table"><thead><tr><th>${esc(t('subject'))}</th><th>${esc(t('first_at'))}</th>
@@ -223,13 +223,13 @@ function drawGraph(d, groups, under, degree, show) {
       id: c.ref || c.subject, name: c.subject, x, y, symbolSize: c.is_case ? 18 : 12,
       itemStyle: { color: c.is_case ? '#c0392b' : '#e4572e' },
       label: { show: label || c.is_case, formatter: kids && degree === 2 ? `${c.subject} +${kids}` : c.subject },
-      tip: `${esc(c.subject)}<br>${esc(t('first_at'))}: ${esc(at(c.first_at))}${kids ? '<br>' + esc(t('tr_via_n').replace('{n}', kids)) : ''}`,
+      tip: `${esc(c.subject)}<br>${esc(t('first_at'))}: ${esc(at(c.first_at))}${kids ? '<br>' + esc(tf('tr_via_n', { n: kids })) : ''}`,
     });
     links.push({ source: '@root', target: c.ref || c.subject });
   });
   if (rest > 0) {
     const [x, y] = pos(ring.length);
-    nodes.push({ id: '@more', name: t('tr_group_more').replace('{n}', rest), x, y, symbolSize: 16, itemStyle: { color: '#f0a202' }, label: { show: true }, group: 'close' });
+    nodes.push({ id: '@more', name: tf('tr_group_more', { n: rest }), x, y, symbolSize: 16, itemStyle: { color: '#f0a202' }, label: { show: true }, group: 'close' });
     links.push({ source: '@root', target: '@more' });
   }
   if (groups.general.length) {

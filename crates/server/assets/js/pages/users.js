@@ -4,12 +4,10 @@
 // lists, issues and revokes a user's machine tokens (a new token is shown once, with a copy
 // button). Every change is the server's to check and audit; an error is shown in the dialog.
 
-import { t, esc, $, main, api, post, me, num, short, pagerHtml, wirePager } from '../core.js';
+import { t, tf, esc, $, main, api, post, me, num, short, pagerHtml, wirePager } from '../core.js';
 
 const PAGE = 50;
 const MIN_PASSWORD = 8;
-const fill = (text, params) => text.replace(/\{(\w+)\}/g, (m, k) => (k in params ? params[k] : m));
-const tt = (key, params = {}) => fill(t(key), params);
 const roleName = (r) => t(`role_${r}`);
 
 // The page's filters, kept while the admin works through the list.
@@ -52,7 +50,7 @@ export async function pageUsers() {
     const shown = users.filter(matches);
     const offset = Math.min(view.offset, Math.max(0, shown.length - 1 - ((shown.length - 1) % PAGE)));
     const page = shown.slice(offset, offset + PAGE);
-    $('#user-list').innerHTML = `<p class="muted">${esc(tt('users_count', { n: num(shown.length) }))}</p>
+    $('#user-list').innerHTML = `<p class="muted">${esc(tf('users_count', { n: num(shown.length) }))}</p>
       ${shown.length ? `<div class="scroll"><table id="users-table"><thead><tr>
         <th>${esc(t('users_username'))}</th><th>${esc(t('users_role'))}</th><th>${esc(t('users_grids'))}</th><th>${esc(t('users_gates'))}</th>
         <th>${esc(t('users_state'))}</th><th class="num">${esc(t('users_tokens'))}</th><th>${esc(t('users_created'))}</th><th></th></tr></thead><tbody>
@@ -86,10 +84,10 @@ export async function pageUsers() {
   };
 
   const setDisabled = async (u, disabled) => {
-    if (disabled && !window.confirm(tt('users_disable_confirm', { username: u.username }))) return;
+    if (disabled && !window.confirm(tf('users_disable_confirm', { username: u.username }))) return;
     try {
       await post(`/api/users/${u.id}/disable`, { disabled });
-      await reload(tt(disabled ? 'users_disabled_done' : 'users_enabled_done', { username: u.username }));
+      await reload(tf(disabled ? 'users_disabled_done' : 'users_enabled_done', { username: u.username }));
     } catch (e) { said(errorHtml(e)); }
   };
 
@@ -108,7 +106,7 @@ export async function pageUsers() {
         : `<span class="muted">${esc(t('users_no_choices'))}</span>`}</div></div>`;
   };
   const wirePicker = (root) => {
-    const count = () => { $('.count', root).textContent = tt('users_picked', { n: root.querySelectorAll('.list input:checked').length }); };
+    const count = () => { $('.count', root).textContent = tf('users_picked', { n: root.querySelectorAll('.list input:checked').length }); };
     $('input[type=search]', root).addEventListener('input', (ev) => {
       const q = ev.target.value.trim().toLowerCase();
       root.querySelectorAll('.list label').forEach((l) => { l.hidden = q && !l.dataset.s.includes(q); });
@@ -138,7 +136,7 @@ export async function pageUsers() {
       <h2>${esc(adding ? t('users_add') : `${t('users_edit')}：${cur.username}`)}</h2>
       <div class="fields">
         ${adding ? `<label>${esc(t('users_username'))}<input name="username" required maxlength="32" autocomplete="off"></label>
-          <label>${esc(t('users_password'))}<input name="password" type="password" required minlength="${MIN_PASSWORD}" autocomplete="new-password" placeholder="${esc(tt('users_password_hint', { min: MIN_PASSWORD }))}"></label>` : ''}
+          <label>${esc(t('users_password'))}<input name="password" type="password" required minlength="${MIN_PASSWORD}" autocomplete="new-password" placeholder="${esc(tf('users_password_hint', { min: MIN_PASSWORD }))}"></label>` : ''}
         <label>${esc(t('users_role'))}<select name="role" ${self ? 'disabled' : ''}>${choices.roles.map((r) => `<option value="${r}" ${cur.role === r ? 'selected' : ''}>${esc(roleName(r))}</option>`).join('')}</select></label>
       </div>
       <div class="picker-block" id="grids-block"><h2>${esc(t('users_grids'))}</h2>${picker('pick-grids', choices.grids, cur.grids)}</div>
@@ -147,7 +145,7 @@ export async function pageUsers() {
       <div class="row-actions"><button class="primary" type="submit">${esc(t('users_save'))}</button><button class="ghost" type="button" data-close>${esc(t('users_cancel'))}</button></div>
       </form>
       ${adding ? '' : `<form class="body" id="password-form"><h2>${esc(t('users_set_password'))}</h2>
-        <div class="fields"><label>${esc(t('users_new_password'))}<input name="password" type="password" required minlength="${MIN_PASSWORD}" autocomplete="new-password" placeholder="${esc(tt('users_password_hint', { min: MIN_PASSWORD }))}"></label></div>
+        <div class="fields"><label>${esc(t('users_new_password'))}<input name="password" type="password" required minlength="${MIN_PASSWORD}" autocomplete="new-password" placeholder="${esc(tf('users_password_hint', { min: MIN_PASSWORD }))}"></label></div>
         <div id="password-msg"></div><div class="row-actions"><button class="ghost" type="submit">${esc(t('users_set_password'))}</button></div></form>`}`);
     const grids = $('#pick-grids', dlg);
     const gates = $('#pick-gates', dlg);
@@ -175,11 +173,11 @@ export async function pageUsers() {
         if (adding) {
           const r = await post('/api/users', { ...body, username: f.get('username').trim(), password: f.get('password') });
           dlg.close();
-          await reload(tt('users_added', { username: r.username }));
+          await reload(tf('users_added', { username: r.username }));
         } else {
           await post(`/api/users/${cur.id}`, body);
           dlg.close();
-          await reload(tt('users_saved', { username: cur.username }));
+          await reload(tf('users_saved', { username: cur.username }));
         }
       } catch (e) { $('#user-form-msg', dlg).innerHTML = errorHtml(e); }
     });
@@ -190,7 +188,7 @@ export async function pageUsers() {
         try {
           await post(`/api/users/${cur.id}/password`, { password: new FormData(pw).get('password') });
           pw.reset();
-          $('#password-msg', dlg).innerHTML = `<div class="ok" role="status">${esc(tt('users_password_set', { username: cur.username }))}</div>`;
+          $('#password-msg', dlg).innerHTML = `<div class="ok" role="status">${esc(tf('users_password_set', { username: cur.username }))}</div>`;
         } catch (e) { $('#password-msg', dlg).innerHTML = errorHtml(e); }
       });
     }
@@ -198,7 +196,7 @@ export async function pageUsers() {
 
   // A user's tokens: the list (never the token itself), issuing one (shown once), revoking one.
   const tokenDialog = async (u) => {
-    const dlg = dialog(`<div class="body"><h2>${esc(tt('users_tokens_of', { username: u.username }))}</h2>
+    const dlg = dialog(`<div class="body"><h2>${esc(tf('users_tokens_of', { username: u.username }))}</h2>
       <div id="token-list"><p class="muted">${esc(t('loading'))}</p></div><div id="token-msg"></div>
       <form class="row" id="token-form"><label style="flex:1 1 16em">${esc(t('users_token_name'))}<input name="name" required maxlength="64"></label>
         <button class="primary" type="submit">${esc(t('users_token_issue'))}</button></form>
@@ -212,7 +210,7 @@ export async function pageUsers() {
           <td class="actions"><button class="ghost" type="button" data-revoke="${esc(k.id)}" data-name="${esc(k.name)}">${esc(t('users_token_revoke'))}</button></td></tr>`).join('')}</tbody></table>`
         : `<p class="muted">${esc(t('users_no_tokens'))}</p>`;
       dlg.querySelectorAll('[data-revoke]').forEach((b) => b.addEventListener('click', async () => {
-        if (!window.confirm(tt('users_token_revoke_confirm', { name: b.dataset.name }))) return;
+        if (!window.confirm(tf('users_token_revoke_confirm', { name: b.dataset.name }))) return;
         try {
           await post(`/api/users/${u.id}/tokens/revoke`, { token_id: b.dataset.revoke });
           msg(`<div class="ok" role="status">${esc(t('users_token_revoked'))}</div>`);
