@@ -110,6 +110,11 @@ pub struct Reason {
     pub degree: Option<u8>,
     /// For a secondary contact: the close contact it came through.
     pub via: Option<SubjectId>,
+    /// The exposure this reason stands for, in millionths of hazard (the −ln of the chance of
+    /// escaping it; docs/SCREENING.md, "The model"): every co-presence with the case, the days
+    /// in its household, the hours in the area. 0 for FEVER_MEDICINE and FEVER_REPORTED,
+    /// which are evidence rather than exposure.
+    pub hazard: u64,
 }
 
 impl Reason {
@@ -146,7 +151,7 @@ pub(crate) fn exposure(c: &Case, lo: Millis, hi: Millis) -> Option<(Millis, Mill
 /// Reasons of the case-free rules as found: (subject, reason).
 type Hits = Vec<(SubjectId, Reason)>;
 
-/// A contact as a search finds it, 24 bytes: when, where, and from whom — the case for degree
+/// A contact as a search finds it, 24 bytes: when, where, how much exposure, and from whom — the case for degree
 /// 1, the close contact it came through for degree 2 (whose case is that close contact's
 /// earliest, looked up when the alert is assembled).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -156,6 +161,8 @@ struct Met {
     place: PlaceIx,
     from: SubjectId,
     code: ReasonCode,
+    /// Every co-presence of the search with this subject, in millionths of hazard.
+    units: u32,
 }
 
 const NO_PLACE: PlaceIx = PlaceIx::MAX;
@@ -184,9 +191,11 @@ impl Scratch {
             }
             i => {
                 let old = &mut found[i as usize].1;
+                let units = old.units.saturating_add(m.units);
                 if (m.at, m.place) < (old.at, old.place) {
                     *old = m;
                 }
+                old.units = units;
             }
         }
     }
@@ -200,12 +209,19 @@ impl Scratch {
     }
 }
 
-/// Merges reasons into one per (code, case or area), the earliest evidence each.
+/// Merges reasons into one per (code, case or area), the earliest evidence each, their
+/// hazards added.
 fn earliest_per_key(mut reasons: Vec<Reason>) -> Vec<Reason> {
     reasons.sort_unstable_by(|x, y| {
         (x.key(), x.at, x.place, x.via).cmp(&(y.key(), y.at, y.place, y.via))
     });
-    reasons.dedup_by(|y, x| x.key() == y.key());
+    reasons.dedup_by(|y, x| {
+        let same = x.key() == y.key();
+        if same {
+            x.hazard = x.hazard.saturating_add(y.hazard);
+        }
+        same
+    });
     reasons
 }
 
@@ -400,16 +416,17 @@ impl Screening {
         touched.sort_unstable();
         touched.dedup();
 
-        // Whoever's earliest close contact moved searches its own contacts again; those whose
-        // close contact came from this case are re-scored (its status weighs in the score).
+        // Whoever's earliest close contact moved searches its own contacts again; the
+        // secondary contacts of the others are re-scored (the chance that their close contact
+        // is infected weighs in their score).
         let mut again: Vec<SubjectId> = Vec::new();
         for &c in &touched {
             let old = *slot(&mut self.close_at, c);
             let new = self.close_of(world, c);
             if old == new {
-                if new.is_some_and(|(_, case)| case == subject) {
-                    again.extend(self.reached2.get(&c).into_iter().flatten());
-                }
+                // The chance it was infected, which its secondary contacts' scores weigh, may
+                // have moved.
+                again.extend(self.reached2.get(&c).into_iter().flatten());
                 continue;
             }
             *slot(&mut self.close_at, c) = new;
@@ -682,6 +699,18 @@ impl Screening {
         }
         let close_at = |c: SubjectId| self.close_at.get(c as usize).copied().flatten();
         let is_close = close_at(s).is_some();
+        // The chance that close contact `c` was infected by the cases it met.
+        let infected = |c: SubjectId| {
+            let units: u64 = self
+                .contacts
+                .get(c as usize)
+                .into_iter()
+                .flatten()
+                .filter(|m| m.code != ReasonCode::SecondaryContact)
+                .map(|m| u64::from(m.units))
+                .sum();
+            crate::score::chance(units)
+        };
         let mut reasons: Vec<Reason> = self.base.get(s as usize).cloned().unwrap_or_default();
         for m in self.contacts.get(s as usize).into_iter().flatten() {
             let place = (m.place != NO_PLACE).then_some(m.place);
@@ -691,9 +720,11 @@ impl Screening {
                     let Some((_, case)) = close_at(m.from) else {
                         continue;
                     };
-                    contact(m.code, case, place, m.at, 2, Some(m.from))
+                    let p = infected(m.from) * crate::score::chance(u64::from(m.units));
+                    let hazard = u64::from(crate::score::to_units(-(1.0 - p).ln()));
+                    contact(m.code, case, place, m.at, 2, Some(m.from), hazard)
                 }
-                code => contact(code, m.from, place, m.at, 1, None),
+                code => contact(code, m.from, place, m.at, 1, None, u64::from(m.units)),
             };
             reasons.push(r);
         }
@@ -702,7 +733,7 @@ impl Screening {
         }
         let mut reasons = earliest_per_key(reasons);
         reasons.sort_by_key(|a| (a.code, a.at, a.case, a.area));
-        let score = crate::score::score(world, &reasons, self.window.1);
+        let score = crate::score::score(&reasons, self.window.1);
         Some(Alert {
             subject: s,
             score,
@@ -719,14 +750,14 @@ struct Dirty {
     base: BTreeSet<SubjectId>,
 }
 
-/// An alert's place in the contract's order: score down; among equal scores, what a grid worker
-/// should do first — the most urgent reason ([`ReasonCode::urgency`]), then the earliest
-/// evidence of it (the longer ago the exposure, the sooner the person may be infectious); then
-/// name.
-type RankKey = (u16, u8, Millis, std::sync::Arc<str>, SubjectId);
+/// An alert's place in the contract's order: score (in millionths) down; among equal scores,
+/// what a grid worker should do first — the most urgent reason ([`ReasonCode::urgency`]), then
+/// the earliest evidence of it (the longer ago the exposure, the sooner the person may be
+/// infectious); then name.
+type RankKey = (u32, u8, Millis, std::sync::Arc<str>, SubjectId);
 
 fn rank_key(world: &World, a: &Alert) -> RankKey {
-    let thousandths = (a.score * 1000.0).round().clamp(0.0, 1000.0) as u16;
+    let millionths = (a.score * 1e6).round().clamp(0.0, 1e6) as u32;
     let (urgency, at) = a
         .reasons
         .iter()
@@ -734,7 +765,7 @@ fn rank_key(world: &World, a: &Alert) -> RankKey {
         .min()
         .unwrap_or((u8::MAX, Millis::MAX));
     (
-        1000 - thousandths,
+        1_000_000 - millionths,
         urgency,
         at,
         world.name_key(a.subject),
@@ -756,23 +787,27 @@ impl World {
         };
         let visible = |s: &Sighting| s.start <= hi && s.end >= lo;
         for a in self.clipped_contact_sightings(case, (ws, we)) {
-            let code = if a.kind.tier() == Tier::Close {
+            let tier = a.kind.tier();
+            let code = if tier == Tier::Close {
                 ReasonCode::CloseContact
             } else {
                 ReasonCode::GeneralContact
             };
             self.co_present(a.place, a.start, a.end, a.tau, |b, at| {
                 if b.subject != case && visible(b) {
+                    let (s, e) = (a.start.max(b.start), a.end.min(b.end));
                     let m = Met {
                         at,
                         place: a.place,
                         from: case,
                         code,
+                        units: crate::score::contact_units(&c, tier, s, e, at),
                     };
                     scratch.note(&mut found, b.subject, m);
                 }
             });
         }
+        let household = crate::score::household_units(&c, ws, we);
         for &s in self.household_of(case) {
             if s != case {
                 let m = Met {
@@ -780,6 +815,7 @@ impl World {
                     place: NO_PLACE,
                     from: case,
                     code: ReasonCode::CloseContact,
+                    units: household,
                 };
                 scratch.note(&mut found, s, m);
             }
@@ -809,6 +845,7 @@ impl World {
             }
             self.co_present(a.place, cs, ce, 0, |b, at| {
                 if b.subject != c && visible(b) {
+                    let (s, t) = (cs.max(b.start), ce.min(b.end));
                     scratch.note(
                         &mut found,
                         b.subject,
@@ -817,11 +854,13 @@ impl World {
                             place: a.place,
                             from: c,
                             code,
+                            units: crate::score::chained_units(Tier::Close, s, t, e, at),
                         },
                     );
                 }
             });
         }
+        let household = crate::score::chained_household_units(e, e, hi);
         for &s in self.household_of(c) {
             if s != c {
                 scratch.note(
@@ -832,6 +871,7 @@ impl World {
                         place: NO_PLACE,
                         from: c,
                         code,
+                        units: household,
                     },
                 );
             }
@@ -917,10 +957,9 @@ impl World {
                     for &ai in &inside {
                         let area = &self.areas[ai];
                         if s.start <= area.to.unwrap_or(Millis::MAX) && s.end >= area.from {
-                            let at = s.start.max(area.from).max(lo);
                             hits.push((
                                 s.subject,
-                                fact(ReasonCode::EpiArea, Some(ai), Some(pl), at),
+                                self.area_reason(ai, pl, s.start, s.end, lo, hi),
                             ));
                         }
                     }
@@ -1028,8 +1067,7 @@ impl World {
                     && x.start <= area.to.unwrap_or(Millis::MAX)
                     && x.end >= area.from
                 {
-                    let at = x.start.max(area.from).max(lo);
-                    reasons.push(fact(ReasonCode::EpiArea, Some(ai), Some(x.place), at));
+                    reasons.push(self.area_reason(ai, x.place, x.start, x.end, lo, hi));
                 }
             }
             if Some(x.source) == pharmacy
@@ -1083,6 +1121,7 @@ fn contact(
     at: Millis,
     degree: u8,
     via: Option<SubjectId>,
+    hazard: u64,
 ) -> Reason {
     Reason {
         code,
@@ -1092,6 +1131,7 @@ fn contact(
         at,
         degree: Some(degree),
         via,
+        hazard,
     }
 }
 
@@ -1104,5 +1144,30 @@ fn fact(code: ReasonCode, area: Option<usize>, place: Option<PlaceIx>, at: Milli
         at,
         degree: None,
         via: None,
+        hazard: u64::from(crate::score::fixed_units(code)),
+    }
+}
+
+impl World {
+    /// EPI_AREA of area `ai` for a sighting `[start, end]` at `place` that meets it: at the
+    /// latest of the sighting's start, the area's `from` and the window's start; its hazard by
+    /// the hours within the area's period and the window.
+    fn area_reason(
+        &self,
+        ai: usize,
+        place: PlaceIx,
+        start: Millis,
+        end: Millis,
+        lo: Millis,
+        hi: Millis,
+    ) -> Reason {
+        let area = &self.areas[ai];
+        let at = start.max(area.from).max(lo);
+        let until = end.min(area.to.unwrap_or(Millis::MAX)).min(hi);
+        let hours = (until - at).max(0) as f64 / 3_600_000.0;
+        Reason {
+            hazard: u64::from(crate::score::area_units(area.risk, hours)),
+            ..fact(ReasonCode::EpiArea, Some(ai), Some(place), at)
+        }
     }
 }

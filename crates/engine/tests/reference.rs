@@ -1211,12 +1211,17 @@ fn fever_reported_follows_section_9() {
         [fever(T, Some("GATE"))]
     );
     assert_eq!(got.len(), 4, "{got:?}");
-    // A report at T alone scores its weight, undiscounted.
+    // A report alone raises the background by the fever's likelihood ratio.
     let at_t = got
         .iter()
         .find(|a| a.0 == format!("id_number:{}", id_number(6)))
         .unwrap();
-    assert_eq!(at_t.1, 0.35);
+    let (b, lr) = (
+        tracegrid_engine::model::BACKGROUND,
+        tracegrid_engine::model::FEVER_REPORTED_LR,
+    );
+    let odds = lr * b / (1.0 - b);
+    assert_eq!(at_t.1, (odds / (1.0 + odds) * 1e6).round() / 1e6);
     // And the reference agrees.
     let c = Case {
         reg: registry(),
