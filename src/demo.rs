@@ -58,15 +58,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
     let db = db.to_string_lossy().into_owned();
+    let sim_params = args.knobs.params()?;
+    let quzhou = args.knobs.scenario == "quzhou-2020";
     out!(
-        "tracegrid demo — a synthetic Quzhou of {} residents over {} days, seed {}\n",
-        group(args.knobs.persons as u64),
-        args.knobs.days,
-        args.knobs.seed
+        "tracegrid demo — a synthetic Quzhou of {} residents over {} days, seed {}{}\n",
+        group(sim_params.persons as u64),
+        sim_params.days,
+        sim_params.seed,
+        if args.knobs.scenario == "default" {
+            String::new()
+        } else {
+            format!(", scenario {}", args.knobs.scenario)
+        }
     );
 
     let t = Instant::now();
-    let sim = tracegrid_sim::simulate(&args.knobs.params(), &drop_dir)?;
+    let sim = tracegrid_sim::simulate(&sim_params, &drop_dir)?;
     let t_sim = secs(t);
 
     // Live: the last hours are held back, to be fed once the server runs.
@@ -104,7 +111,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let t_import = secs(t);
 
     let t = Instant::now();
-    let (world, registry) = load_world(&db)?;
+    let (mut world, registry) = load_world(&db)?;
     let t_index = secs(t);
     let t = Instant::now();
     let as_of = tracegrid_model::format_time(sim.end, chrono_tz::Asia::Shanghai);
@@ -126,6 +133,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         group(world.sighting_count() as u64)
     );
     out!(
+        "  {} residents back from Wuhan by train, {} of them infected there",
+        group(sim.returnees as u64),
+        sim.seeds
+    );
+    out!(
         "  {} infections by {} ({} confirmed cases, {} hidden: infected, not yet confirmed)\n",
         group(score.infected_by_end as u64),
         tracegrid_model::format_time(end, chrono_tz::Asia::Shanghai),
@@ -141,8 +153,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
     out!("Screening at the end of the period (14-day lookback, home region 衢州市 330800)");
     out!("  {} alerts", group(screen.alerts.len() as u64));
     score.print()?;
+    let mut t_replay = String::new();
+    if quzhou {
+        let t = Instant::now();
+        let moments = tracegrid_bench::quzhou::day_ends(sim.start, sim_params.days);
+        let replay =
+            tracegrid_bench::quzhou::replay(&mut world, &registry.cases, &params, &moments);
+        let ours =
+            tracegrid_bench::quzhou::Ours::count(&world, &replay, sim.persons, summary.accepted);
+        let routes = tracegrid_bench::quzhou::routes(&drop_dir.join("truth.json"))?;
+        tracegrid_bench::quzhou::print(&ours, &replay, &routes, chrono_tz::Asia::Shanghai)?;
+        t_replay = format!(", replay {}", secs(t));
+    }
     out!();
-    out!("Time: simulate {t_sim}, import {t_import}, build index {t_index}, screen {t_screen}");
+    out!(
+        "Time: simulate {t_sim}, import {t_import}, build index {t_index}, screen {t_screen}{t_replay}"
+    );
     out!(
         "\nThe drop is in {} (with truth.json); the store is {db}.",
         drop_dir.display()

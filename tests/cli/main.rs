@@ -9,6 +9,7 @@ mod gates;
 mod import;
 mod kill;
 mod resume;
+mod scenario;
 mod screen;
 mod serve;
 mod sim;

@@ -162,3 +162,77 @@ fn the_demo_reports_reach_and_workload() {
         "{line}"
     );
 }
+
+/// `bench ranking` orders the same alerts three ways and counts the hidden infections within
+/// the first K of each; the simulator's reference it compares with knows who is at risk.
+#[test]
+fn bench_ranking_measures_the_score_against_the_simulators_reference() {
+    let d = Scratch::new("ranking");
+    let dir = d.path("r");
+    let out = tracegrid(
+        "unused.db",
+        &[
+            "bench",
+            "ranking",
+            "--persons",
+            "6000",
+            "--settings",
+            "default,household",
+            "--dir",
+            dir.to_str().unwrap(),
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Four lines of K a setting: "  2× = 980   305   295   103%   227   1.34×".
+    let rows: Vec<Vec<String>> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()) && l.contains("× ="))
+        .map(|l| {
+            l.replace(',', "")
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), 8, "{text}");
+    for r in &rows {
+        let n = |i: usize| r[i].trim_end_matches(['%', '×']).parse::<f64>().unwrap();
+        let k = n(2);
+        assert!(n(3) <= k && n(4) <= k && n(6) <= k, "{r:?}");
+    }
+    assert!(text.contains("Brier score"), "{text}");
+    assert!(text.contains("Lowest share of the reference"), "{text}");
+
+    // The reference puts the hidden infections far above the others it names.
+    let truth: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.join("default").join("drop").join("truth.json")).unwrap(),
+    )
+    .unwrap();
+    let end = truth["end"].as_i64().unwrap();
+    let hidden: std::collections::HashSet<&str> = truth["infections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["confirmed"].as_i64().is_none_or(|c| c > end))
+        .map(|i| i["person_id"].as_str().unwrap())
+        .collect();
+    let (mut yes, mut no) = (Vec::new(), Vec::new());
+    for (p, q) in truth["reference"].as_object().unwrap() {
+        let q = q.as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&q), "{p} {q}");
+        if hidden.contains(p.as_str()) {
+            &mut yes
+        } else {
+            &mut no
+        }
+        .push(q);
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    assert!(!yes.is_empty() && !no.is_empty());
+    assert!(mean(&yes) > 3.0 * mean(&no), "{} {}", mean(&yes), mean(&no));
+}

@@ -12,6 +12,8 @@ pub mod ds4c;
 pub mod feeds;
 pub mod gates;
 pub mod human;
+pub mod quzhou;
+pub mod ranking;
 pub mod replay;
 pub mod serve;
 pub mod truth;
@@ -45,6 +47,9 @@ pub enum What {
     Feeds(crate::feeds::Args),
     /// Scans at a gate: the server's verdict on valid and forged passes, one at a time.
     Gates(crate::gates::Args),
+    /// The alerts' order against the simulator's reference ranking: hidden infections within
+    /// the first K alerts, and the score's calibration as a probability.
+    Ranking(crate::ranking::Args),
     /// Load a store into the index and print the process's memory as JSON (for compare).
     #[command(hide = true)]
     Resident {
@@ -108,6 +113,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         What::Serve(a) => crate::serve::run(a),
         What::Feeds(a) => crate::feeds::run(a),
         What::Gates(a) => crate::gates::run(a),
+        What::Ranking(a) => crate::ranking::run(a),
         What::Resident { db } => {
             let world = load(&db)?;
             out!(

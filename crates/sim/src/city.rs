@@ -783,12 +783,13 @@ impl City {
         Ok(())
     }
 
-    /// Parcels delivered today, a tenth of them shipped from Wuhan.
+    /// Parcels delivered today, the share `from_wuhan` of them shipped from Wuhan.
     pub fn deliveries(
         &self,
         day: i64,
         rng: &mut Rng,
         count: usize,
+        from_wuhan: f64,
         out: &mut Out,
     ) -> std::io::Result<()> {
         for k in 0..count {
@@ -799,7 +800,7 @@ impl City {
             } else {
                 format!("15{:09}", rng.below(1_000_000_000))
             };
-            let origin = if rng.chance(0.1) {
+            let origin = if rng.chance(from_wuhan) {
                 "420100"
             } else {
                 *rng.pick(&["330100", "310100", "330700", "330100"])

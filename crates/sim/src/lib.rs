@@ -13,7 +13,11 @@
 
 mod city;
 mod land;
+mod reference;
 mod rng;
+mod scenario;
+
+pub use scenario::{FULL_SCALE, scenario, scenarios};
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -39,8 +43,21 @@ pub struct SimParams {
     pub seed: u64,
     /// First simulated day (local midnight), as `YYYY-MM-DD`.
     pub start: String,
-    /// Residents who come back infected from Wuhan; 0: one per 5,000 residents, at least 4.
+    /// Residents who come back infected from Wuhan; 0: one per `residents_per_seed` residents,
+    /// at least `min_seeds`.
     pub seeds: usize,
+    /// With `seeds` 0: residents for each infected returnee (today's default: 5,000).
+    pub residents_per_seed: usize,
+    /// With `seeds` 0: the fewest infected returnees, however small the city.
+    pub min_seeds: usize,
+    /// Residents coming back from Wuhan by train, infected or not, for each infected one: the
+    /// returnees are `seeds` times this (today's default: 4).
+    pub returnees_per_seed: usize,
+    /// The returnees come back over the first this many days.
+    pub return_days: i64,
+    /// Returnees sharing a train car, about: a train has as many cars as that needs, at least
+    /// three; 0: always three cars (today's default, whatever the number of returnees).
+    pub returnees_per_car: usize,
     /// Transmission hazard per hour of co-presence at a tier-close place, and at a general one.
     pub beta_close: f64,
     pub beta_general: f64,
@@ -48,6 +65,8 @@ pub struct SimParams {
     pub p_household: f64,
     /// Daily chance that an infectious person infects someone through a contact no data sees.
     pub p_unobserved: f64,
+    /// Share of the parcels delivered that were shipped from Wuhan (today's default: a tenth).
+    pub parcels_from_wuhan: f64,
     /// Share of asymptomatic infections (never confirmed in the simulated period).
     pub p_asymptomatic: f64,
     /// Share of extra malformed rows added to sightings.csv.
@@ -62,12 +81,29 @@ impl Default for SimParams {
             seed: 2020,
             start: "2020-01-20".into(),
             seeds: 0,
+            residents_per_seed: 5_000,
+            min_seeds: 4,
+            returnees_per_seed: 4,
+            return_days: 3,
+            returnees_per_car: 0,
             beta_close: 0.05,
             beta_general: 0.002,
             p_household: 0.04,
             p_unobserved: 0.04,
+            parcels_from_wuhan: 0.1,
             p_asymptomatic: 0.2,
             bad_row_rate: 0.0,
+        }
+    }
+}
+
+impl SimParams {
+    /// The infected returnees in a city of `residents`.
+    pub fn seeds_for(&self, residents: usize) -> usize {
+        if self.seeds == 0 {
+            (residents / self.residents_per_seed.max(1)).max(self.min_seeds)
+        } else {
+            self.seeds
         }
     }
 }
@@ -76,10 +112,15 @@ impl Default for SimParams {
 #[derive(Clone, Debug)]
 pub struct SimSummary {
     pub persons: usize,
+    /// Residents who came back from Wuhan by train, and how many of them were infected there.
+    pub returnees: usize,
+    pub seeds: usize,
     pub event_rows: u64,
     pub bad_rows: u64,
     pub infections: usize,
     pub confirmed: usize,
+    /// The start of the simulated period (its first local midnight), epoch ms.
+    pub start: i64,
     /// The end of the simulated period: the moment the drop describes.
     pub end: i64,
 }
@@ -209,6 +250,18 @@ struct Presence {
 
 /// Runs the simulation and writes the drop into `dir`.
 pub fn simulate(p: &SimParams, dir: &Path) -> std::io::Result<SimSummary> {
+    run(p, dir, false)
+}
+
+/// [`simulate`], and also writes into `truth.json` the reference ranking ([`reference`]): each
+/// resident's chance of being an unconfirmed infection at the end given the known cases, as the
+/// simulation transmits. It keeps every co-presence of the period in memory (about 100 bytes a
+/// resident a day).
+pub fn simulate_with_reference(p: &SimParams, dir: &Path) -> std::io::Result<SimSummary> {
+    run(p, dir, true)
+}
+
+fn run(p: &SimParams, dir: &Path, with_reference: bool) -> std::io::Result<SimSummary> {
     std::fs::create_dir_all(dir)?;
     let start = chrono::NaiveDate::parse_from_str(&p.start, "%Y-%m-%d")
         .map_err(|e| {
@@ -234,10 +287,12 @@ pub fn simulate(p: &SimParams, dir: &Path) -> std::io::Result<SimSummary> {
     // Travellers back from Wuhan by rail in the first days; the seeds were infected there.
     // Train cars are not in places.csv (the importer creates them from the tickets); for
     // transmission they are numbered after the city's places.
-    let seeds = if p.seeds == 0 {
-        (n / 5000).max(4)
-    } else {
-        p.seeds
+    let seeds = p.seeds_for(n);
+    let returnees = seeds * p.returnees_per_seed;
+    // Three trains a day; as many cars as keep about `returnees_per_car` returnees in each.
+    let cars_per_train = match p.returnees_per_car {
+        0 => 3,
+        per_car => (returnees as i64 / (p.return_days.max(1) * 3 * per_car as i64)).max(3),
     };
     let workers: Vec<usize> = (0..n)
         .filter(|&i| city.persons[i].role == Role::Worker)
@@ -247,18 +302,18 @@ pub fn simulate(p: &SimParams, dir: &Path) -> std::io::Result<SimSummary> {
     let mut trips: Vec<Presence> = Vec::new();
     let mut ticket = 0;
     let mut infected_seeds = 0;
-    for _ in 0..(seeds * 4).min(workers.len()) {
+    for _ in 0..returnees.min(workers.len()) {
         let who = workers[rng.below(workers.len() as u64) as usize];
         if back_on[who] != i64::MIN {
             continue;
         }
-        let day = rng.range(0, 2);
+        let day = rng.range(0, p.return_days.max(1) - 1);
         let hour = rng.range(0, 2);
         let depart = start + day * DAY + (8 + 3 * hour) * HOUR;
         let arrive = depart + 5 * HOUR + 30 * MIN;
         back_on[who] = arrive;
         let train = format!("G{}", 1300 + day * 3 + hour);
-        let car = format!("{:02}", rng.range(1, 3));
+        let car = format!("{:02}", rng.range(1, cars_per_train));
         let car_id = format!("{train}@{}#{car}", &t(depart)[..10]);
         let car_ix = match cars.iter().position(|c| *c == car_id) {
             Some(k) => k,
@@ -304,6 +359,7 @@ pub fn simulate(p: &SimParams, dir: &Path) -> std::io::Result<SimSummary> {
     };
 
     let mut next_visitor = 0u64;
+    let mut all_presences: Vec<Presence> = Vec::new();
     for d in 0..p.days {
         let day = start + d * DAY;
         let mut presences: Vec<Presence> = Vec::with_capacity(n * 4);
@@ -337,11 +393,20 @@ pub fn simulate(p: &SimParams, dir: &Path) -> std::io::Result<SimSummary> {
             (n / 2000).max(2),
             &mut out,
         )?;
-        city.deliveries(day, &mut rng, (n / 50).max(5), &mut out)?;
+        city.deliveries(
+            day,
+            &mut rng,
+            (n / 50).max(5),
+            p.parcels_from_wuhan,
+            &mut out,
+        )?;
         health_reports(&city, day, &mut health_rng, &infections, &back_on, &mut out)?;
 
         // Transmission among people who were together today.
         presences.sort_unstable_by_key(|x| (x.place, x.start));
+        if with_reference {
+            all_presences.extend_from_slice(&presences);
+        }
         let mut new: Vec<(usize, Infection)> = Vec::new();
         let mut i = 0;
         while i < presences.len() {
@@ -476,19 +541,47 @@ pub fn simulate(p: &SimParams, dir: &Path) -> std::io::Result<SimSummary> {
         }));
     }
     cases.flush()?;
+    let reference: serde_json::Map<String, serde_json::Value> = if with_reference {
+        let ranked = reference::reference(
+            p,
+            &mut all_presences,
+            |pl| tier_of(pl) == Tier::Close,
+            &city.households,
+            |i| city.persons[i].household,
+            &infections,
+            (start, end),
+        );
+        let mut ranked: Vec<(usize, f64)> = ranked.into_iter().collect();
+        ranked.sort_unstable_by_key(|&(i, _)| i);
+        ranked
+            .into_iter()
+            .map(|(i, q)| {
+                (
+                    city.persons[i].person_id.clone(),
+                    json!((q * 1e6).round() / 1e6),
+                )
+            })
+            .collect()
+    } else {
+        serde_json::Map::new()
+    };
     let truth_doc = json!({
         "start": start, "end": end, "seed": p.seed, "persons": n,
         "home_region": "330800", "bad_rows": bad_rows,
         "note": "times are epoch milliseconds; 'confirmed' may lie after 'end': such an infection is hidden at the end",
         "infections": truth,
+        "reference": reference,
     });
     std::fs::write(dir.join("truth.json"), serde_json::to_vec(&truth_doc)?)?;
     Ok(SimSummary {
         persons: n,
+        returnees: trips.len(),
+        seeds: infected_seeds,
         event_rows: rows,
         bad_rows,
         infections: infections.iter().flatten().count(),
         confirmed,
+        start,
         end,
     })
 }
