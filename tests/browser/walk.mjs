@@ -31,6 +31,8 @@
 //                 --users admin=admin,analyst=analyst,epidemiologist=epi,viewer=viewer,grid_worker=wang,gate_guard=guard
 //
 // --case is optional: without it the walk asks the server for a case with close contacts.
+// --pages found,alerts walks only those pages of each role's menu (and the detail pages they
+// open), for checking one page quickly; the whole walk is the default.
 
 import { chromium } from 'playwright-core';
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
@@ -46,6 +48,7 @@ mkdirSync(args.out, { recursive: true });
 rmSync(join(args.out, 'WALK-PASSED'), { force: true });
 
 const ROLES = ['admin', 'analyst', 'epidemiologist', 'viewer', 'gate_guard', 'grid_worker'];
+const ONLY = args.pages ? new Set(args.pages.split(',')) : null;
 const users = Object.fromEntries(args.users.split(',').map((kv) => kv.split('=')));
 for (const r of ROLES) if (!users[r]) throw new Error(`--users names no ${r}`);
 
@@ -234,7 +237,7 @@ async function pagesOf(page, role) {
   const list = menu.map((h) => ({ name: h.slice(2), hash: h }));
   if (role === 'gate_guard' && !list.some((p) => p.name === 'gate')) list.push({ name: 'gate', hash: '#/gate' });
   if (role === 'admin' && !list.some((p) => p.name === 'users')) list.push({ name: 'users', hash: '#/users' });
-  return list;
+  return ONLY ? list.filter((p) => ONLY.has(p.name)) : list;
 }
 
 /** A case with close contacts, when --case names none: from the analyst's alert list. */

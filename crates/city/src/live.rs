@@ -8,7 +8,8 @@
 //! new city beside the old one and swaps it in, so that readers never wait for a load.
 //!
 //! Three threads serve a live city: the feed writer ([`crate::feeds`]), the task follower
-//! (new alerts and reasons of fed rows become grid tasks, off the writer's path), and the clock
+//! (new alerts and reasons of fed rows become grid tasks, and new alerts are written down as
+//! first appearances, off the writer's path), and the clock
 //! (without a fixed moment, the screening moves with time). All three end when the
 //! [`LiveCity`] is dropped, the writer after answering what was queued.
 
@@ -31,6 +32,7 @@ use crate::error::{CityError, CityResult};
 use crate::feeds::{
     FeedError, FeedLimits, FeedStatus, Job, Queue, Reply, Route, RouteState, Stats, Submission,
 };
+use crate::found::{FirstAlertBook, FoundFirstView};
 use crate::settings::now_ms;
 use crate::status::StatusBook;
 use crate::tasks::Policy;
@@ -74,6 +76,8 @@ pub struct Core {
     pub board: Board,
     /// Each person's status as last written down (CONTRACT.md section 7).
     pub statuses: StatusBook,
+    /// Each alert's first appearance, written down as the screening changes.
+    pub found: FirstAlertBook,
     queue: Queue,
     stats: Mutex<Stats>,
     follow: Follow,
@@ -164,6 +168,11 @@ impl LiveCity {
                 ..policy
             },
         )?;
+        // The screening's alerts are written down before any task is made of them (on a new
+        // store, this begins the record).
+        let found = FirstAlertBook::open(db)?;
+        let noted = found.note_all(&city, now_ms())?;
+        tracing::info!(noted, recorded = found.len(), "first appearances recorded");
         let (created, updated, tasks) = board.sync_tasks(&city, now_ms())?;
         tracing::info!(created, updated, "tasks ready");
         let statuses = StatusBook::open(db)?;
@@ -180,6 +189,7 @@ impl LiveCity {
             }),
             board,
             statuses,
+            found,
             queue,
             stats: Mutex::new(Stats::default()),
             follow: Follow::default(),
@@ -434,14 +444,39 @@ impl Core {
         Ok(changed)
     }
 
-    /// Brings the tasks, then the statuses, in step with the whole city. Returns (created,
-    /// updated) tasks.
+    /// Writes down the alerts that appeared, then brings the tasks and the statuses in step
+    /// with the whole city. Returns (created, updated) tasks.
     fn sync_all(&self) -> CityResult<(usize, usize)> {
         let city = self.read();
         let now = now_ms();
+        // The record is not the tasks' to wait for: a failure to write it is said, and the
+        // tasks follow all the same.
+        if let Err(e) = self.found.note_all(&city, now) {
+            tracing::error!(
+                error = e.to_string(),
+                "first appearances could not be written"
+            );
+        }
         let (created, updated, tasks) = self.board.sync_tasks(&city, now)?;
         self.statuses.follow_all(&city, &tasks, now)?;
         Ok((created, updated))
+    }
+
+    /// Of the diagnosed cases confirmed at or after `since` (`None`: all), which the data found
+    /// before their confirmation (see [`crate::found`]).
+    pub fn found_first(
+        &self,
+        since: Option<Millis>,
+        shown: crate::views::Shown,
+    ) -> CityResult<FoundFirstView> {
+        let city = self.read();
+        Ok(crate::found::found_first(
+            &city,
+            &self.found,
+            &self.board,
+            since,
+            shown,
+        )?)
     }
 
     /// Asks the task follower to look at these subjects again (a task of theirs changed, a
@@ -721,6 +756,18 @@ impl Core {
             let following = Instant::now();
             let city = self.read();
             let names: Vec<&str> = subjects.iter().map(String::as_str).collect();
+            // New alerts are written down first: a task follows the appearance.
+            let noted = if all {
+                self.found.note_all(&city, now)
+            } else {
+                self.found.note(&city, &names, now)
+            };
+            if let Err(e) = noted {
+                tracing::error!(
+                    error = e.to_string(),
+                    "first appearances could not be written"
+                );
+            }
             let synced = if all {
                 self.board.sync_tasks(&city, now)
             } else {

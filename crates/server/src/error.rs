@@ -120,6 +120,7 @@ keys! {
     UnknownReason = "unknown_reason" => "reason {reason} is not a reason code",
     NoAlert = "no_alert" => "{subject} has no alert",
     BadDegree = "bad_degree" => "degree is 1 or 2",
+    BadSince = "bad_since" => "since {since}: give a date, YYYY-MM-DD, or a time ({detail})",
     GateChecksTooFast = "gate_checks_too_fast" => "more checks a minute than a gate sees: wait a moment",
     // Tasks.
     BadTaskState = "bad_task_state" => "state {state}: use open, accepted, isolating, closed, active or all",

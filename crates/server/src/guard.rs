@@ -233,6 +233,10 @@ pub fn rule_for(method: &Method, route: &str) -> Option<Rule> {
             rule(Role(ReadCases)).read(audit("cases.list", "cases.reveal", "cases"), "cases.denied")
         }
         ("POST", "/api/cases") => rule(Role(ManageCases)).change("case.save", "manage cases"),
+        ("GET", "/api/found-first") => rule(Role(ReadCases)).read(
+            audit("found_first.read", "found_first.reveal", "found first"),
+            "found_first.denied",
+        ),
         ("POST", "/api/screen") => rule(Role(ManageAreas)).change("screen", "re-screen"),
 
         ("POST", "/api/imports") => rule(Role(Import))

@@ -7,6 +7,7 @@
 //! event row whose identity is already stored is not stored again).
 
 mod accounts;
+mod first_alerts;
 mod gates;
 mod pg;
 mod registry;
@@ -16,6 +17,7 @@ mod tasks;
 pub mod testing;
 
 pub use accounts::*;
+pub use first_alerts::*;
 pub use gates::*;
 pub use tasks::*;
 

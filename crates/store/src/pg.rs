@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0004_feeds.sql"),
     include_str!("../migrations/postgres/0005_health.sql"),
     include_str!("../migrations/postgres/0006_gates.sql"),
+    include_str!("../migrations/postgres/0007_first_alerts.sql"),
 ];
 
 pub struct PgStore {
@@ -638,6 +639,7 @@ fn pg_params<'a>(params: &'a [Param<'a>]) -> Vec<&'a (dyn ::postgres::types::ToS
         .iter()
         .map(|p| match p {
             Param::Int(v) => v as &(dyn ::postgres::types::ToSql + Sync),
+            Param::Float(v) => v as &(dyn ::postgres::types::ToSql + Sync),
             Param::Text(v) => v as &(dyn ::postgres::types::ToSql + Sync),
             Param::OptInt(v) => v as &(dyn ::postgres::types::ToSql + Sync),
             Param::OptText(v) => v as &(dyn ::postgres::types::ToSql + Sync),

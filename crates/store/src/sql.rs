@@ -12,6 +12,7 @@ use crate::StoreError;
 #[derive(Clone, Copy, Debug)]
 pub enum Param<'a> {
     Int(i64),
+    Float(f64),
     Text(&'a str),
     OptInt(Option<i64>),
     OptText(Option<&'a str>),
@@ -62,6 +63,10 @@ impl Cell {
             Cell::Int(v) => Ok(Some(*v as f64)),
             other => Err(other.unexpected("a number")),
         }
+    }
+
+    pub(crate) fn float(&self) -> Result<f64, StoreError> {
+        self.opt_float()?.ok_or_else(|| self.unexpected("a number"))
     }
 
     pub(crate) fn bytes(&self) -> Result<Vec<u8>, StoreError> {

@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0004_feeds.sql"),
     include_str!("../migrations/sqlite/0005_health.sql"),
     include_str!("../migrations/sqlite/0006_gates.sql"),
+    include_str!("../migrations/sqlite/0007_first_alerts.sql"),
 ];
 
 /// Memory SQLite may keep as page cache. Random-key inserts touch pages all over the sightings
@@ -580,6 +581,7 @@ fn sqlite_params<'a>(params: &'a [Param<'a>]) -> Vec<&'a dyn rusqlite::ToSql> {
         .iter()
         .map(|p| match p {
             Param::Int(v) => v as &dyn rusqlite::ToSql,
+            Param::Float(v) => v as &dyn rusqlite::ToSql,
             Param::Text(v) => v as &dyn rusqlite::ToSql,
             Param::OptInt(v) => v as &dyn rusqlite::ToSql,
             Param::OptText(v) => v as &dyn rusqlite::ToSql,

@@ -518,6 +518,65 @@ fn tasks_keep_one_open_task_a_subject_and_refuse_stale_changes(db: &TestDb) {
     assert!(t.photo(photo + 1).unwrap().is_none());
 }
 
+fn first(subject: &str, as_of: i64, rank: i64) -> FirstAlert {
+    FirstAlert {
+        subject: subject.into(),
+        as_of,
+        seen: as_of + 7,
+        score: 0.125 + rank as f64 / 1000.0,
+        rank,
+        reasons: vec!["CLOSE_CONTACT".into(), "EPI_AREA".into()],
+    }
+}
+
+/// Each alert's first appearance is kept once: written again (a restart, a feed sent twice, a
+/// drop imported again) it keeps the moment, score and rank it first had; many rows go in
+/// many to a statement, across the statements' boundaries.
+fn first_alerts_are_kept_once(db: &TestDb) {
+    let mut f = first_alerts(&db.spec).unwrap();
+    assert_eq!(f.began().unwrap(), None);
+    assert_eq!(f.begin(1_000, 5_000).unwrap(), (1_000, 5_000));
+    assert_eq!(
+        f.begin(2_000, 6_000).unwrap(),
+        (1_000, 5_000),
+        "the record began once"
+    );
+    let many: Vec<FirstAlert> = (0..1_203)
+        .map(|i| first(&format!("P{i:05}"), 1_000, i + 1))
+        .collect();
+    assert_eq!(f.record(&many).unwrap(), 1_203);
+    // Later, some again with other moments and ranks, and two new ones.
+    let again = vec![
+        first("P00007", 9_000, 1),
+        first("P01202", 9_000, 2),
+        first("plate:浙H12345", 9_000, 3),
+        first("P99999", 9_000, 4),
+    ];
+    assert_eq!(f.record(&again).unwrap(), 2);
+    assert_eq!(f.record(&[]).unwrap(), 0);
+    let mut got = f
+        .of_subjects(&["P00007", "plate:浙H12345", "P99999", "nobody"])
+        .unwrap();
+    got.sort_by(|a, b| a.subject.cmp(&b.subject));
+    assert_eq!(
+        got,
+        [
+            first("P00007", 1_000, 8),
+            first("P99999", 9_000, 4),
+            first("plate:浙H12345", 9_000, 3),
+        ]
+    );
+    assert_eq!(f.subjects().unwrap().len(), 1_205);
+    drop(f);
+    // Opened again, everything is there.
+    let mut f = first_alerts(&db.spec).unwrap();
+    let all = f.all().unwrap();
+    assert_eq!(all.len(), 1_205);
+    assert_eq!(all[0], first("P00000", 1_000, 1));
+    assert_eq!(all[1_204].as_of, 9_000);
+    assert_eq!(f.began().unwrap(), Some((1_000, 5_000)));
+}
+
 /// A feed's group: registry, events and rejects in one transaction; the answer says which
 /// event rows were new, in the batch's order, however the store orders its keys.
 fn feeds_say_which_rows_were_new(db: &TestDb) {
@@ -669,6 +728,10 @@ macro_rules! suite {
             #[test]
             fn health_reports_are_kept_once_as_written() {
                 super::health_reports_are_kept_once_as_written(&TestDb::$backend());
+            }
+            #[test]
+            fn first_alerts_are_kept_once() {
+                super::first_alerts_are_kept_once(&TestDb::$backend());
             }
             #[test]
             fn one_import_at_a_time() {

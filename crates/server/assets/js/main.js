@@ -19,6 +19,7 @@ import { pageTasks } from './pages/tasks.js';
 import { pageTask } from './pages/task.js';
 import { pageResidents } from './pages/residents.js';
 import { pageBoard } from './pages/board.js';
+import { pageFound } from './pages/found.js';
 import { apiDocs } from './pages/api-docs.js';
 
 async function route() {
@@ -32,7 +33,7 @@ async function route() {
   drawShell();
   const [, page, ...rest] = location.hash.split('?')[0].split('/');
   const arg = rest.length ? decodeURIComponent(rest.join('/')) : '';
-  const pages = { login: pageLogin, overview: pageOverview, alerts: pageAlerts, alert: pageAlert, trace: pageTrace, areas: pageAreas, import: pageImport, feeds: pageFeeds, audit: pageAudit, users: pageUsers, tasks: pageTasks, task: pageTask, board: pageBoard, residents: pageResidents };
+  const pages = { login: pageLogin, overview: pageOverview, alerts: pageAlerts, alert: pageAlert, trace: pageTrace, areas: pageAreas, import: pageImport, feeds: pageFeeds, audit: pageAudit, users: pageUsers, tasks: pageTasks, task: pageTask, board: pageBoard, residents: pageResidents, found: pageFound };
   const home = { gate_guard: pageGate, grid_worker: pageTasks };
   const fn = pages[page] || (me && home[me.role]) || pageOverview;
   main().innerHTML = `<p class="muted">${esc(t('loading'))}</p>`;

@@ -6,6 +6,7 @@
 mod admin;
 mod alerts;
 mod feeds;
+mod found;
 mod gates;
 mod manage;
 mod people;
@@ -74,6 +75,7 @@ fn documented() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(manage::areas, manage::add_area))
         .routes(routes!(manage::end_area))
         .routes(routes!(manage::cases, manage::add_case))
+        .routes(routes!(found::found_first))
         .routes(routes!(manage::rescreen))
         .routes(routes!(uploads::upload, uploads::list))
         .routes(routes!(uploads::status))

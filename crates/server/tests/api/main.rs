@@ -7,6 +7,7 @@ mod alerts;
 mod audit;
 mod brokers;
 mod feeds;
+mod found;
 mod gates;
 mod guard;
 mod manage;

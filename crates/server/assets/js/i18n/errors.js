@@ -36,6 +36,7 @@ export const zh = {
   // People, places, alerts, traces.
   err_no_such_person: '没有这个人。', err_not_a_resident: '{subject} 不是登记居民：通行码只发给居民。', err_unknown_place: '没有找到地点 {place}。',
   err_unknown_reason: '{reason} 不是有效的预警原因代码。', err_no_alert: '{subject} 没有预警。', err_bad_degree: '追踪度数只能是 1 或 2。',
+  err_bad_since: '起始日期 {since} 无法识别：请填写日期（年-月-日）。',
   err_gate_checks_too_fast: '查验太频繁，请稍候。',
   // Tasks.
   err_bad_task_state: '任务状态 {state} 无效。', err_bad_isolation_until: '隔离结束时间 {value} 格式不对。', err_unknown_grid_code: '网格代码 {grid} 不存在。',
@@ -109,6 +110,7 @@ export const en = {
   // People, places, alerts, traces.
   err_no_such_person: 'There is no such person.', err_not_a_resident: '{subject} is not a registered person: passes are for residents.', err_unknown_place: '{place} is not a known place.',
   err_unknown_reason: '{reason} is not a reason code.', err_no_alert: '{subject} has no alert.', err_bad_degree: 'The degree is 1 or 2.',
+  err_bad_since: 'Since {since}: give a date, YYYY-MM-DD.',
   err_gate_checks_too_fast: 'More checks a minute than a gate sees: wait a moment.',
   // Tasks.
   err_bad_task_state: 'State {state}: use open, accepted, isolating, closed, active or all.', err_bad_isolation_until: 'The end of isolation {value} is not a date or time.', err_unknown_grid_code: 'Grid code {grid} is not a known region.',
