@@ -310,12 +310,18 @@ fn reasons_text(reasons: &[TaskReason]) -> String {
     serde_json::to_string(reasons).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// The priority of an alert: 1 for a close contact or a score of 0.7 and more, 2 from 0.4, else 3.
-pub fn priority(score: f64, reasons: &[TaskReason]) -> i64 {
-    let close = TaskCode::Screen(ReasonCode::CloseContact);
-    if score >= 0.7 || reasons.iter().any(|r| r.code == close) {
+/// The chance of infection (an alert's score) from which a task has priority 1, and 2
+/// (docs/SCREENING.md, "Priority"): one in twenty is reached within the first policy's hours,
+/// one in a hundred the same day.
+pub const PRIORITY_1_FROM: f64 = 0.05;
+pub const PRIORITY_2_FROM: f64 = 0.01;
+
+/// The priority of an alert from its chance of infection: 1 from [`PRIORITY_1_FROM`], 2 from
+/// [`PRIORITY_2_FROM`], else 3. A task made by a check-in's fever is priority 1 on its own.
+pub fn priority(score: f64) -> i64 {
+    if score >= PRIORITY_1_FROM {
         1
-    } else if score >= 0.4 {
+    } else if score >= PRIORITY_2_FROM {
         2
     } else {
         3
@@ -587,7 +593,7 @@ pub fn plan_for<'a>(
             continue;
         }
         let score_milli = (a.score * 1000.0).round() as i64;
-        let prio = priority(a.score, &reasons);
+        let prio = priority(a.score);
         match open.get(subject) {
             Some(task) => {
                 let mut n = (*task).clone();
@@ -929,22 +935,13 @@ mod tests {
     }
 
     #[test]
-    fn priority_follows_the_score_and_close_contact() {
-        let reason = |code| TaskReason {
-            area_id: None,
-            at: String::new(),
-            case: None,
-            code: TaskCode::Screen(code),
-            degree: None,
-            place_id: None,
-            via: None,
-        };
-        let close = vec![reason(ReasonCode::CloseContact)];
-        let area = vec![reason(ReasonCode::EpiArea)];
-        assert_eq!(priority(0.2, &close), 1);
-        assert_eq!(priority(0.75, &area), 1);
-        assert_eq!(priority(0.5, &area), 2);
-        assert_eq!(priority(0.1, &area), 3);
+    fn priority_follows_the_chance_of_infection() {
+        assert_eq!(priority(0.75), 1);
+        assert_eq!(priority(PRIORITY_1_FROM), 1);
+        assert_eq!(priority(0.049), 2);
+        assert_eq!(priority(PRIORITY_2_FROM), 2);
+        assert_eq!(priority(0.0099), 3);
+        assert_eq!(priority(0.0), 3);
     }
 
     #[test]

@@ -88,6 +88,9 @@ pub struct ReasonView<'a> {
     pub area_id: Option<&'a str>,
     /// The earliest evidence of this reason.
     pub at: String,
+    /// The chance that this reason's exposure alone infected the subject (docs/SCREENING.md,
+    /// "The model"); 0 for FEVER_MEDICINE and FEVER_REPORTED, which are evidence, not exposure.
+    pub chance: f64,
     /// The case behind a contact reason (`(withheld)` for a grid worker).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
@@ -143,6 +146,7 @@ pub fn reason_view<'a>(
     ReasonView {
         area_id: r.area.map(|a| world.area_id(a)),
         at: t(r.at),
+        chance: (tracegrid_engine::exposure_chance(r.hazard) * 1e6).round() / 1e6,
         case: r.case.map(name),
         code: r.code.as_str(),
         degree: r.degree,

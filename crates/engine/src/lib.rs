@@ -20,7 +20,7 @@ mod world;
 
 pub use geo::MultiPolygon;
 pub use live::{Fresh, Rebuild};
-pub use score::{params as model, score_before_issue_17};
+pub use score::{chance as exposure_chance, params as model, score_before_issue_17};
 pub use screen::{
     Alert, FEVER, Phases, Reason, ReasonCode, Screen, ScreenParams, Screening,
     raises_fever_reported,

@@ -78,7 +78,8 @@ pub(crate) fn to_units(hazard: f64) -> u32 {
     (hazard / HAZARD_UNIT).round().clamp(0.0, u32::MAX as f64) as u32
 }
 
-pub(crate) fn chance(units: u64) -> f64 {
+/// The chance of an infection from a hazard of `units` millionths ([`crate::Reason::hazard`]).
+pub fn chance(units: u64) -> f64 {
     1.0 - (-(units as f64) * HAZARD_UNIT).exp()
 }
 
@@ -262,7 +263,7 @@ fn normal_quantile(p: f64) -> f64 {
         -3.969683028665376e1,
         2.209460984245205e2,
         -2.759285104469687e2,
-        1.383577518672690e2,
+        1.383_577_518_672_69e2,
         -3.066479806614716e1,
         2.506628277459239,
     ];

@@ -717,10 +717,18 @@ impl Screening {
             let r = match m.code {
                 ReasonCode::SecondaryContact if is_close => continue,
                 ReasonCode::SecondaryContact => {
-                    let Some((_, case)) = close_at(m.from) else {
+                    let Some((e, case)) = close_at(m.from) else {
                         continue;
                     };
-                    let p = infected(m.from) * crate::score::chance(u64::from(m.units));
+                    // Sharing the close contact's household: a hazard that grows with the
+                    // window's end, so reckoned here rather than by the search.
+                    let home = if world.household_of(m.from).contains(&s) {
+                        crate::score::chained_household_units(e, e, self.window.1)
+                    } else {
+                        0
+                    };
+                    let units = u64::from(m.units) + u64::from(home);
+                    let p = infected(m.from) * crate::score::chance(units);
                     let hazard = u64::from(crate::score::to_units(-(1.0 - p).ln()));
                     contact(m.code, case, place, m.at, 2, Some(m.from), hazard)
                 }
@@ -860,7 +868,7 @@ impl World {
                 }
             });
         }
-        let household = crate::score::chained_household_units(e, e, hi);
+        // Its hazard grows with the window's end: reckoned when the alert is assembled.
         for &s in self.household_of(c) {
             if s != c {
                 scratch.note(
@@ -871,7 +879,7 @@ impl World {
                         place: NO_PLACE,
                         from: c,
                         code,
-                        units: household,
+                        units: 0,
                     },
                 );
             }

@@ -163,6 +163,7 @@ export function may(action) {
     work: ['admin', 'analyst', 'grid_worker'],
     route: ['admin', 'analyst'],
     residents: ['admin', 'analyst', 'epidemiologist', 'grid_worker'],
+    found: ['admin', 'analyst', 'epidemiologist'],
   };
   return (table[action] || []).includes(r);
 }
@@ -393,7 +394,7 @@ export function drawShell() {
   const p = $('#purpose');
   if (p && !p.value) p.value = localStorage.getItem('tg.purpose') || t('default_purpose');
   const items = [
-    ['tasks', 'tasks'], ['residents', 'residents'], ['overview', 'overview'], ['alerts', 'alerts'], ['board', 'board'], ['trace', 'trace'], ['areas', 'manage'],
+    ['tasks', 'tasks'], ['residents', 'residents'], ['overview', 'overview'], ['alerts', 'alerts'], ['board', 'board'], ['found', 'found'], ['trace', 'trace'], ['areas', 'manage'],
     ['import', 'import'], ['feeds', 'feeds'], ['users', 'users'], ['audit', 'audit'],
   ].filter(([, a]) => me && may(a));
   const here = location.hash.split('?')[0].split('/')[1] || '';
@@ -417,4 +418,19 @@ export function follow(source) {
 
 export function stopFollowing() {
   if (events) { events.close(); events = null; }
+}
+
+// A chance of infection as a grid worker reads it: two significant figures, "<0.1%" below.
+export function pct(p) {
+  if (p == null || Number.isNaN(p)) return '-';
+  const x = p * 100;
+  if (x >= 10) return `${Math.round(x)}%`;
+  if (x >= 1) return `${Number(x.toFixed(1))}%`;
+  if (x >= 0.1) return `${Number(x.toFixed(2))}%`;
+  return '<0.1%';
+}
+
+// The reason that contributed most to an alert's chance: the largest exposure, else the first.
+export function mainReason(reasons) {
+  return (reasons || []).reduce((best, r) => (best == null || (r.chance || 0) > (best.chance || 0) ? r : best), null);
 }

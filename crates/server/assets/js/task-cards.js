@@ -2,7 +2,7 @@
 // behind its buttons: accept, record an outcome with an optional photo, a daily check-in, and a
 // call that reveals the full phone number. Shared by the task list, one task and the board.
 
-import { t, tf, esc, api, withPurpose, post, may, tags, short, showError, subjectText } from './core.js';
+import { t, tf, esc, api, withPurpose, post, may, tags, short, showError, subjectText, pct } from './core.js';
 
 export const OUTCOMES = ['confirmed', 'home_isolation', 'central_isolation', 'hospital', 'unreachable', 'wrong_person', 'cleared'];
 export const outcomeName = (o) => t(o === 'confirmed' ? 'confirmed_o' : o);
@@ -43,7 +43,7 @@ export function taskCard(k) {
   if (may('work') && k.state === 'isolating') actions.push(`<button class="ghost" data-checkin="${k.id}">${esc(t('checkin'))}</button>`);
   if (may('reveal') && p.phone) actions.push(`<button class="ghost" data-call="${esc(k.ref || k.subject)}">${esc(t('call'))}</button>`);
   return `<div class="panel task" data-task="${k.id}" data-isolation-after="${esc(k.isolation_after || '')}">
-    <div>${prioTag(k.priority)} <a href="#/task/${k.id}"><b>${esc(p.name || subjectText(k.subject))}</b></a>
+    <div>${prioTag(k.priority)} <span class="muted" title="${esc(t('score_hint'))}">${esc(pct(k.score))}</span> <a href="#/task/${k.id}"><b>${esc(p.name || subjectText(k.subject))}</b></a>
       ${p.name ? `<span class="muted">${esc(k.subject)}</span>` : ''} · <span class="state">${esc(t('state_' + k.state))}</span>
       ${k.overdue ? `<span class="tag CLOSE_CONTACT">${esc(t('overdue'))}</span>` : ''}
       ${k.escalated_to !== 'grid' ? `<span class="tag">${esc(t('escalated_' + k.escalated_to.replace(' ', '_')))}</span>` : ''}</div>

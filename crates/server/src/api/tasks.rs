@@ -466,6 +466,10 @@ pub struct GridStates {
     pub grid_code: Option<String>,
     /// Tasks by state, and `overdue`.
     pub states: BTreeMap<String, usize>,
+    /// The infections to expect among the grid's tasks still to do (open and accepted): the
+    /// sum of their subjects' chances of infection (docs/SCREENING.md, "The model"), as the
+    /// screening gives them now.
+    pub expected_infections: f64,
 }
 
 /// What the command centre watches about tasks.
@@ -478,8 +482,14 @@ pub struct TaskStats {
     pub answered: usize,
     pub answered_in_time: usize,
     pub share_answered_in_time: Option<f64>,
+    /// The infections to expect among all the tasks still to do.
+    pub expected_infections: f64,
     /// Outcomes by reason code: which rules find real exposures.
     pub outcomes_by_reason: BTreeMap<String, BTreeMap<String, usize>>,
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
 }
 
 /// What the command centre watches: tasks by state and grid, time to first contact, the share
@@ -505,6 +515,20 @@ pub async fn stats(
     let now = now_ms();
     let mut by_state: BTreeMap<String, usize> = BTreeMap::new();
     let mut by_grid: BTreeMap<Option<String>, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut expected: BTreeMap<Option<String>, f64> = BTreeMap::new();
+    {
+        let city = state.live();
+        for t in all
+            .iter()
+            .filter(|t| t.state == "open" || t.state == "accepted")
+        {
+            let chance = city
+                .find_subject(&t.subject)
+                .and_then(|s| city.screening.alert(s))
+                .map_or(t.score_milli as f64 / 1000.0, |a| a.score);
+            *expected.entry(t.grid_code.clone()).or_default() += chance;
+        }
+    }
     let mut minutes: Vec<f64> = Vec::new();
     let (mut answered, mut in_time) = (0, 0);
     let mut outcomes: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
@@ -540,9 +564,14 @@ pub async fn stats(
     Ok(axum::Json(TaskStats {
         total: all.len(),
         by_state,
+        expected_infections: round2(expected.values().sum()),
         by_grid: by_grid
             .into_iter()
-            .map(|(grid_code, states)| GridStates { grid_code, states })
+            .map(|(grid_code, states)| GridStates {
+                expected_infections: round2(expected.get(&grid_code).copied().unwrap_or(0.0)),
+                grid_code,
+                states,
+            })
             .collect(),
         median_minutes_to_first_contact: minutes.get(minutes.len() / 2).copied(),
         answered,

@@ -6,9 +6,10 @@ import { en as errors } from './errors.js';
 import { en as users } from './users.js';
 import { en as work } from './work.js';
 import { en as areas } from './areas.js';
+import { en as found } from './found.js';
 
 export default {
-  ...map, ...trace, ...errors, ...users, ...work, ...areas,
+  ...map, ...trace, ...errors, ...users, ...work, ...areas, ...found,
   status_red: 'Red', status_yellow: 'Yellow', status_green: 'Green', gate_day: 'Gates, last 24 h', gate_scans: 'scans', gate_fevers: 'fevers', gate_refusals: 'Refusals at gates', gate_no_scans: 'No scans in 24 h', gate_none: 'No refusals in 24 h',
   refuse_yellow: 'Yellow', refuse_red: 'Red', refuse_fever: 'Fever', refuse_forged: 'Forged or altered', refuse_expired: 'Expired', refuse_unknown_key: 'Unknown key', refuse_malformed: 'Unreadable', refuse_not_yet_valid: 'Issued in the future', refuse_unknown_person: 'Not registered',
   role_admin: 'admin', role_analyst: 'analyst', role_epidemiologist: 'epidemiologist', role_grid_worker: 'grid worker', role_gate_guard: 'gate guard', role_viewer: 'viewer', role_feeder: 'data source', role_resident: 'resident',
@@ -17,8 +18,8 @@ export default {
   purpose: 'Purpose', default_purpose: 'outbreak screening check',
   alerts_n: 'People alerted', cases_active: 'Active cases', areas_open: 'Open areas', persons: 'Residents', sightings: 'Sightings', unrouted: 'No grid',
   by_reason: 'Alerts by reason', over_time: 'Alerts over time (earliest lead)', cases_by_date: 'Cases by confirmation date', grid_map: 'Alerts by grid',
-  score: 'Score', subject: 'Subject', name: 'Name', grid: 'Grid', reasons: 'Reasons', id_number: 'ID number', phone: 'Phone', address: 'Address',
-  reason: 'Reason', min_score: 'Min score', search: 'Search', all: 'All', filter: 'Filter', prev: 'Previous', next: 'Next',
+  score: 'Chance infected', subject: 'Subject', name: 'Name', grid: 'Grid', reasons: 'Reasons', id_number: 'ID number', phone: 'Phone', address: 'Address',
+  reason: 'Reason', min_score: 'Min chance (%)', search: 'Search', all: 'All', filter: 'Filter', prev: 'Previous', next: 'Next',
   total: 'Total', evidence: 'Evidence', where: 'Where', when: 'When', with_case: 'Case', timeline: 'Timeline', map: 'Map',
   trajectory: 'Trajectory', contacts: 'Contacts', degree: 'Degree', tier: 'Tier', first_at: 'First met', is_case: 'Case',
   trace_btn: 'Trace', trace_of: 'Subject', case_links: 'Transmission links between cases', open_trace: 'Open trace', reveal: 'Show full numbers',

@@ -38,7 +38,9 @@ export const zh = {
   escalated_grid: '网格', escalated_community: '已上报社区', escalated_command_centre: '已上报指挥部',
   task_state_filter: '状态', state_active: '未办结', state_all: '全部',
   page_of: '第 {from}–{to} 条，共 {total} 条', isolation_from_to: '隔离 {from} 至 {to}',
-  score_hint: '评分越高越急；同分时按原因紧急程度和最早接触排序',
+  score_hint: '可能已感染且尚未确诊的概率，由接触时长、场所、病例传染期、同户天数和发热等估计；概率相同时按原因紧急程度和最早接触排序',
+  chance_line: '约 {p} 可能已感染', chance_main: '主要因为{r}', expected_infections: '待办任务预计感染人数',
+  expected_short: '预计感染', expected_hint: '待接收、已接收任务中各对象感染概率之和：哪里最需要增援',
   purpose_needed: '查看个人信息需说明事由', purpose_set: '事由', ok: '确定', cancel: '取消',
 };
 
@@ -79,6 +81,8 @@ export const en = {
   escalated_grid: 'Grid', escalated_community: 'Escalated to the community', escalated_command_centre: 'Escalated to the command centre',
   task_state_filter: 'State', state_active: 'Not closed', state_all: 'All',
   page_of: '{from}–{to} of {total}', isolation_from_to: 'Isolation {from} to {to}',
-  score_hint: 'Higher is more urgent; equal scores run by the most urgent reason, then the earliest contact',
+  score_hint: 'The chance of an infection not yet confirmed, from time together, the place, the case\'s infectious period, days in one household and fevers; equal chances run by the most urgent reason, then the earliest contact',
+  chance_line: 'About {p} likely infected', chance_main: 'mostly {r}', expected_infections: 'Expected infections in tasks to do',
+  expected_short: 'Expected', expected_hint: 'The sum of the chances of infection in open and accepted tasks: where help is needed most',
   purpose_needed: 'Reading a person\'s data needs a purpose', purpose_set: 'Purpose', ok: 'OK', cancel: 'Cancel',
 };

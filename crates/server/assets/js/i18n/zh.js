@@ -6,9 +6,10 @@ import { zh as errors } from './errors.js';
 import { zh as users } from './users.js';
 import { zh as work } from './work.js';
 import { zh as areas } from './areas.js';
+import { zh as found } from './found.js';
 
 export default {
-  ...map, ...trace, ...errors, ...users, ...work, ...areas,
+  ...map, ...trace, ...errors, ...users, ...work, ...areas, ...found,
   status_red: '红码', status_yellow: '黄码', status_green: '绿码', gate_day: '卡口近24小时', gate_scans: '扫码', gate_fevers: '发热', gate_refusals: '卡口拒绝原因', gate_no_scans: '近24小时没有扫码', gate_none: '近24小时没有拒绝',
   refuse_yellow: '黄码', refuse_red: '红码', refuse_fever: '发热', refuse_forged: '伪造或篡改', refuse_expired: '过期', refuse_unknown_key: '未知密钥', refuse_malformed: '无法识别', refuse_not_yet_valid: '签发时间异常', refuse_unknown_person: '不在名单',
   role_admin: '管理员', role_analyst: '分析员', role_epidemiologist: '流调人员', role_grid_worker: '网格员', role_gate_guard: '门卫', role_viewer: '查看者', role_feeder: '数据源', role_resident: '居民',
@@ -17,8 +18,8 @@ export default {
   purpose: '查询事由', default_purpose: '疫情排查核实',
   alerts_n: '预警人数', cases_active: '在管病例', areas_open: '有效疫区', persons: '常住人口', sightings: '轨迹记录', unrouted: '无网格归属',
   by_reason: '预警原因', over_time: '预警随时间（最早线索日期）', cases_by_date: '确诊病例（按确诊日期）', grid_map: '网格预警分布',
-  score: '评分', subject: '对象', name: '姓名', grid: '网格', reasons: '原因', id_number: '身份证号', phone: '电话', address: '住址',
-  reason: '原因', min_score: '最低评分', search: '搜索', all: '全部', filter: '筛选', prev: '上一页', next: '下一页',
+  score: '感染概率', subject: '对象', name: '姓名', grid: '网格', reasons: '原因', id_number: '身份证号', phone: '电话', address: '住址',
+  reason: '原因', min_score: '最低概率 (%)', search: '搜索', all: '全部', filter: '筛选', prev: '上一页', next: '下一页',
   total: '共', evidence: '证据', where: '地点', when: '时间', with_case: '关联病例', timeline: '时间轴', map: '地图',
   trajectory: '行动轨迹', contacts: '密接关系', degree: '度数', tier: '接触级别', first_at: '首次接触', is_case: '病例',
   trace_btn: '追踪', trace_of: '追踪对象', case_links: '病例间传播关联', open_trace: '查看追踪', reveal: '显示完整号码',

@@ -2,7 +2,7 @@
 // each reason in one sentence saying where, when and for how long, the sightings behind it on
 // demand — and their places on a map and a timeline.
 
-import { t, tf, esc, $, main, api, withPurpose, may, chart, loadGrids, tags, placesOption, timelineOption } from '../core.js';
+import { t, tf, esc, $, main, api, withPurpose, may, chart, loadGrids, tags, placesOption, timelineOption, pct, mainReason } from '../core.js';
 import { fill, placeName, laneOf, kindWord, sourceWord, at, day, days, clock, timelineHeight, labelWidth } from './trace.js';
 
 const WITHHELD = '(withheld)';
@@ -14,7 +14,9 @@ export async function pageAlert(subject) {
   const a = d.alert;
   const p = d.person;
   const notes = d.places || {};
-  main().innerHTML = `<h1>${esc(a.name || a.subject)} <span class="muted">${esc(a.subject)} · ${esc(t('score'))} ${a.score.toFixed(3)}</span></h1>
+  const top = mainReason(a.reasons);
+  main().innerHTML = `<h1>${esc(a.name || a.subject)} <span class="muted">${esc(a.subject)}</span></h1>
+    <p class="chance" id="chance" title="${esc(t('score_hint'))}"><b>${esc(tf('chance_line', { p: pct(a.score) }))}</b>${top ? ` · ${esc(tf('chance_main', { r: t(top.code) }))}` : ''}</p>
     <div class="grid2">
       <div class="panel">
         <dl class="kv" id="person">

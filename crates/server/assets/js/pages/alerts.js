@@ -1,6 +1,6 @@
 // The alert list: filters by reason, grid, score and text, sortable columns, pages of 50.
 
-import { t, esc, $, main, api, withPurpose, may, tags, hashParams, num, pagerHtml, wirePager, subjectText, loadGrids } from '../core.js';
+import { t, esc, $, main, api, withPurpose, may, tags, hashParams, num, pagerHtml, wirePager, subjectText, loadGrids, pct } from '../core.js';
 
 const REASONS = ['CLOSE_CONTACT', 'SECONDARY_CONTACT', 'GENERAL_CONTACT', 'EPI_AREA', 'DELIVERY_FROM_AREA', 'FEVER_MEDICINE', 'FEVER_REPORTED', 'OUTSIDE_ARRIVAL'];
 
@@ -17,7 +17,7 @@ export async function pageAlerts() {
       <label>${esc(t('reason'))}<select name="reason"><option value="">${esc(t('all'))}</option>
         ${REASONS.map((r) => `<option value="${r}" ${f.reason === r ? 'selected' : ''}>${esc(t(r))}</option>`).join('')}</select></label>
       <label>${esc(t('grid'))}<input name="grid" value="${esc(f.grid || '')}" size="14"></label>
-      <label>${esc(t('min_score'))}<input name="min_score" type="number" step="0.05" min="0" max="1" value="${esc(f.min_score || '')}" style="width:80px"></label>
+      <label>${esc(t('min_score'))}<input name="min_pct" type="number" step="any" min="0" max="100" value="${esc(f.min_score ? String(Number((f.min_score * 100).toPrecision(6))) : '')}" style="width:80px"></label>
       <label>${esc(t('search'))}<input name="q" value="${esc(f.q || '')}" size="14"></label>
       <button class="primary" type="submit">${esc(t('filter'))}</button>
     </form>
@@ -25,7 +25,7 @@ export async function pageAlerts() {
       ${cols.map(([k, s]) => `<th data-sort="${s || ''}" ${k === 'score' ? `title="${esc(t('score_hint'))}"` : ''}>${esc(t(k))}${s ? arrow(s) : ''}</th>`).join('')}
     </tr></thead><tbody>
       ${page.alerts.map((a) => `<tr ${may('person') ? `class="click" data-subject="${esc(a.ref || a.subject)}"` : ''}>
-        <td class="num" data-l="${esc(t('score'))}" title="${esc(t('score_hint'))}"><span>${a.score.toFixed(3)}</span></td>
+        <td class="num" data-l="${esc(t('score'))}" title="${esc(t('score_hint'))}"><span>${esc(pct(a.score))}</span></td>
         <td data-l="${esc(t('subject'))}"><span>${esc(subjectText(a.subject))}<span class="muted hide-sm"> ${esc(a.id_number || '')}</span></span></td>
         <td data-l="${esc(t('name'))}"><span>${esc(a.name || '')}</span></td>
         <td data-l="${esc(t('grid'))}" title="${esc(a.grid_code || '')}"><span>${esc(gridName.get(a.grid_code) || a.grid_code || '')}</span></td>
@@ -39,8 +39,8 @@ export async function pageAlerts() {
   };
   $('#filters').addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const d = Object.fromEntries(new FormData(ev.target));
-    go({ ...d, offset: '0' });
+    const { min_pct: minPct, ...d } = Object.fromEntries(new FormData(ev.target));
+    go({ ...d, min_score: minPct === '' ? '' : String(Number(minPct) / 100), offset: '0' });
   });
   document.querySelectorAll('th[data-sort]').forEach((th) => th.addEventListener('click', () => {
     const s = th.dataset.sort;

@@ -3,6 +3,9 @@
 // of tasks to route and escalated tasks with a form to reassign them.
 
 import { t, esc, $, main, api, withPurpose, post, may, loadGrids, tags, showError, num, subjectText } from '../core.js';
+
+// Expected infections, one decimal: a sum of chances.
+const exp1 = (x) => (x || 0).toFixed(1);
 import { cityMap } from '../citymap.js';
 import { OUTCOMES, outcomeName, prioTag } from '../task-cards.js';
 
@@ -13,24 +16,27 @@ export async function pageBoard() {
   const outcomes = OUTCOMES.concat(['isolation_completed']);
   const names = Object.fromEntries((geo.features || []).map((f) => [f.properties.code, f.properties.name]));
   const byGrid = Object.fromEntries(s.by_grid.filter((g) => g.grid_code).map((g) => [g.grid_code, g.states]));
+  const expected = Object.fromEntries(s.by_grid.filter((g) => g.grid_code).map((g) => [g.grid_code, g.expected_infections || 0]));
   const toRoute = s.by_grid.find((g) => !g.grid_code);
   const toDo = (x) => (x.open || 0) + (x.accepted || 0);
-  // Grids with most to do first; the tasks waiting for a grid last.
-  const rows = s.by_grid.filter((g) => g.grid_code).sort((a, b) => toDo(b.states) - toDo(a.states) || (b.states.overdue || 0) - (a.states.overdue || 0));
+  // Grids where most infections are expected first (where to send help), then most to do; the
+  // tasks waiting for a grid last.
+  const rows = s.by_grid.filter((g) => g.grid_code).sort((a, b) => (b.expected_infections || 0) - (a.expected_infections || 0) || toDo(b.states) - toDo(a.states) || (b.states.overdue || 0) - (a.states.overdue || 0));
   if (toRoute) rows.push(toRoute);
   const cell = (k, n) => `<td class="num" data-l="${esc(t('state_' + k))}">${num(n || 0)}</td>`;
   main().innerHTML = `<h1>${esc(t('board'))}</h1>
     <div class="cards">
       ${states.map((k) => `<div class="card"><div class="n" data-state="${k}">${num(s.by_state[k] || 0)}</div><div class="l">${esc(t('state_' + k))}</div></div>`).join('')}
+      <div class="card" title="${esc(t('expected_hint'))}"><div class="n" id="expected">${exp1(s.expected_infections)}</div><div class="l">${esc(t('expected_infections'))}</div></div>
       <div class="card"><div class="n" id="in-time">${share}</div><div class="l">${esc(t('answered_in_time'))}</div></div>
       <div class="card"><div class="n">${s.median_minutes_to_first_contact == null ? '-' : num(Math.round(s.median_minutes_to_first_contact))}</div><div class="l">${esc(t('median_first_contact'))}</div></div>
     </div>
     <div class="grid2">
       <div class="panel"><h2>${esc(t('board_map'))}</h2><div id="taskmap"></div></div>
-      <div class="panel scroll" style="max-height:560px;overflow-y:auto"><h2>${esc(t('by_grid_tasks'))}</h2><table id="grid-tasks" class="stack"><thead><tr><th>${esc(t('grid'))}</th>${states.map((k) => `<th class="num">${esc(t('state_' + k))}</th>`).join('')}<th class="num">${esc(t('overdue'))}</th></tr></thead><tbody>
+      <div class="panel scroll" style="max-height:560px;overflow-y:auto"><h2>${esc(t('by_grid_tasks'))}</h2><table id="grid-tasks" class="stack"><thead><tr><th>${esc(t('grid'))}</th><th class="num" title="${esc(t('expected_hint'))}">${esc(t('expected_short'))}</th>${states.map((k) => `<th class="num">${esc(t('state_' + k))}</th>`).join('')}<th class="num">${esc(t('overdue'))}</th></tr></thead><tbody>
         ${rows.map((g) => `<tr><td class="wide" data-l="${esc(t('grid'))}">${g.grid_code
           ? `<span>${esc(names[g.grid_code] || g.grid_code)} <span class="muted mono">${esc(g.grid_code)}</span></span>`
-          : `<span title="${esc(t('board_to_route_hint'))}">${esc(t('board_to_route'))}</span>`}</td>${states.map((k) => cell(k, g.states[k])).join('')}<td class="num${g.states.overdue ? ' bad' : ''}" data-l="${esc(t('overdue'))}">${num(g.states.overdue || 0)}</td></tr>`).join('')}
+          : `<span title="${esc(t('board_to_route_hint'))}">${esc(t('board_to_route'))}</span>`}</td><td class="num" data-l="${esc(t('expected_short'))}"><b>${exp1(g.expected_infections)}</b></td>${states.map((k) => cell(k, g.states[k])).join('')}<td class="num${g.states.overdue ? ' bad' : ''}" data-l="${esc(t('overdue'))}">${num(g.states.overdue || 0)}</td></tr>`).join('')}
       </tbody></table></div>
     </div>
     <div class="panel scroll" style="margin-top:12px"><h2>${esc(t('outcomes_by_reason'))}</h2><table id="outcomes" class="stack"><thead><tr><th>${esc(t('reason'))}</th>${outcomes.map((o) => `<th class="num">${esc(outcomeName(o))}</th>`).join('')}</tr></thead><tbody>
@@ -41,8 +47,9 @@ export async function pageBoard() {
   const sumOver = (grids) => grids.reduce((x, g) => {
     const st = byGrid[g];
     if (st) { x.open += st.open || 0; x.accepted += st.accepted || 0; x.overdue += st.overdue || 0; }
+    x.expected += expected[g] || 0;
     return x;
-  }, { open: 0, accepted: 0, overdue: 0 });
+  }, { open: 0, accepted: 0, overdue: 0, expected: 0 });
   cityMap($('#taskmap'), geo, {
     key: 'board',
     values: Object.fromEntries(Object.entries(byGrid).map(([g, st]) => [g, toDo(st)])),
@@ -50,7 +57,7 @@ export async function pageBoard() {
     colors: ['#f2f6fb', '#9ecae1', '#3182bd', '#08306b'],
     detail: (grids) => {
       const x = sumOver(grids);
-      return `${esc(t('state_open'))} ${num(x.open)} · ${esc(t('state_accepted'))} ${num(x.accepted)}<br>${x.overdue ? `<b style="color:#b3261e">${esc(t('board_overdue'))} ${num(x.overdue)}</b>` : `${esc(t('board_overdue'))} 0`}`;
+      return `${esc(t('state_open'))} ${num(x.open)} · ${esc(t('state_accepted'))} ${num(x.accepted)}<br>${esc(t('expected_short'))} ${exp1(x.expected)}<br>${x.overdue ? `<b style="color:#b3261e">${esc(t('board_overdue'))} ${num(x.overdue)}</b>` : `${esc(t('board_overdue'))} 0`}`;
     },
     areas,
     onGrid: may('tasks') ? (code) => { location.hash = `#/tasks?grid=${encodeURIComponent(code)}`; } : null,

@@ -1,6 +1,6 @@
 // The households of a grid and who in them is a case, alerted, or has a task.
 
-import { t, esc, $, main, me, api, withPurpose, num, loadGrids } from '../core.js';
+import { t, tf, esc, $, main, me, api, withPurpose, num, loadGrids, pct } from '../core.js';
 
 export async function pageResidents(grid) {
   const mine = me.role === 'grid_worker';
@@ -26,6 +26,6 @@ export async function pageResidents(grid) {
     + r.households.map((h) => `<div class="panel household" style="margin:8px 0"><b>${esc(h.address || '')}</b> <span class="muted">${esc(h.household_id)}</span>
       ${h.members.map((m) => `<div>${esc((m.person && m.person.name) || m.subject)} <span class="muted">${esc((m.person && m.person.id_number) || '')}</span>
         ${m.is_case ? `<span class="tag CLOSE_CONTACT">${esc(t('is_case'))}</span>` : ''}
-        ${m.alert_score != null ? `<span class="tag SECONDARY_CONTACT">${esc(t('score'))} ${m.alert_score.toFixed(2)}</span>` : ''}
+        ${m.alert_score != null ? `<span class="tag SECONDARY_CONTACT">${esc(tf('chance_line', { p: pct(m.alert_score) }))}</span>` : ''}
         ${m.task ? `<a class="tag" href="#/task/${m.task.id}">${esc(t('state_' + m.task.state))}</a>` : ''}</div>`).join('')}</div>`).join('');
 }
