@@ -275,6 +275,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .filter(|(_, ph)| phones.get(ph.as_str()) == Some(&1))
             .min()
     });
+    // Live, the command centre starts where the held-back hours begin and its clock follows the
+    // feed, so that cases confirmed during them meet alerts raised before them.
+    let (as_of, settings) = match &held {
+        Some((hours, _)) => {
+            let from =
+                tracegrid_model::format_time(end - hours * 3_600_000, chrono_tz::Asia::Shanghai);
+            let settings = Settings::read(Some(&from), 14, Some("330800"), "Asia/Shanghai")?;
+            (from, settings)
+        }
+        None => (as_of, settings),
+    };
     let config = tracegrid_server::Config {
         db: db.clone(),
         listen: args.listen.clone(),
@@ -318,6 +329,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some((hours, held)) = held {
         tracegrid_server::add_user(&db, "feed", &password, Role::Feeder, &[], &[])?;
         let token = tracegrid_server::add_token(&db, "feed", "demo --live")?;
+        tracegrid_server::add_user(&db, "clock", &password, Role::Analyst, &[], &[])?;
+        let clock =
+            tracegrid_server::add_token(&db, "clock", "demo --live: the screening's clock")?;
         let listen = args.listen.clone();
         let speed = args.speed;
         let from = end - hours * 3_600_000;
@@ -328,7 +342,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             hours as f64 * 60.0 / speed
         );
         std::thread::spawn(move || {
-            if let Err(e) = feed_live(&listen, &token, &held, from, speed) {
+            if let Err(e) = feed_live(&listen, (&token, &clock), &held, (from, end), speed) {
                 eprintln!("tracegrid demo --live: feeding stopped: {e:#}");
             }
         });
@@ -337,23 +351,70 @@ pub fn run(args: Args) -> Result<ExitCode> {
     crate::serve::serve(app, &args.listen)
 }
 
+/// The screening's clock moves on when the replayed clock has gone this far (simulated ms).
+const CLOCK_STEP: tracegrid_model::Millis = 10 * 60_000;
+
+/// Sends a request to the demo's own server until it answers 200.
+fn send(listen: &str, head: &str, token: &str, kind: &str, body: &str) {
+    use std::io::{Read, Write};
+    loop {
+        let answered = (|| -> std::io::Result<bool> {
+            let mut s = std::net::TcpStream::connect(listen)?;
+            write!(
+                s,
+                "{head} HTTP/1.1\r\nHost: demo\r\nAuthorization: Bearer {token}\r\n\
+                 Content-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )?;
+            s.write_all(body.as_bytes())?;
+            let mut reply = String::new();
+            s.read_to_string(&mut reply)?;
+            Ok(reply.starts_with("HTTP/1.1 200"))
+        })();
+        if let Ok(true) = answered {
+            return;
+        }
+        // The server may still be starting, or behind.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}
+
 /// Sends the held rows through the server's HTTP feed: every second, the rows whose time the
-/// replayed clock has passed, one message a kind.
+/// replayed clock has passed, one message a kind; and, every [`CLOCK_STEP`] of it, moves the
+/// screening's moment to the replayed clock (`POST /api/screen`), as a server following the
+/// clock would.
 fn feed_live(
     listen: &str,
-    token: &str,
+    (token, clock_token): (&str, &str),
     held: &[tracegrid_bench::replay::Held],
-    from: tracegrid_model::Millis,
+    (from, until): (tracegrid_model::Millis, tracegrid_model::Millis),
     speed: f64,
 ) -> Result<()> {
-    use std::io::{Read, Write};
     let started = Instant::now();
     let mut next = 0;
     let mut sent = 0u64;
     let mut last_said = Instant::now();
+    let mut moment = from;
+    let move_to = |at: tracegrid_model::Millis| {
+        let body = serde_json::json!({
+            "as_of": tracegrid_model::format_time(at, chrono_tz::Asia::Shanghai)
+        })
+        .to_string();
+        send(
+            listen,
+            "POST /api/screen",
+            clock_token,
+            "application/json",
+            &body,
+        );
+    };
     while next < held.len() {
         std::thread::sleep(std::time::Duration::from_secs(1));
-        let clock = from + (started.elapsed().as_secs_f64() * speed * 1000.0) as i64;
+        let clock = (from + (started.elapsed().as_secs_f64() * speed * 1000.0) as i64).min(until);
+        if clock - moment >= CLOCK_STEP {
+            moment = clock;
+            move_to(moment);
+        }
         let end = next + held[next..].partition_point(|h| h.at <= clock);
         let mut by_kind: BTreeMap<&str, String> = BTreeMap::new();
         for h in &held[next..end] {
@@ -362,26 +423,13 @@ fn feed_live(
             body.push('\n');
         }
         for (kind, body) in by_kind {
-            // Sent again until answered: the server may still be starting, or behind.
-            loop {
-                let answered = (|| -> std::io::Result<bool> {
-                    let mut s = std::net::TcpStream::connect(listen)?;
-                    write!(
-                        s,
-                        "POST /api/v1/feeds/{kind} HTTP/1.1\r\nHost: demo\r\nAuthorization: Bearer {token}\r\n\
-                         Content-Type: application/x-ndjson\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                        body.len()
-                    )?;
-                    s.write_all(body.as_bytes())?;
-                    let mut reply = String::new();
-                    s.read_to_string(&mut reply)?;
-                    Ok(reply.starts_with("HTTP/1.1 200"))
-                })();
-                if let Ok(true) = answered {
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(500));
-            }
+            send(
+                listen,
+                &format!("POST /api/v1/feeds/{kind}"),
+                token,
+                "application/x-ndjson",
+                &body,
+            );
         }
         sent += (end - next) as u64;
         next = end;
@@ -397,6 +445,7 @@ fn feed_live(
             );
         }
     }
+    move_to(until);
     eprintln!("demo --live: every held-back row is fed; the screen is the whole period's.");
     Ok(())
 }

@@ -21,6 +21,7 @@ pub const TIMED: &[(&str, &str)] = &[
     ("rail_tickets", "depart"),
     ("deliveries", "shipped"),
     ("health_reports", "time"),
+    ("cases", "confirmed"),
 ];
 
 /// A row held back: its kind, when it happened, and the row as one NDJSON line.
