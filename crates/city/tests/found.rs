@@ -3,6 +3,8 @@
 //! repeated note or a restart never duplicates or changes a row — and read back as the figure
 //! of the cases the data found before their confirmation.
 
+mod common;
+
 use std::collections::HashMap;
 
 use tracegrid_city::found::FirstAlertBook;
@@ -10,20 +12,6 @@ use tracegrid_city::tasks::Policy;
 use tracegrid_city::{City, LiveCity, Running, Settings, Shown, load_world};
 use tracegrid_model::Millis;
 use tracegrid_store::FirstAlert;
-
-/// The sample drop of the repository in a fresh store.
-fn sample_store(dir: &std::path::Path) -> String {
-    let drop = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/drop");
-    let db = dir.join("sample.db").to_string_lossy().into_owned();
-    let opts = tracegrid_ingest::Options {
-        tz: chrono_tz::Asia::Shanghai,
-        encoding: tracegrid_ingest::Encoding::Utf8,
-        rejects: tracegrid_ingest::RejectsTarget::IfAny(dir.join("rejects.csv")),
-        batch_rows: None,
-    };
-    tracegrid_ingest::import(&drop, tracegrid_store::open(&db).unwrap(), &opts, &mut ()).unwrap();
-    db
-}
 
 fn moment(text: &str) -> Millis {
     tracegrid_model::read_moment(text, chrono_tz::Asia::Shanghai).unwrap()
@@ -59,7 +47,7 @@ fn ranks(city: &City) -> HashMap<String, i64> {
 #[test]
 fn the_record_keeps_each_alerts_first_appearance_through_rescreens_and_restarts() {
     let dir = tempfile::tempdir().unwrap();
-    let db = sample_store(dir.path());
+    let db = common::sample_store(dir.path());
     let (d25, d29) = (moment("2020-01-25"), moment("2020-01-29"));
     let live = LiveCity::open(&db, settings(d25), Policy::default(), Running::default()).unwrap();
     let at25 = ranks(&live.read());
@@ -143,7 +131,7 @@ fn the_record_keeps_each_alerts_first_appearance_through_rescreens_and_restarts(
 #[test]
 fn a_note_for_some_subjects_records_only_new_alerts_with_their_place_in_the_whole_order() {
     let dir = tempfile::tempdir().unwrap();
-    let db = sample_store(dir.path());
+    let db = common::sample_store(dir.path());
     let (world, registry) = load_world(&db).unwrap();
     let at = moment("2020-01-29");
     let city = City::build(settings(at), world, registry, at).unwrap();

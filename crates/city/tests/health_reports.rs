@@ -2,6 +2,8 @@
 //! the serving screening at once, and screened as a city loaded afresh from the store would
 //! screen them — FEVER_REPORTED with its earliest evidence and place.
 
+mod common;
+
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -29,15 +31,7 @@ fn drop_store(dir: &std::path::Path) -> String {
         "persons.csv",
         &format!("person_id,id_number\nP1,{P1}\nP2,{P2}\n"),
     );
-    let db = dir.join("city.db").to_string_lossy().into_owned();
-    let opts = tracegrid_ingest::Options {
-        tz: chrono_tz::Asia::Shanghai,
-        encoding: tracegrid_ingest::Encoding::Utf8,
-        rejects: tracegrid_ingest::RejectsTarget::IfAny(dir.join("rejects.csv")),
-        batch_rows: None,
-    };
-    tracegrid_ingest::import(&drop, tracegrid_store::open(&db).unwrap(), &opts, &mut ()).unwrap();
-    db
+    common::import(&drop, dir)
 }
 
 fn settings(as_of: Millis) -> Settings {

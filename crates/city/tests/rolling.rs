@@ -3,24 +3,12 @@
 //! screening built at the new moment — sightings fallen out of the lookback stop counting, and
 //! alerts that lose every reason go — while a fixed moment stays where it is.
 
+mod common;
+
 use tracegrid_city::{City, Settings, load_world};
 use tracegrid_model::Millis;
 
 const DAY: Millis = 86_400_000;
-
-/// The sample drop of the repository in a fresh store.
-fn sample_store(dir: &std::path::Path) -> String {
-    let drop = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/drop");
-    let db = dir.join("sample.db").to_string_lossy().into_owned();
-    let opts = tracegrid_ingest::Options {
-        tz: chrono_tz::Asia::Shanghai,
-        encoding: tracegrid_ingest::Encoding::Utf8,
-        rejects: tracegrid_ingest::RejectsTarget::IfAny(dir.join("rejects.csv")),
-        batch_rows: None,
-    };
-    tracegrid_ingest::import(&drop, tracegrid_store::open(&db).unwrap(), &opts, &mut ()).unwrap();
-    db
-}
 
 fn settings(as_of: Option<Millis>) -> Settings {
     Settings {
@@ -43,7 +31,7 @@ fn built_at(db: &str, s: Settings, now: Millis) -> City {
 #[test]
 fn a_rolling_screening_moves_with_the_clock_as_if_built_at_each_moment() {
     let dir = tempfile::tempdir().unwrap();
-    let db = sample_store(dir.path());
+    let db = common::sample_store(dir.path());
     let start = tracegrid_model::read_moment("2020-01-29", chrono_tz::Asia::Shanghai).unwrap();
     let mut city = built_at(&db, settings(None), start);
     let first = city.screening.len();
@@ -83,7 +71,7 @@ fn a_rolling_screening_moves_with_the_clock_as_if_built_at_each_moment() {
 #[test]
 fn a_fixed_moment_does_not_roll() {
     let dir = tempfile::tempdir().unwrap();
-    let db = sample_store(dir.path());
+    let db = common::sample_store(dir.path());
     let start = tracegrid_model::read_moment("2020-01-29", chrono_tz::Asia::Shanghai).unwrap();
     let mut city = built_at(&db, settings(Some(start)), start);
     let before = screen(&city);
