@@ -299,7 +299,8 @@ pub fn print(
     let r = REPORTED;
     let full = tracegrid_sim::FULL_SCALE;
     let scale = ours.persons as f64 / full as f64;
-    let scaled = (ours.persons != full).then_some(scale);
+    // A city within 1% of the real one is the real one (households make the count inexact).
+    let scaled = ((scale - 1.0).abs() > 0.01).then_some(scale);
     let day = |t: Millis| {
         chrono::DateTime::from_timestamp_millis(t)
             .map(|d| d.with_timezone(&zone).format("%-d %b").to_string())
@@ -396,7 +397,10 @@ pub fn print(
         part(
             "  … only for a fever medicine/fever",
             ours.fever_only,
-            "FEVER_MEDICINE, FEVER_REPORTED and nothing else"
+            &format!(
+                "FEVER_MEDICINE, FEVER_REPORTED and nothing else; without them {}",
+                group((ours.to_grids - ours.fever_only) as u64)
+            )
         )
     );
     out!(
@@ -444,7 +448,7 @@ pub fn print(
             r.cases.to_string(),
             Some(r.cases as f64),
             cases.to_string(),
-            if ours.persons < full {
+            if scaled.is_some_and(|s| s < 1.0) {
                 "a few cases at this scale: counts are small and vary with --seed"
             } else {
                 ""
@@ -543,6 +547,13 @@ pub fn print(
                 group(f.of as u64),
                 f.codes.join(", ")
             ),
+            None if replay
+                .days
+                .first()
+                .is_some_and(|&(at, _)| c.confirmed <= at) =>
+            {
+                "confirmed before the first day's list".to_owned()
+            }
             None => "not on the list before its confirmation".to_owned(),
         };
         out!(
