@@ -174,8 +174,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             end,
             sim.infections,
         );
-        out!("  against the simulator's reference ranking (tracegrid bench ranking):");
-        for &(k, ours, reference, before) in [&m.recall[0], &m.recall[3]] {
+        if m.hidden > 0 {
+            out!("  against the simulator's reference ranking (tracegrid bench ranking):");
+        }
+        for &(k, ours, reference, before) in [&m.recall[0], &m.recall[3]]
+            .into_iter()
+            .filter(|_| m.hidden > 0)
+        {
             out!(
                 "    first {:>6} alerts: {ours} hidden infections, the reference {reference} ({:.0}%), the score before issue 17 {before}",
                 group(k as u64),

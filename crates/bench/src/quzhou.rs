@@ -99,6 +99,8 @@ pub struct Replay {
     /// Every subject on some day's list, with the reasons it was listed for on any day (bit
     /// `k` for `ReasonCode::ALL[k]`): whom the period handed to the grids.
     pub listed: HashMap<SubjectId, u16>,
+    /// Every subject on some day's list, with its highest chance of infection on any day.
+    pub highest: HashMap<SubjectId, f64>,
     /// The subjects on the last day's list.
     pub last: Vec<SubjectId>,
 }
@@ -131,6 +133,7 @@ pub fn replay(
         .collect();
     let mut days = Vec::with_capacity(moments.len());
     let mut listed: HashMap<SubjectId, u16> = HashMap::new();
+    let mut highest: HashMap<SubjectId, f64> = HashMap::new();
     let mut last = Vec::new();
     for &at in moments {
         // The cases known at `at`; the others set aside. A full screen of the city is cheaper
@@ -178,6 +181,8 @@ pub fn replay(
             for r in &alert.reasons {
                 *codes |= code_bit(r.code);
             }
+            let h = highest.entry(alert.subject).or_default();
+            *h = h.max(alert.score);
             last.push(alert.subject);
         }
         days.push((at, screening.len()));
@@ -192,6 +197,7 @@ pub fn replay(
         days,
         cases: seen,
         listed,
+        highest,
         last,
     }
 }
@@ -216,6 +222,8 @@ pub struct Ours {
     pub to_grids: usize,
     /// … of them listed only for a fever medicine bought or a fever reported.
     pub fever_only: usize,
+    /// … of them whose chance of infection reached a task of priority 1 or 2 on some day.
+    pub urgent: usize,
     /// … of them listed for presence in an epidemic area.
     pub epi_area: usize,
     /// … of them listed as a contact of a case (close, general or secondary).
@@ -246,6 +254,10 @@ impl Ours {
             if has_grid(s) {
                 o.to_grids += 1;
                 o.fever_only += usize::from(codes & !fever == 0);
+                o.urgent += usize::from(
+                    replay.highest.get(&s).copied().unwrap_or(0.0)
+                        >= tracegrid_city::tasks::PRIORITY_2_FROM,
+                );
                 o.epi_area += usize::from(codes & code_bit(ReasonCode::EpiArea) != 0);
                 o.contacts += usize::from(codes & contact != 0);
             } else if world.subject_name(s).starts_with("plate:") {
@@ -401,6 +413,14 @@ pub fn print(
                 "FEVER_MEDICINE, FEVER_REPORTED and nothing else; without them {}",
                 group((ours.to_grids - ours.fever_only) as u64)
             )
+        )
+    );
+    out!(
+        "{}",
+        part(
+            "  … with a chance of infection ≥ 1%",
+            ours.urgent,
+            "tasks of priority 1 or 2 on some day: the calls to make first"
         )
     );
     out!(
