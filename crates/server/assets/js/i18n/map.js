@@ -10,7 +10,7 @@ export const zh = {
   ov_no_home_grid: '无居住网格的预警', ov_no_home_grid_hint: '预警对象不是登记居民（如外来人员、未登记手机号），没有居住网格；其核查任务按最后出现地分派到网格，无处可派的进入“待分派任务”',
   ov_open_tasks: '待处理任务', ov_tasks_hint: '未接单与已接单的任务',
   board_to_route: '待分派任务', board_to_route_hint: '没有网格可派的任务（对象无居住网格，窗口内也未在任何网格出现），须人工改派',
-  board_open_accepted: '未接单与已接单', board_overdue: '超时', board_map: '各网格待处理任务',
+  board_open_accepted: '未接单与已接单', board_overdue: '超时', board_map: '各网格待办任务预计感染人数',
   alerts_in_grid: '预警人数',
 };
 
@@ -23,6 +23,6 @@ export const en = {
   ov_no_home_grid: 'Alerts with no home grid', ov_no_home_grid_hint: 'People alerted who are not registered residents (visitors, unregistered phones): no home grid. Their tasks go to the grid they were last seen in; those seen in none wait in "Tasks to route"',
   ov_open_tasks: 'Tasks to do', ov_tasks_hint: 'Open and accepted tasks',
   board_to_route: 'Tasks to route', board_to_route_hint: 'Tasks with no grid to go to (no home grid, not seen in any grid in the window): route them by hand',
-  board_open_accepted: 'Open and accepted', board_overdue: 'Overdue', board_map: 'Tasks to do by grid',
+  board_open_accepted: 'Open and accepted', board_overdue: 'Overdue', board_map: 'Expected infections in the tasks to do, by grid',
   alerts_in_grid: 'People alerted',
 };

@@ -47,17 +47,17 @@ export async function pageBoard() {
   const sumOver = (grids) => grids.reduce((x, g) => {
     const st = byGrid[g];
     if (st) { x.open += st.open || 0; x.accepted += st.accepted || 0; x.overdue += st.overdue || 0; }
-    x.expected += expected[g] || 0;
     return x;
-  }, { open: 0, accepted: 0, overdue: 0, expected: 0 });
+  }, { open: 0, accepted: 0, overdue: 0 });
   cityMap($('#taskmap'), geo, {
     key: 'board',
-    values: Object.fromEntries(Object.entries(byGrid).map(([g, st]) => [g, toDo(st)])),
-    label: t('board_open_accepted'),
+    // Coloured by the infections to expect in the tasks to do: where to send help.
+    values: Object.fromEntries(Object.entries(expected).map(([g, x]) => [g, Math.round(x * 10) / 10])),
+    label: t('expected_short'),
     colors: ['#f2f6fb', '#9ecae1', '#3182bd', '#08306b'],
     detail: (grids) => {
       const x = sumOver(grids);
-      return `${esc(t('state_open'))} ${num(x.open)} · ${esc(t('state_accepted'))} ${num(x.accepted)}<br>${esc(t('expected_short'))} ${exp1(x.expected)}<br>${x.overdue ? `<b style="color:#b3261e">${esc(t('board_overdue'))} ${num(x.overdue)}</b>` : `${esc(t('board_overdue'))} 0`}`;
+      return `${esc(t('state_open'))} ${num(x.open)} · ${esc(t('state_accepted'))} ${num(x.accepted)}<br>${x.overdue ? `<b style="color:#b3261e">${esc(t('board_overdue'))} ${num(x.overdue)}</b>` : `${esc(t('board_overdue'))} 0`}`;
     },
     areas,
     onGrid: may('tasks') ? (code) => { location.hash = `#/tasks?grid=${encodeURIComponent(code)}`; } : null,
