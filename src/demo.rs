@@ -13,12 +13,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use tracegrid_bench::human::group;
 use tracegrid_bench::out;
 use tracegrid_bench::truth::Score;
 use tracegrid_city::{City, Settings, load_world};
-use tracegrid_ingest::{Encoding, Options, RejectsTarget};
 use tracegrid_server::Role;
 
 #[derive(Debug, clap::Args)]
@@ -107,16 +106,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         _ => (drop_dir.clone(), None),
     };
     let t = Instant::now();
-    let opts = Options {
-        tz: chrono_tz::Asia::Shanghai,
-        encoding: Encoding::Utf8,
-        rejects: RejectsTarget::IfAny(dir.join("rejects.csv")),
-        batch_rows: None,
-    };
-    let (summary, store) =
-        tracegrid_ingest::import(&import_dir, tracegrid_store::open(&db)?, &opts, &mut ())
-            .context("importing the simulated drop")?;
-    drop(store);
+    let summary = tracegrid_bench::import_simulated(&import_dir, &db, &dir)?;
     let t_import = secs(t);
 
     let t = Instant::now();

@@ -446,6 +446,24 @@ pub fn run_copy(dir: &Path, drop: &Path, city: &str, name: &str) -> Result<(Stri
     Ok((db, end))
 }
 
+/// Imports a simulated drop into the store `db` in this process (Shanghai time, UTF-8, rejects
+/// into `dir/rejects.csv` if any), as the demo and the ranking benchmark do.
+pub fn import_simulated(
+    drop: &Path,
+    db: &str,
+    dir: &Path,
+) -> Result<tracegrid_ingest::ImportSummary> {
+    let opts = tracegrid_ingest::Options {
+        tz: chrono_tz::Asia::Shanghai,
+        encoding: tracegrid_ingest::Encoding::Utf8,
+        rejects: tracegrid_ingest::RejectsTarget::IfAny(dir.join("rejects.csv")),
+        batch_rows: None,
+    };
+    let (summary, _) = tracegrid_ingest::import(drop, tracegrid_store::open(db)?, &opts, &mut ())
+        .context("importing the simulated drop")?;
+    Ok(summary)
+}
+
 /// A simulated city of `persons` residents over `days` as a drop and an SQLite store under
 /// `dir`, made unless a run of the same size left them there; returns (drop, store).
 pub fn simulated_store(dir: &Path, persons: usize, days: i64) -> Result<(PathBuf, String)> {

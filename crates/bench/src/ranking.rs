@@ -14,10 +14,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use tracegrid_city::Settings;
 use tracegrid_engine::{Alert, World};
-use tracegrid_ingest::{Encoding, Options, RejectsTarget};
 use tracegrid_model::Millis;
 use tracegrid_sim::SimParams;
 
@@ -172,16 +171,7 @@ pub fn measure(setting: &'static str, params: &SimParams, dir: &Path) -> Result<
     std::fs::create_dir_all(dir)?;
     let sim = tracegrid_sim::simulate_with_reference(params, &drop_dir)?;
     let db = dir.join("city.db").to_string_lossy().into_owned();
-    let opts = Options {
-        tz: chrono_tz::Asia::Shanghai,
-        encoding: Encoding::Utf8,
-        rejects: RejectsTarget::IfAny(dir.join("rejects.csv")),
-        batch_rows: None,
-    };
-    let (_, store) =
-        tracegrid_ingest::import(&drop_dir, tracegrid_store::open(&db)?, &opts, &mut ())
-            .context("importing the simulated drop")?;
-    drop(store);
+    crate::import_simulated(&drop_dir, &db, dir)?;
     let (world, _) = tracegrid_city::load_world(&db)?;
     let as_of = tracegrid_model::format_time(sim.end, chrono_tz::Asia::Shanghai);
     let settings = Settings::read(Some(&as_of), 14, Some("330800"), "Asia/Shanghai")?;

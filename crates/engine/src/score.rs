@@ -107,27 +107,39 @@ fn certainty(status: CaseStatus) -> f64 {
     }
 }
 
-/// Millionths of hazard of one co-presence with case `c` at a place of `tier`.
-pub(crate) fn contact_units(c: &Case, tier: Tier, start: Millis, end: Millis, at: Millis) -> u32 {
+/// The unweighted hazard of being together over `[start, end]` at a place of `tier`: its rate
+/// an hour times the hours, at least [`SHORTEST_MINUTES`].
+fn together(tier: Tier, start: Millis, end: Millis) -> f64 {
     let minutes = ((end - start) as f64 / 60_000.0).max(SHORTEST_MINUTES);
     let rate = if tier == Tier::Close {
         CLOSE_PER_HOUR
     } else {
         GENERAL_PER_HOUR
     };
-    to_units(rate * minutes / 60.0 * infectiousness(c, at))
+    rate * minutes / 60.0
 }
 
-/// Millionths of hazard of sharing case `c`'s household over `[from, to]`.
-pub(crate) fn household_units(c: &Case, from: Millis, to: Millis) -> u32 {
+/// The hazard of sharing a household over `[from, to]`, each day (or part of one) weighted by
+/// `weight` at its start.
+fn household(from: Millis, to: Millis, weight: impl Fn(Millis) -> f64) -> f64 {
     let mut h = 0.0;
     let mut t = from;
     while t <= to {
         let next = (t + DAY_MS).min(to + 1);
-        h += HOUSEHOLD_PER_DAY * (next - t) as f64 / DAY_MS as f64 * infectiousness(c, t);
+        h += HOUSEHOLD_PER_DAY * (next - t) as f64 / DAY_MS as f64 * weight(t);
         t = next;
     }
-    to_units(h)
+    h
+}
+
+/// Millionths of hazard of one co-presence with case `c` at a place of `tier`.
+pub(crate) fn contact_units(c: &Case, tier: Tier, start: Millis, end: Millis, at: Millis) -> u32 {
+    to_units(together(tier, start, end) * infectiousness(c, at))
+}
+
+/// Millionths of hazard of sharing case `c`'s household over `[from, to]`.
+pub(crate) fn household_units(c: &Case, from: Millis, to: Millis) -> u32 {
+    to_units(household(from, to, |t| infectiousness(c, t)))
 }
 
 /// Millionths of hazard of a co-presence with a close contact first exposed at `exposed`: the
@@ -140,26 +152,14 @@ pub(crate) fn chained_units(
     exposed: Millis,
     at: Millis,
 ) -> u32 {
-    let minutes = ((end - start) as f64 / 60_000.0).max(SHORTEST_MINUTES);
-    let rate = if tier == Tier::Close {
-        CLOSE_PER_HOUR
-    } else {
-        GENERAL_PER_HOUR
-    };
-    to_units(rate * minutes / 60.0 * Course::get().infectious(at - exposed))
+    to_units(together(tier, start, end) * Course::get().infectious(at - exposed))
 }
 
 /// … and of sharing that close contact's household over `[from, to]`.
 pub(crate) fn chained_household_units(exposed: Millis, from: Millis, to: Millis) -> u32 {
-    let mut h = 0.0;
-    let mut t = from;
-    while t <= to {
-        let next = (t + DAY_MS).min(to + 1);
-        h += HOUSEHOLD_PER_DAY * (next - t) as f64 / DAY_MS as f64
-            * Course::get().infectious(t - exposed);
-        t = next;
-    }
-    to_units(h)
+    to_units(household(from, to, |t| {
+        Course::get().infectious(t - exposed)
+    }))
 }
 
 /// Millionths of hazard of `hours` in an epidemic area of `risk`.
